@@ -1,0 +1,5 @@
+"""Run as `python -m laa_xl`."""
+
+from .cli import run
+
+run()

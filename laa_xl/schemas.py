@@ -1,0 +1,353 @@
+"""Loads the JSON Schemas in schemas/, checks each once, and answers what a sheet's fields are.
+
+Every other module asks this one for column order, header text, lists, formats, input
+messages and checks; nothing about a field is written anywhere else.  Each field's value
+constraints are compiled into a small checker (the keywords of JSON Schema the schemas use)
+so that a national round can be checked quickly; `tests/test_schemas.py` proves the compiled
+checkers agree with jsonschema itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError as JsonSchemaError
+
+from .errors import SchemaError
+
+SHEET_KEYS = ("outcomes", "actions", "milestones", "assurance", "risks", "recovery")
+# Keywords the field compiler understands.  A schema using any other keyword on a field is
+# refused at load time, so nothing in a schema is silently left unchecked.
+_VALUE_KEYWORDS = {
+    "type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum",
+    "exclusiveMinimum", "exclusiveMaximum", "format", "$ref",
+}
+_ANNOTATIONS = {"title", "description", "default", "examples", "readOnly"}
+
+
+def schema_dir() -> Path:
+    """The folder holding the schemas: inside the installed package, or the source tree's."""
+    packaged = resources.files("laa_xl") / "schemas"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "schemas"
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """One schema file by its short name (``actions``), checked against its meta-schema."""
+    path = schema_dir() / f"{name}.schema.json"
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise SchemaError(f"Cannot read the schema {path}: {err.strerror}.") from err
+    except json.JSONDecodeError as err:
+        raise SchemaError(f"The schema {path} is not valid JSON: {err}.") from err
+    try:
+        Draft202012Validator.check_schema(schema)
+    except JsonSchemaError as err:
+        raise SchemaError(f"The schema {path} is not a valid JSON Schema: {err.message}.") from err
+    return schema
+
+
+# --------------------------------------------------------------------------------------
+# Fields
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a value breaks, in terms the message catalogue turns into plain English."""
+
+    kind: str  # enum, type, pattern, too-long, too-short, below, above, date-range
+    detail: Any = None
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a sheet: what it holds, how it looks, and how it is checked."""
+
+    name: str
+    header: str
+    sheet: str
+    kind: str  # text, date, number, integer, list
+    required: bool
+    hint: str
+    input_message: str
+    width: float
+    number_format: str | None = None
+    enum: tuple[str, ...] | None = None
+    list_name: str | None = None
+    refs: tuple[str, ...] = ()
+    baseline: bool = False
+    locked: bool = False
+    formula: str | None = None
+    rag: bool = False
+    pattern: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    date_min: date | None = None
+    date_max: date | None = None
+    schema: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _checks: tuple[Callable[[Any], Violation | None], ...] = field(
+        default=(), compare=False, repr=False)
+
+    def check(self, value: Any) -> Violation | None:
+        """The first constraint a normalised value breaks, or None when it is fine."""
+        for chk in self._checks:
+            found = chk(value)
+            if found is not None:
+                return found
+        return None
+
+    @property
+    def is_date(self) -> bool:
+        return self.kind == "date"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in ("number", "integer")
+
+
+@dataclass(frozen=True)
+class Conditional:
+    """``if <field> is one of <values> then <fields> are required`` (an if/then in allOf)."""
+
+    field: str
+    values: frozenset[str]
+    then_required: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One data sheet of the return: its name, its fields in column order, its row rules."""
+
+    key: str
+    name: str
+    title: str
+    description: str
+    key_field: str
+    fields: tuple[Field, ...]
+    conditionals: tuple[Conditional, ...]
+    template_rows: int
+    tab_color: str | None
+    schema: dict[str, Any] = field(compare=False, repr=False)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def headers(self) -> list[str]:
+        return [f.header for f in self.fields]
+
+    @property
+    def input_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if not f.formula)
+
+
+def _resolve_parts(prop: dict[str, Any], defs: dict[str, Any], where: str) -> list[dict]:
+    """The subschema and what its $ref points at: all of them apply (JSON Schema's rule)."""
+    parts = [prop]
+    ref = prop.get("$ref")
+    if ref is not None:
+        m = re.fullmatch(r"defs\.schema\.json#/\$defs/(\w+)", ref)
+        if not m or m.group(1) not in defs:
+            raise SchemaError(f"{where}: cannot resolve $ref {ref!r}.")
+        parts.insert(0, defs[m.group(1)])
+    return parts
+
+
+def _merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Hints and single-valued keywords: the most specific part (the field's own) wins."""
+    out: dict[str, Any] = {}
+    for p in parts:
+        out.update(p)
+    out.pop("$ref", None)
+    return out
+
+
+def _compile_field(sheet: str, name: str, prop: dict[str, Any], required: bool,
+                   defs: dict[str, Any]) -> Field:
+    where = f"{sheet}.schema.json, field {name!r}"
+    parts = _resolve_parts(prop, defs, where)
+    for p in parts:
+        unknown = {k for k in p if not k.startswith("x-")} - _VALUE_KEYWORDS - _ANNOTATIONS
+        if unknown:
+            raise SchemaError(f"{where}: keyword(s) {sorted(unknown)} cannot be checked by laa-xl.")
+    m = _merged(parts)
+    if "x-header" not in m:
+        raise SchemaError(f"{where}: every field needs an x-header (the column's header text).")
+
+    checks: list[Callable[[Any], Violation | None]] = []
+    enum = None
+    kind = "text"
+    pattern = min_len = max_len = None
+    minimum = maximum = None
+    date_min = date_max = None
+    for p in parts:  # every part's constraints apply, as in JSON Schema
+        if "enum" in p:
+            allowed = tuple(p["enum"])
+            enum = allowed
+            kind = "list"
+            checks.append(lambda v, a=allowed: None if v in a else Violation("enum", a))
+        t = p.get("type")
+        if t == "string" and p.get("format") == "date":
+            checks.append(lambda v: None if isinstance(v, (str, date))
+                          else Violation("type", "date"))
+        elif t == "string":
+            checks.append(lambda v: None if isinstance(v, str) else Violation("type", "string"))
+        elif t == "integer":
+            kind = "integer"
+            checks.append(lambda v: None if (isinstance(v, int) and not isinstance(v, bool))
+                          or (isinstance(v, float) and v.is_integer()) else Violation("type", "integer"))
+        elif t == "number":
+            kind = "number"
+            checks.append(lambda v: None if isinstance(v, (int, float)) and not isinstance(v, bool)
+                          else Violation("type", "number"))
+        elif t is not None:
+            raise SchemaError(f"{where}: type {t!r} is not one laa-xl reads from a cell.")
+        if p.get("format") == "date":
+            kind = "date"
+            checks.append(_check_iso_date)
+        elif "format" in p:
+            raise SchemaError(f"{where}: format {p['format']!r} is not one laa-xl checks.")
+        if "pattern" in p:
+            pattern = p["pattern"]
+            rx = re.compile(pattern)
+            checks.append(lambda v, rx=rx: None if not isinstance(v, str) or rx.search(v)
+                          else Violation("pattern", rx.pattern))
+        if "minLength" in p:
+            min_len = p["minLength"]
+            checks.append(lambda v, n=min_len: None if not isinstance(v, str) or len(v) >= n
+                          else Violation("too-short", n))
+        if "maxLength" in p:
+            n = p["maxLength"]
+            max_len = n if max_len is None else min(max_len, n)
+            checks.append(lambda v, n=n: None if not isinstance(v, str) or len(v) <= n
+                          else Violation("too-long", n))
+        for kw, op, kind_name in (("minimum", float.__ge__, "below"),
+                                  ("exclusiveMinimum", float.__gt__, "below"),
+                                  ("maximum", float.__le__, "above"),
+                                  ("exclusiveMaximum", float.__lt__, "above")):
+            if kw in p:
+                bound = float(p[kw])
+                if kind_name == "below":
+                    minimum = bound
+                else:
+                    maximum = bound
+                checks.append(lambda v, b=bound, op=op, k=kind_name: None
+                              if not isinstance(v, (int, float)) or isinstance(v, bool)
+                              or op(float(v), b) else Violation(k, b))
+        if "x-date-min" in p or "x-date-max" in p:
+            date_min = date.fromisoformat(p.get("x-date-min", "0001-01-01"))
+            date_max = date.fromisoformat(p.get("x-date-max", "9999-12-31"))
+            checks.append(lambda v, lo=date_min, hi=date_max: _check_date_range(v, lo, hi))
+
+    hint = m.get("x-hint", "")
+    return Field(
+        name=name, header=m["x-header"], sheet=sheet, kind=kind, required=required,
+        hint=hint, input_message=m.get("x-input", ""), width=float(m.get("x-width", 16)),
+        number_format=m.get("x-format"), enum=enum, list_name=m.get("x-list"),
+        refs=tuple(m.get("x-ref", "").split()), baseline=bool(m.get("x-baseline")),
+        locked=bool(m.get("x-locked")), formula=m.get("x-formula"), rag=bool(m.get("x-rag")),
+        pattern=pattern, min_length=min_len, max_length=max_len, minimum=minimum,
+        maximum=maximum, date_min=date_min, date_max=date_max, schema=m, _checks=tuple(checks),
+    )
+
+
+def _check_iso_date(v: Any) -> Violation | None:
+    if isinstance(v, date) or not isinstance(v, str):
+        return None  # a date read from a cell is already a date
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return Violation("type", "date")
+    if len(v) != 10:
+        return Violation("type", "date")
+    return None
+
+
+def _check_date_range(v: Any, lo: date, hi: date) -> Violation | None:
+    if isinstance(v, date):
+        d = v
+    elif isinstance(v, str) and len(v) == 10:
+        try:
+            d = date.fromisoformat(v)
+        except ValueError:
+            return None
+    else:
+        return None
+    return None if lo <= d <= hi else Violation("date-range", (lo, hi))
+
+
+def _conditionals(schema: dict[str, Any], key: str) -> tuple[Conditional, ...]:
+    out = []
+    for rule in schema.get("allOf", []):
+        try:
+            ((fname, cond),) = rule["if"]["properties"].items()
+            out.append(Conditional(fname, frozenset(cond["enum"]), tuple(rule["then"]["required"])))
+        except (KeyError, ValueError, TypeError) as err:
+            raise SchemaError(f"{key}.schema.json: allOf may only hold "
+                              "'if <field> is one of … then required …' rules.") from err
+    return tuple(out)
+
+
+@cache
+def sheet(key: str) -> SheetSpec:
+    """The compiled spec of one data sheet (``outcomes``, ``actions``, …)."""
+    schema = load_schema(key)
+    defs = load_schema("defs")["$defs"]
+    required = set(schema.get("required", []))
+    props = schema.get("properties", {})
+    missing = required - props.keys()
+    if missing:
+        raise SchemaError(f"{key}.schema.json: required field(s) {sorted(missing)} have no property.")
+    fields = tuple(_compile_field(key, n, p, n in required, defs) for n, p in props.items())
+    headers = [f.header.casefold() for f in fields]
+    if len(set(headers)) != len(headers):
+        raise SchemaError(f"{key}.schema.json: two fields share a header text.")
+    return SheetSpec(
+        key=key, name=schema["x-sheet"], title=schema.get("title", key),
+        description=schema.get("description", ""), key_field=schema["x-key"], fields=fields,
+        conditionals=_conditionals(schema, key), template_rows=int(schema.get("x-rows", 50)),
+        tab_color=schema.get("x-tab-color"), schema=schema,
+    )
+
+
+def sheets() -> tuple[SheetSpec, ...]:
+    """Every data sheet, in workbook order."""
+    return tuple(sheet(k) for k in SHEET_KEYS)
+
+
+def return_validator() -> Draft202012Validator:
+    """A jsonschema validator for the whole return document (used on `export` output)."""
+    from referencing import Registry, Resource
+
+    resources_ = [(load_schema(n)["$id"], Resource.from_contents(load_schema(n)))
+                  for n in ("defs", "return", *SHEET_KEYS)]
+    registry: Registry = Registry().with_resources(resources_)
+    return Draft202012Validator(load_schema("return"), registry=registry,
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def schema_version() -> str:
+    return str(load_schema("return")["x-schema-version"])
+
+
+def iter_all_schemas() -> Iterator[tuple[str, dict[str, Any]]]:
+    for path in sorted(schema_dir().glob("*.schema.json")):
+        name = path.name.removesuffix(".schema.json")
+        yield name, load_schema(name)

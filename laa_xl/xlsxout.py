@@ -1,0 +1,100 @@
+"""What every writer shares: atomic output, safe text, and the house formats.
+
+Partner-typed text is data, never a formula or a link: every workbook is opened with
+xlsxwriter's string conversions off, and `put` writes each Python value by its type.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from .errors import WriteError
+
+# Excel refuses a cell holding more than this many characters.
+MAX_CELL_TEXT = 32767
+
+FIXED_CREATED = datetime(2008, 4, 1)  # the start of the LAA: a fixed, honest document date
+
+RAG_COLOURS = {"Red": "#FF5B5B", "Amber": "#FFC000", "Green": "#70C050"}
+RATING_COLOURS = {"Strong": "#70C050", "Adequate": "#FFE699", "Weak": "#FF5B5B"}
+
+
+@contextlib.contextmanager
+def atomic_output(target: str | Path, refuse: tuple[str | Path, ...] = ()) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; rename it into place only if the block succeeds.
+
+    A failed or killed run leaves nothing at `target` (and any earlier file there untouched).
+    `refuse` lists inputs the output must never replace.
+    """
+    target = Path(target)
+    resolved = target.resolve()
+    for other in refuse:
+        if Path(other).resolve() == resolved:
+            raise WriteError(f"Refusing to write {target}: it is one of the input files.")
+    parent = resolved.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
+        os.close(fd)
+    except OSError as err:
+        raise WriteError(f"Cannot write to {parent}: {err.strerror}.") from err
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
+        os.replace(tmp, resolved)
+    except OSError as err:
+        raise WriteError(f"Cannot write {target}: {err.strerror}.") from err
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def new_workbook(path: Path, *, constant_memory: bool = False,
+                 created: datetime = FIXED_CREATED, title: str = "") -> xlsxwriter.Workbook:
+    """An xlsxwriter workbook that never turns text into formulas, links or numbers."""
+    wb = xlsxwriter.Workbook(str(path), {
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "constant_memory": constant_memory,
+        "default_date_format": "dd/mm/yyyy",
+    })
+    wb.set_properties({"title": title, "author": "laa-xl", "created": created,
+                       "comments": "Made by laa-xl"})
+    return wb
+
+
+def put(ws: Any, row: int, col: int, value: Any, fmt: Any = None,
+        date_fmt: Any = None) -> None:
+    """Write one value by its Python type; text is always text, however it starts."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, datetime):
+        ws.write_datetime(row, col, value, date_fmt or fmt)
+    elif isinstance(value, date):
+        ws.write_datetime(row, col, datetime(value.year, value.month, value.day),
+                          date_fmt or fmt)
+    else:
+        text = str(value)
+        if len(text) > MAX_CELL_TEXT:
+            text = text[: MAX_CELL_TEXT - 1] + "…"
+        ws.write_string(row, col, text, fmt)
