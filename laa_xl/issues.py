@@ -1,0 +1,305 @@
+"""Problems found in a partner's workbook: the catalogue of issue codes, `Issue`, `Report`.
+
+A problem in a workbook is a value, never an exception: every check yields Issues, and a
+FileReport collects all of them for one file.  Each code's message template says what is
+wrong and how to fix it, in the words a partnership officer uses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: str
+    title: str
+    template: str
+
+
+_CATALOGUE = [
+    # -- the file itself ----------------------------------------------------------------
+    Code("empty-file", ERROR, "Empty file",
+         "The file is empty (0 bytes). Send the workbook again, saved as .xlsx."),
+    Code("not-xlsx", ERROR, "Not an Excel workbook",
+         "The file is not an Excel workbook (.xlsx){detail}. Open the return in Excel and use "
+         "File > Save As > Excel Workbook (*.xlsx)."),
+    Code("xls-file", ERROR, "Old Excel format",
+         "The file is an old-style Excel 97-2003 workbook (.xls) renamed or saved as .xlsx. "
+         "Open it in Excel and use File > Save As > Excel Workbook (*.xlsx)."),
+    Code("xlsb-file", ERROR, "Excel binary format",
+         "The file is an Excel binary workbook (.xlsb). Use File > Save As > Excel Workbook "
+         "(*.xlsx)."),
+    Code("ods-file", ERROR, "OpenDocument spreadsheet",
+         "The file is an OpenDocument spreadsheet (.ods). In LibreOffice use File > Save As and "
+         "choose Excel 2007-365 (.xlsx)."),
+    Code("csv-file", ERROR, "Text or CSV file",
+         "The file is plain text or CSV, not a workbook: the sheets, dropdowns and checks are "
+         "lost. Fill in the workbook you were sent and return it as .xlsx."),
+    Code("html-file", ERROR, "Web page",
+         "The file is a web page (HTML) saved with an .xlsx name. Fill in the workbook you were "
+         "sent and return it as .xlsx."),
+    Code("password-protected", ERROR, "Password protected",
+         "The workbook is protected with a password to open, so it cannot be read. Remove the "
+         "password (File > Info > Protect Workbook > Encrypt with Password, clear it) and send "
+         "it again."),
+    Code("damaged-file", ERROR, "Damaged file",
+         "The workbook is damaged and cannot be read ({detail}). Open it in Excel; if it opens, "
+         "save it again as .xlsx, otherwise send the last good copy."),
+    Code("too-large", ERROR, "Too large",
+         "The workbook is too large to check safely ({detail}). A return should be well under "
+         "these limits: remove pasted images or stray data far below or to the right of the "
+         "tables."),
+    Code("hostile-xml", ERROR, "Unsafe content",
+         "The workbook contains XML that laa-xl refuses to read ({detail}). Excel never writes "
+         "this: copy your data into a fresh template."),
+    Code("not-our-template", ERROR, "Not a laa-xl template",
+         "This workbook was not made from the laa-xl return template{detail}. Copy your data "
+         "into the template you were sent."),
+    Code("schema-version", ERROR, "Template version not readable",
+         "The template is version {value}; this tool reads version {expected}. Copy your data "
+         "into the current template."),
+    Code("wrong-lsp", ERROR, "Wrong partnership",
+         "The workbook is for {value} but {expected} was expected. Check you sent the right "
+         "partnership's return."),
+    Code("unknown-lsp", ERROR, "Partnership not in the region",
+         "The workbook is for LSP {value}, which is not in the region file. Check the file."),
+    Code("wrong-period", ERROR, "Wrong period",
+         "The workbook is for {value} but this round collects {expected}. Fill in the template "
+         "for {expected}."),
+    # -- sheets and columns -------------------------------------------------------------
+    Code("missing-sheet", ERROR, "Sheet missing",
+         "The {sheet} sheet is missing.{suggest} Put it back with its original name."),
+    Code("hidden-sheet", WARNING, "Sheet hidden",
+         "The {sheet} sheet is hidden. It was read, but unhide it (right-click a sheet tab > "
+         "Unhide) so the data is visible."),
+    Code("no-header-row", ERROR, "Header row not found",
+         "The {sheet} sheet has no header row: none of its top rows holds the column headers "
+         "(such as {expected}). Restore the headers from the template."),
+    Code("missing-column", ERROR, "Column missing",
+         "The column \"{field}\" is missing from {sheet}.{suggest} Restore the header text "
+         "exactly as in the template."),
+    Code("duplicate-column", ERROR, "Column twice",
+         "The column \"{field}\" appears twice in {sheet} (columns {value}). Delete one of them."),
+    Code("extra-column", WARNING, "Extra column",
+         "The column \"{value}\" is not part of the return and was ignored. Move anything "
+         "important into Commentary or Progress update."),
+    Code("too-many-rows", ERROR, "Too many rows",
+         "The {sheet} sheet has data down to row {value}; laa-xl reads at most {expected} rows. "
+         "Delete stray data below the table."),
+    # -- cells --------------------------------------------------------------------------
+    Code("required", ERROR, "Required cell empty",
+         "{field} is empty. {hint_sentence}"),
+    Code("required-when", ERROR, "Required cell empty",
+         "{field} is empty but is needed when {because}. {hint_sentence}"),
+    Code("not-in-list", ERROR, "Not one of the choices",
+         "{shown} is not one of {choices}. Choose one from the dropdown."),
+    Code("not-a-number", ERROR, "Not a number",
+         "{shown} is not a number. Enter {hint}."),
+    Code("not-whole-number", ERROR, "Not a whole number",
+         "{shown} is not a whole number. Enter {hint}."),
+    Code("out-of-range", ERROR, "Out of range",
+         "{shown} is {where_}. Enter {hint}."),
+    Code("ambiguous-percent", ERROR, "Unclear percentage",
+         "{shown} could mean {value}% or {percent}%. Enter the percentage as a number from 0 "
+         "to 100, such as {percent}."),
+    Code("not-a-date", ERROR, "Not a date",
+         "{shown} is not a date. Enter it as dd/mm/yyyy, such as 31/03/2010."),
+    Code("ambiguous-date", ERROR, "Unclear date",
+         "{shown} could be read more than one way. Enter it as dd/mm/yyyy, such as 31/03/2010."),
+    Code("date-out-of-range", ERROR, "Date out of range",
+         "{shown} is outside {lo} to {hi}. Check the year."),
+    Code("too-long", ERROR, "Text too long",
+         "The text is {length:,} characters long; {field} holds at most {limit:,}. Shorten it."),
+    Code("bad-format", ERROR, "Wrong format",
+         "{shown} is not {hint}."),
+    Code("duplicate-id", ERROR, "ID used twice",
+         "{shown} is also used in row {other_row}. Each {field} must be unique."),
+    Code("formula-no-value", ERROR, "Formula not calculated",
+         "The cell holds a formula with no calculated value, so it cannot be read. Open the "
+         "workbook in Excel, press Ctrl+Alt+F9, save it, and send it again."),
+    Code("error-value", ERROR, "Error in cell",
+         "The cell shows the error {shown}. Replace it with a value."),
+    Code("withdrawn-indicator", WARNING, "Withdrawn indicator",
+         "NI 31 was withdrawn from the National Indicator Set. Use a current indicator or a "
+         "local code."),
+    Code("normalised", WARNING, "Tidied up",
+         "{shown} was read as {result}. Please {fix} next time."),
+    # -- rows ---------------------------------------------------------------------------
+    Code("date-order", ERROR, "Dates in the wrong order",
+         "{field} ({shown}) is before {other} ({other_value}). Check both dates."),
+    Code("complete-mismatch", ERROR, "Completion does not add up",
+         "{detail}"),
+    Code("rag-on-closed", WARNING, "RAG on a closed action",
+         "The action is {value}, so it carries no RAG. Clear the RAG cell."),
+    Code("score-mismatch", ERROR, "Risk score wrong",
+         "Score {shown} is not likelihood × impact ({expected}). Put the formula back or "
+         "enter {expected}."),
+    # -- across sheets ------------------------------------------------------------------
+    Code("unknown-outcome", ERROR, "Outcome not found",
+         "Outcome ID {shown} is not on the Outcomes sheet. Choose an Outcome ID from the "
+         "dropdown, or add the outcome."),
+    Code("unknown-action", ERROR, "Action not found",
+         "Action ID {shown} is not on the Actions sheet. Choose an Action ID from the dropdown, "
+         "or add the action."),
+    Code("unknown-link", WARNING, "Linked item not found",
+         "{shown} is not an Outcome ID or Action ID in this workbook. Check the reference."),
+    Code("outcome-without-actions", ERROR, "Outcome has no actions",
+         "Outcome {value} has no actions on the Actions sheet. A plan without actions is not a "
+         "plan: add at least one action for it."),
+    Code("milestone-outside-action", WARNING, "Milestone outside its action's dates",
+         "{field} {shown} falls outside action {action}'s dates ({start} to {end}). Check the "
+         "dates."),
+    Code("missing-question", ERROR, "Assurance question missing",
+         "Assurance question {value} is missing. Put back the row from the template and "
+         "answer it."),
+    Code("unknown-question", WARNING, "Assurance question not recognised",
+         "Question {shown} is not one of the region's assurance questions and was ignored."),
+    # -- against the previous round -----------------------------------------------------
+    Code("baseline-changed", WARNING, "Baseline changed",
+         "{field} was {expected} last round and is now {shown}. Baselines are fixed once "
+         "agreed: put back {expected} and use the forecast instead, or explain the agreed "
+         "change to the Government Office."),
+    Code("item-disappeared", WARNING, "Item disappeared",
+         "{what} {value} was in last round's return but is missing now, and was neither "
+         "completed nor cancelled. Put it back, or mark it Cancelled and say why."),
+    # -- recovery -----------------------------------------------------------------------
+    Code("recovery-missing", ERROR, "No recovery plan for a Red item",
+         "{what} {value} is Red but has no complete recovery plan. Add a row for {value} on the "
+         "Recovery sheet with {missing}."),
+    Code("recovery-suggested", WARNING, "No recovery plan for an Amber item",
+         "{what} {value} is Amber. Consider adding a row for it on the Recovery sheet "
+         "(Scanning, Analysis, Response, Assessment)."),
+    Code("recovery-unknown-item", WARNING, "Recovery row for an unknown item",
+         "{shown} is not an Outcome ID or Action ID in this workbook. Check the reference."),
+    Code("recovery-not-needed", WARNING, "Recovery row not needed",
+         "{shown} is {state}, so it needs no recovery plan. Remove the row or update the RAG."),
+]
+
+CATALOGUE: dict[str, Code] = {c.code: c for c in _CATALOGUE}
+
+
+def shown(value: Any) -> str:
+    """A cell value as a person would quote it."""
+    if value is None:
+        return "(empty)"
+    if isinstance(value, str):
+        text = value if len(value) <= 60 else value[:57] + "..."
+        return f'"{text}"'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem at one place in one file."""
+
+    code: str
+    severity: str
+    file: str
+    sheet: str
+    cell: str
+    field: str
+    value: str
+    message: str
+
+    @property
+    def where(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}" + (f" ({self.field})" if self.field else "")
+        return self.sheet or ""
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+    def sort_key(self) -> tuple:
+        m = re.match(r"([A-Z]+)(\d+)", self.cell or "")
+        col = m.group(1) if m else ""
+        return (self.severity != ERROR, self.sheet, int(m.group(2)) if m else 0,
+                len(col), col, self.code)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "severity": self.severity, "sheet": self.sheet,
+                "cell": self.cell, "field": self.field, "value": self.value,
+                "message": self.message}
+
+
+def make_issue(code: str, *, file: str = "", sheet: str = "", cell: str = "", field: str = "",
+               value: Any = None, severity: str | None = None, **kw: Any) -> Issue:
+    """Build an Issue from the catalogue, filling its message template."""
+    entry = CATALOGUE[code]
+    params = {"field": field, "sheet": sheet, "value": "" if value is None else value,
+              "shown": shown(value), "suggest": "", "detail": "", **kw}
+    message = entry.template.format(**params)
+    value_text = "" if value is None else (shown(value).strip('"') if not isinstance(value, str)
+                                           else value)
+    return Issue(code, severity or entry.severity, file, sheet, cell, field,
+                 value_text[:200], message)
+
+
+@dataclass
+class FileReport:
+    """Everything found in one file, and the data read from it when it could be read."""
+
+    file: str
+    issues: list[Issue] = field(default_factory=list)
+    data: Any = None  # model.Return, when the workbook could be read
+    sha256: str = ""
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for i in self.issues if i.severity == WARNING)
+
+    @property
+    def valid(self) -> bool:
+        return self.data is not None and self.errors == 0
+
+    @property
+    def readable(self) -> bool:
+        return self.data is not None
+
+    def sorted_issues(self) -> list[Issue]:
+        return sorted(self.issues, key=Issue.sort_key)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "valid": self.valid, "errors": self.errors,
+                "warnings": self.warnings, "issues": [i.as_dict() for i in self.sorted_issues()]}
+
+
+@dataclass
+class Report:
+    """The reports of many files, in the order given."""
+
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return all(f.valid for f in self.files)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.errors for f in self.files)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.warnings for f in self.files)
+
+    def merge(self, other: Report | Iterable[FileReport]) -> Report:
+        extra = other.files if isinstance(other, Report) else list(other)
+        return Report(self.files + extra)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"files": [f.as_dict() for f in self.files]}
