@@ -216,7 +216,7 @@ class Issue:
     def where(self) -> str:
         if self.sheet and self.cell:
             return f"{self.sheet}!{self.cell}" + (f" ({self.field})" if self.field else "")
-        return self.sheet or ""
+        return ""  # sheet- and file-level messages name the sheet themselves
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
