@@ -85,6 +85,9 @@ _CATALOGUE = [
     Code("missing-column", ERROR, "Column missing",
          "The column \"{field}\" is missing from {sheet}.{suggest} Restore the header text "
          "exactly as in the template."),
+    Code("renamed-column", WARNING, "Column renamed",
+         "The column \"{field}\" is headed \"{value}\". It was read as {field}, but put the "
+         "header back exactly as in the template."),
     Code("duplicate-column", ERROR, "Column twice",
          "The column \"{field}\" appears twice in {sheet} (columns {value}). Delete one of them."),
     Code("extra-column", WARNING, "Extra column",
@@ -130,7 +133,7 @@ _CATALOGUE = [
          "NI 31 was withdrawn from the National Indicator Set. Use a current indicator or a "
          "local code."),
     Code("normalised", WARNING, "Tidied up",
-         "{shown} was read as {result}. Please {fix} next time."),
+         "{shown} was read as {result}. Next time, {fix}."),
     # -- rows ---------------------------------------------------------------------------
     Code("date-order", ERROR, "Dates in the wrong order",
          "{field} ({shown}) is before {other} ({other_value}). Check both dates."),

@@ -1,0 +1,524 @@
+"""The only module that opens a workbook.
+
+It recognises what the file really is, refuses hostile or oversize files before parsing them,
+reads the template's identity, finds each sheet by name and each column by its header text,
+and returns rows whose values remember their cell.  Values are as the cell holds them; the
+cell rules (`rules/cells.py`) normalise and check them.
+
+Cell values are read with python-calamine (about ten times faster than openpyxl).  Calamine
+lays a sheet out as a dense grid and reports error cells as blank, so each sheet's XML is
+scanned first: its extent is bounded before calamine sees it, and error cells and formulas
+with no cached value are located so that they become issues, never silent blanks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import python_calamine as pc
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+
+from .errors import ReadError
+from .issues import Issue, make_issue
+from .model import Return, Row, a1, col_letter
+from .schemas import SheetSpec, schema_version, sheets
+from .template import LISTS_SHEET, META_SHEET, PRODUCT
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a return may be before it is refused unread.  See the README's "Limits"."""
+
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_part_bytes: int = 200 * 1024 * 1024  # one XML part, uncompressed
+    max_total_bytes: int = 500 * 1024 * 1024  # every part, uncompressed
+    max_ratio: int = 200  # uncompressed ÷ compressed, for parts over 1 MB
+    max_members: int = 5000
+    max_rows: int = 100_000  # per sheet
+    max_columns: int = 200
+    max_cells: int = 5_000_000  # rows × columns calamine lays out for one sheet
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class CellProblem:
+    """A cell whose value cannot be read: an error such as #REF!, or an uncalculated formula."""
+
+    __slots__ = ("code", "text")
+
+    def __init__(self, code: str, text: str = "") -> None:
+        self.code = code
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"CellProblem({self.code!r}, {self.text!r})"
+
+
+@dataclass
+class ReadResult:
+    """The return as read (values raw), plus every identity and structure issue found."""
+
+    data: Return | None
+    issues: list[Issue] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------
+# What is this file?
+
+
+def _sniff(head: bytes) -> tuple[str, str] | None:
+    """(code, detail) for a file that is plainly not an .xlsx, from its first bytes."""
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return ("ole", "")
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return None
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<"):
+        if b"<html" in text or b"<!doctype html" in text or b"<table" in text:
+            return ("html-file", "")
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+            return ("not-xlsx", ": it is an Excel 2003 XML spreadsheet")
+        return ("not-xlsx", ": it is an XML file")
+    if head.startswith(b"%PDF"):
+        return ("not-xlsx", ": it is a PDF")
+    try:
+        sample = head.decode("utf-8")
+    except UnicodeDecodeError:
+        sample = head.decode("latin-1")
+        if sum(ch.isprintable() or ch in "\r\n\t" for ch in sample) < 0.95 * len(sample):
+            return ("not-xlsx", ": its contents are not a workbook")
+    if sum(ch.isprintable() or ch in "\r\n\t" for ch in sample) >= 0.95 * len(sample):
+        return ("csv-file", "")
+    return ("not-xlsx", ": its contents are not a workbook")
+
+
+def _ole_kind(path: Path, limits: Limits) -> str:
+    """An OLE2 file is an old .xls, or an .xlsx encrypted with a password to open."""
+    marker = "EncryptedPackage".encode("utf-16-le")
+    with path.open("rb") as fh:
+        data = fh.read(limits.max_file_bytes)
+    return "password-protected" if marker in data else "xls-file"
+
+
+# --------------------------------------------------------------------------------------
+# Reading zip parts safely
+
+
+def _read_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> bytes:
+    """A part's bytes, decompressed no further than it declares; refuses a DTD."""
+    if info.file_size > limits.max_part_bytes:
+        raise ReadError(f"{info.filename} would unpack to {info.file_size:,} bytes",
+                        code="too-large")
+    try:
+        with z.open(info) as fh:
+            data = fh.read(info.file_size + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as err:
+        raise ReadError(f"{info.filename} cannot be unpacked: {err}", code="damaged-file") from err
+    except RuntimeError as err:  # zipfile raises this for encrypted members
+        raise ReadError(str(err), code="password-protected") from err
+    if len(data) != info.file_size:
+        raise ReadError(f"{info.filename} is not the size the zip declares", code="damaged-file")
+    _refuse_dtd(data, info.filename)
+    return data
+
+
+_ROOT_START = re.compile(rb"<(?![?!])")
+
+
+def _refuse_dtd(data: bytes, name: str) -> None:
+    """Excel never writes a DTD; one in a part can only be an entity attack (XXE, bombs)."""
+    m = _ROOT_START.search(data)
+    prolog = data[: m.start()] if m else data
+    if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+        raise ReadError(f"{name} declares a DTD or entities", code="hostile-xml")
+
+
+def _check_members(z: zipfile.ZipFile, limits: Limits) -> dict[str, zipfile.ZipInfo]:
+    infos = z.infolist()
+    if len(infos) > limits.max_members:
+        raise ReadError(f"it holds {len(infos):,} parts", code="too-large")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > limits.max_part_bytes:
+            raise ReadError(f"{info.filename} would unpack to {info.file_size:,} bytes",
+                            code="too-large")
+        if info.file_size > 1024 * 1024 and \
+                info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise ReadError(f"{info.filename} is compressed {info.file_size // max(info.compress_size, 1):,} "
+                            "to 1, like a zip bomb", code="too-large")
+    if total > limits.max_total_bytes:
+        raise ReadError(f"its parts would unpack to {total:,} bytes", code="too-large")
+    return {i.filename: i for i in infos}
+
+
+def _xml(data: bytes, name: str) -> Any:
+    try:
+        return SafeET.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as err:
+        raise ReadError(f"{name}: {err}", code="hostile-xml") from err
+    except SafeET.ParseError as err:
+        raise ReadError(f"{name} is not well-formed XML ({err})", code="damaged-file") from err
+
+
+@dataclass
+class _SheetInfo:
+    name: str
+    state: str
+    part: str
+
+
+def _workbook_sheets(z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
+                     limits: Limits) -> list[_SheetInfo]:
+    """Sheet names, visibility and part paths, from workbook.xml and its relationships."""
+    wb_name = "xl/workbook.xml"
+    if "[Content_Types].xml" not in members:
+        raise ReadError("the part [Content_Types].xml is missing", code="damaged-file")
+    if wb_name not in members:
+        if "xl/workbook.bin" in members:
+            raise ReadError("", code="xlsb-file")
+        raise ReadError("the workbook part xl/workbook.xml is missing", code="damaged-file")
+    _read_part(z, members["[Content_Types].xml"], limits)
+    root = _xml(_read_part(z, members[wb_name], limits), wb_name)
+    rels_name = "xl/_rels/workbook.xml.rels"
+    targets: dict[str, str] = {}
+    if rels_name in members:
+        rels = _xml(_read_part(z, members[rels_name], limits), rels_name)
+        for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship"):
+            target = rel.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else \
+                str(PurePosixPath("xl") / target)
+            targets[rel.get("Id", "")] = _normpath(path)
+    out = []
+    for el in root.iter(f"{{{NS_MAIN}}}sheet"):
+        rid = el.get(f"{{{NS_REL}}}id", "")
+        out.append(_SheetInfo(el.get("name", ""), el.get("state", "visible"),
+                              targets.get(rid, "")))
+    if not out:
+        raise ReadError("the workbook lists no sheets", code="damaged-file")
+    return out
+
+
+def _normpath(path: str) -> str:
+    parts: list[str] = []
+    for p in path.split("/"):
+        if p == "..":
+            if parts:
+                parts.pop()
+        elif p and p != ".":
+            parts.append(p)
+    return "/".join(parts)
+
+
+# --------------------------------------------------------------------------------------
+# Scanning a sheet's XML before calamine lays it out
+
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*>(?=<(?:\w+:)?[vfi])')
+_WIDE_REF = re.compile(rb' r="[A-Z]{2,3}[0-9]')
+_LAST_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,7})"')
+_ERROR_CELL = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\bt="e"[^>]*>.*?<(?:\w+:)?v>([^<]*)<')
+_ERROR_CELL_T_FIRST = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>.*?<(?:\w+:)?v>([^<]*)<')
+_FORMULA_NO_VALUE = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<(?:\w+:)?f\b[^>]*?'
+    rb'(?:/>|>[^<]*</(?:\w+:)?f>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _split_ref(ref: str) -> tuple[int, int]:
+    m = re.match(r"([A-Z]+)(\d+)", ref)
+    assert m
+    return int(m.group(2)), _col_index(m.group(1))
+
+
+@dataclass
+class _Scan:
+    max_row: int
+    max_col: int
+    problems: dict[tuple[int, int], CellProblem]
+
+
+def _scan_sheet(xml: bytes, limits: Limits) -> _Scan:
+    """Bound the sheet's extent and locate cells calamine would read as blank."""
+    last = xml.rfind(b"row ")
+    m = _LAST_ROW.search(xml, max(last - 8, 0)) if last >= 0 else None
+    max_row = int(m.group(1)) if m else xml.count(b"<row") + xml.count(b":row")
+    max_col = 25 if not _WIDE_REF.search(xml) else limits.max_columns + 1
+    if max_row > limits.max_rows or max_col > limits.max_columns or \
+            max_row * (max_col + 1) > limits.max_cells:
+        # The cheap bound is too loose (styled empty cells count in it): find the cells
+        # that hold values, which is all calamine lays out.
+        max_row = max_col = 0
+        for col, row in _CELL_REF.findall(xml):
+            r = int(row)
+            c = _col_index(col.decode())
+            max_row = max(max_row, r)
+            max_col = max(max_col, c)
+    problems: dict[tuple[int, int], CellProblem] = {}
+    if b't="e"' in xml:
+        for rx in (_ERROR_CELL, _ERROR_CELL_T_FIRST):
+            for ref, text in rx.findall(xml):
+                problems[_split_ref(ref.decode())] = CellProblem(
+                    "error-value", text.decode("utf-8", "replace"))
+    if b"<f" in xml or b":f>" in xml:
+        for ref in _FORMULA_NO_VALUE.findall(xml):
+            problems.setdefault(_split_ref(ref.decode()), CellProblem("formula-no-value"))
+    return _Scan(max_row, max_col, problems)
+
+
+# --------------------------------------------------------------------------------------
+# Headers
+
+
+def _norm_header(text: Any) -> str:
+    if not isinstance(text, str):
+        return ""
+    return " ".join(text.replace("*", " ").split()).casefold()
+
+
+def _find_header_row(grid: list[list[Any]], spec: SheetSpec, top: int = 20) -> int | None:
+    """The 0-based index of the row holding most of the sheet's headers, if any."""
+    wanted = {_norm_header(h) for h in spec.headers}
+    best, best_hits = None, 0
+    for i, row in enumerate(grid[:top]):
+        hits = sum(1 for v in row if _norm_header(v) in wanted)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    needed = max(2, len(wanted) // 3)
+    return best if best_hits >= needed else None
+
+
+def _suggest(name: str, candidates: list[str], cutoff: float = 0.6) -> str | None:
+    low = {c.casefold(): c for c in candidates}
+    hit = difflib.get_close_matches(name.casefold(), list(low), n=1, cutoff=cutoff)
+    return low[hit[0]] if hit else None
+
+
+# --------------------------------------------------------------------------------------
+# The reader
+
+
+class _Reader:
+    def __init__(self, path: Path, limits: Limits) -> None:
+        self.path = path
+        self.file = str(path)
+        self.limits = limits
+        self.issues: list[Issue] = []
+
+    def issue(self, code: str, **kw: Any) -> None:
+        self.issues.append(make_issue(code, file=self.file, **kw))
+
+    def read(self) -> ReadResult:
+        ret = Return(path=self.file)
+        size = self.path.stat().st_size
+        if size == 0:
+            raise ReadError("", code="empty-file")
+        if size > self.limits.max_file_bytes:
+            raise ReadError(f"the file is {size:,} bytes", code="too-large")
+        with self.path.open("rb") as fh:
+            head = fh.read(4096)
+            fh.seek(0)
+            digest = hashlib.sha256()
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        ret.sha256 = digest.hexdigest()
+        kind = _sniff(head)
+        if kind is not None:
+            code, detail = kind
+            if code == "ole":
+                code = _ole_kind(self.path, self.limits)
+            raise ReadError(detail, code=code)
+        try:
+            z = zipfile.ZipFile(self.path)
+        except zipfile.BadZipFile as err:
+            raise ReadError("it is a truncated or broken zip archive",
+                            code="damaged-file") from err
+        with z:
+            members = _check_members(z, self.limits)
+            if "mimetype" in members and b"opendocument" in z.read("mimetype")[:100]:
+                raise ReadError("", code="ods-file")
+            if any(i.flag_bits & 0x1 for i in members.values()):
+                raise ReadError("", code="password-protected")
+            infos = _workbook_sheets(z, members, self.limits)
+            for extra in ("xl/sharedStrings.xml", "xl/styles.xml"):
+                if extra in members:
+                    _read_part(z, members[extra], self.limits)
+            try:
+                book = pc.CalamineWorkbook.from_path(str(self.path))
+            except Exception as err:  # calamine raises several types; all mean "damaged"
+                raise ReadError(f"{type(err).__name__}: {err}", code="damaged-file") from err
+            by_name = {i.name: i for i in infos}
+            ret.meta = self._identity(z, members, book, by_name)
+            for spec in sheets():
+                self._sheet(z, members, book, by_name, spec, ret)
+        return ReadResult(ret, self.issues)
+
+    # -- identity -------------------------------------------------------------------------
+
+    def _grid(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
+              book: Any, info: _SheetInfo) -> tuple[list[list[Any]], _Scan] | None:
+        part = members.get(info.part)
+        if part is None:
+            raise ReadError(f"the part for sheet {info.name!r} is missing", code="damaged-file")
+        xml = _read_part(z, part, self.limits)
+        scan = _scan_sheet(xml, self.limits)
+        if scan.max_row > self.limits.max_rows:
+            self.issue("too-many-rows", sheet=info.name, value=scan.max_row,
+                       expected=f"{self.limits.max_rows:,}")
+            return None
+        if scan.max_col > self.limits.max_columns or \
+                scan.max_row * (scan.max_col + 1) > self.limits.max_cells:
+            raise ReadError(f"sheet {info.name!r} has data out to column "
+                            f"{col_letter(scan.max_col)}", code="too-large")
+        try:
+            grid = book.get_sheet_by_name(info.name).to_python(skip_empty_area=False)
+        except Exception as err:
+            raise ReadError(f"sheet {info.name!r}: {type(err).__name__}: {err}",
+                            code="damaged-file") from err
+        return grid, scan
+
+    def _identity(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], book: Any,
+                  by_name: dict[str, _SheetInfo]) -> dict[str, str]:
+        info = by_name.get(META_SHEET)
+        if info is None:
+            data_names = {s.name for s in sheets()}
+            if not data_names & set(by_name):
+                raise ReadError("", code="not-our-template")
+            self.issue("not-our-template",
+                       detail=" (its hidden identity sheet is missing, so its partnership and "
+                              "period are unknown)")
+            return {}
+        got = self._grid(z, members, book, info)
+        meta: dict[str, str] = {}
+        for row in (got[0] if got else [])[1:]:
+            if len(row) >= 2 and isinstance(row[0], str) and row[0]:
+                meta[row[0]] = "" if row[1] is None else str(row[1])
+        if meta.get("product") != PRODUCT:
+            raise ReadError(" (its identity sheet is not ours)", code="not-our-template")
+        version = meta.get("schema_version", "")
+        expected = schema_version()
+        if version.split(".")[0] != expected.split(".")[0]:
+            self.issue("schema-version", value=version or "unknown", expected=expected)
+        return meta
+
+    # -- data sheets ----------------------------------------------------------------------
+
+    def _sheet(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], book: Any,
+               by_name: dict[str, _SheetInfo], spec: SheetSpec, ret: Return) -> None:
+        info = by_name.get(spec.name)
+        if info is None:
+            others = [n for n in by_name if n not in {s.name for s in sheets()}
+                      and n not in (META_SHEET, LISTS_SHEET)]
+            near = _suggest(spec.name, others)
+            suggest = f' The workbook has a sheet "{near}": did you mean "{spec.name}"?' \
+                if near else ""
+            self.issue("missing-sheet", sheet=spec.name, suggest=suggest)
+            if near is None:
+                return
+            info = by_name[near]  # read it anyway, so its data is still checked
+        if info.state != "visible":
+            self.issue("hidden-sheet", sheet=info.name)
+        got = self._grid(z, members, book, info)
+        ret.sheet_names[spec.key] = info.name
+        if got is None:
+            return
+        grid, scan = got
+        hdr = _find_header_row(grid, spec)
+        if hdr is None:
+            self.issue("no-header-row", sheet=info.name,
+                       expected=", ".join(f'"{h}"' for h in spec.headers[:3]))
+            return
+        columns = self._columns(grid[hdr], spec, info.name, hdr + 1)
+        first_data = hdr + 1
+        rows = ret.sheets[spec.key]
+        items = list(columns.items())
+        for i in range(first_data, len(grid)):
+            line = grid[i]
+            values: dict[str, Any] = {}
+            for name, col in items:
+                v = line[col] if col < len(line) else ""
+                problem = scan.problems.get((i + 1, col))
+                if problem is not None:
+                    values[name] = problem
+                elif v != "" and v is not None:
+                    values[name] = _plain(v)
+            if any(not (isinstance(v, str) and not v.strip()) for v in values.values()):
+                rows.append(Row(spec.key, i + 1, values, columns))
+        ret.sheet_names[spec.key] = info.name
+
+    def _columns(self, header: list[Any], spec: SheetSpec, sheet_name: str,
+                 row: int) -> dict[str, int]:
+        by_header = {_norm_header(f.header): f for f in spec.fields}
+        found: dict[str, int] = {}
+        unmatched: list[tuple[int, str]] = []
+        for col, text in enumerate(header):
+            key = _norm_header(text)
+            if not key:
+                continue
+            f = by_header.get(key)
+            if f is None:
+                unmatched.append((col, str(text).strip()))
+            elif f.name in found:
+                self.issue("duplicate-column", sheet=sheet_name, cell=a1(row, col),
+                           field=f.header, value=f"{col_letter(found[f.name])} and "
+                                                 f"{col_letter(col)}")
+            else:
+                found[f.name] = col
+        for f in spec.fields:
+            if f.name in found:
+                continue
+            near = _suggest(f.header, [t for _, t in unmatched], cutoff=0.75)
+            if near is not None:
+                col = next(c for c, t in unmatched if t == near)
+                unmatched = [(c, t) for c, t in unmatched if c != col]
+                found[f.name] = col
+                self.issue("renamed-column", sheet=sheet_name, cell=a1(row, col),
+                           field=f.header, value=near)
+            else:
+                self.issue("missing-column", sheet=sheet_name, field=f.header)
+        for col, text in unmatched:
+            self.issue("extra-column", sheet=sheet_name, cell=a1(row, col), value=text)
+        return dict(sorted(found.items(), key=lambda kv: kv[1]))
+
+
+def _plain(v: Any) -> Any:
+    """Calamine's value as the cell rules expect it: dates as date, whole floats kept."""
+    if isinstance(v, datetime):
+        return v.date() if v.time() == time(0) else v
+    return v
+
+
+def read_return(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> ReadResult:
+    """Read one returned workbook.  Never raises for a bad file: that becomes an issue."""
+    p = Path(path)
+    reader = _Reader(p, limits)
+    try:
+        return reader.read()
+    except ReadError as err:
+        return ReadResult(None, reader.issues + [make_issue(err.code, file=str(p),
+                                                            detail=str(err))])
+    except OSError as err:
+        return ReadResult(None, [make_issue(
+            "damaged-file", file=str(p), detail=f"it cannot be opened: {err.strerror}")])
+

@@ -1,0 +1,111 @@
+"""The checks on a returned workbook, one family per module, and the engine that runs them.
+
+Each family is a generator over a `Context` that yields Issues knowing only what it knows;
+`Context.at` fills in the file, sheet, cell and header text, the way jsonschema's
+`iter_errors` adds the path to what a keyword yields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..issues import FileReport, Issue, make_issue
+from ..model import Return, Row
+from ..reader import DEFAULT_LIMITS, Limits, read_return
+from ..region import Region
+from ..schemas import SheetSpec, sheet
+
+
+@dataclass
+class Context:
+    """What a rule family may look at: the return, and what the GO knows."""
+
+    ret: Return
+    region: Region | None = None
+    previous: Return | None = None
+    expected_lsp: str | None = None
+    missing_columns: set[tuple[str, str]] = field(default_factory=set)  # (sheet key, field)
+    unread_sheets: set[str] = field(default_factory=set)
+
+    def sheet_name(self, key: str) -> str:
+        return self.ret.sheet_names.get(key, sheet(key).name)
+
+    def rows(self, key: str) -> list[Row]:
+        return self.ret.sheets.get(key, [])
+
+    def has(self, key: str, name: str | None = None) -> bool:
+        """Was this sheet (and column) read?  Rules stay silent about what was not."""
+        if key in self.unread_sheets:
+            return False
+        return name is None or (key, name) not in self.missing_columns
+
+    def at(self, row: Row, name: str, code: str, value: Any = None, **kw: Any) -> Issue:
+        spec: SheetSpec = sheet(row.sheet)
+        return make_issue(code, file=self.ret.path, sheet=self.sheet_name(row.sheet),
+                          cell=row.cell(name), field=spec.field(name).header,
+                          value=row.values.get(name) if value is None else value, **kw)
+
+    def about(self, key: str, code: str, **kw: Any) -> Issue:
+        """An issue about a whole sheet, or an item that has no cell."""
+        return make_issue(code, file=self.ret.path, sheet=self.sheet_name(key), **kw)
+
+
+Family = Callable[[Context], Iterable[Issue]]
+
+
+def families() -> list[Family]:
+    from . import cells, crosssheet, identity, previous, recovery, rows
+
+    # cells first: it normalises values in place, which every later family relies on
+    return [identity.check, cells.check, rows.check, crosssheet.check, previous.check,
+            recovery.check]
+
+
+def check_file(path: str | Path, region: Region | None = None, previous: Return | None = None,
+               expected_lsp: str | None = None, limits: Limits = DEFAULT_LIMITS) -> FileReport:
+    """Read one return and run every check on it.  Never raises for a bad workbook."""
+    result = read_return(path, limits)
+    report = FileReport(file=str(path), issues=list(result.issues))
+    if result.data is None:
+        return report
+    ctx = Context(result.data, region, previous, expected_lsp)
+    for issue in result.issues:  # structure problems silence the rules that would cascade
+        key = _sheet_key(issue.sheet, ctx)
+        if issue.code == "missing-column" and key:
+            ctx.missing_columns.add((key, sheet(key).fields[
+                [f.header for f in sheet(key).fields].index(issue.field)].name))
+        elif issue.code in ("missing-sheet", "no-header-row", "too-many-rows") and key:
+            if issue.code != "missing-sheet" or key not in result.data.sheet_names:
+                ctx.unread_sheets.add(key)
+    for family in families():
+        report.issues.extend(family(ctx))
+    report.data = result.data
+    report.sha256 = result.data.sha256
+    return report
+
+
+def _sheet_key(name: str, ctx: Context) -> str | None:
+    from ..schemas import sheets
+
+    for s in sheets():
+        if name in (s.name, ctx.ret.sheet_names.get(s.key)):
+            return s.key
+    return None
+
+
+def id_index(rows: Iterable[Row], name: str) -> dict[str, Row]:
+    """The first row holding each value of an ID field."""
+    out: dict[str, Row] = {}
+    for r in rows:
+        v = r.values.get(name)
+        if isinstance(v, str) and v not in out:
+            out[v] = r
+    return out
+
+
+def iter_rows(ctx: Context, key: str) -> Iterator[Row]:
+    if ctx.has(key):
+        yield from ctx.rows(key)

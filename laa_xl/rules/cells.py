@@ -1,0 +1,296 @@
+"""Cell checks: normalise each value as a person would expect, then check it against its field.
+
+Normalising what a person would reasonably type is recorded as a warning at the cell (stray
+spaces in a code, `green` for `Green`, `£1,200`, `50%`, `31/03/2010` typed as text); anything
+ambiguous is an error, never a guess.  Values are replaced in place by their normal form.
+Free text is trimmed silently: a trailing space pasted from Word is not worth a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ..issues import Issue
+from ..model import Row
+from ..reader import CellProblem
+from ..schemas import Field, Violation, sheets
+from . import Context
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+_NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_D_MON_Y = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?,?[\s\-]+(\d{4})$")
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SERIAL_MIN, _SERIAL_MAX = 36526, 47848  # 01/01/2000 … 31/12/2030 as Excel day numbers
+
+
+class Bad(Exception):
+    """A value that cannot be normalised: the code and the parameters of its message."""
+
+    def __init__(self, code: str, **kw: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.kw = kw
+
+
+def _fmt_date(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def _month(word: str) -> int | None:
+    return _MONTHS.get(word[:3].casefold()) if word.isalpha() else None
+
+
+def parse_date_text(text: str) -> date:
+    """A date typed as text, read the UK way (day first).  Raises Bad when unclear."""
+    t = " ".join(text.split())
+    m = _DMY.match(t)
+    if m:
+        d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if len(m.group(3)) == 2:
+            y += 2000
+        try:
+            return date(y, mo, d)
+        except ValueError:
+            raise Bad("not-a-date") from None
+    m = _YMD.match(t)
+    if m:
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            raise Bad("not-a-date") from None
+    m = _D_MON_Y.match(t)
+    if m and _month(m.group(2)):
+        try:
+            return date(int(m.group(3)), _month(m.group(2)) or 0, int(m.group(1)))
+        except ValueError:
+            raise Bad("not-a-date") from None
+    words = re.split(r"[\s\-/]+", t)
+    if len(words) == 2 and (_month(words[0]) or _month(words[1])):
+        raise Bad("ambiguous-date")  # "March 2010", "Mar-10": which day?
+    if re.match(r"^\d{1,2}[/.\-]\d{1,2}$", t):
+        raise Bad("ambiguous-date")  # "31/03": which year?
+    raise Bad("not-a-date")
+
+
+def normalise(f: Field, value: Any, choices: tuple[str, ...] | None = None
+              ) -> tuple[Any, tuple[str, str] | None]:
+    """(normal value, (how it was read, what to do next time) or None).  Raises Bad."""
+    if isinstance(value, str):
+        cleaned = _CONTROL.sub("", value)
+        stripped = cleaned.strip()
+        if not stripped:
+            return None, None
+    if f.is_date:
+        return _normalise_date(value)
+    if f.is_numeric:
+        return _normalise_number(f, value)
+    allowed = choices if choices is not None else f.enum
+    if isinstance(value, bool):
+        value = "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (int, float, date)):
+        value = _fmt_date(value) if isinstance(value, date) else str(value)
+    text = _CONTROL.sub("", value)
+    stripped = text.strip()
+    if allowed:
+        if stripped in allowed:
+            return stripped, (("stray spaces removed", "type it without spaces")
+                              if stripped != text else None)
+        folded = " ".join(stripped.split()).casefold()
+        for choice in allowed:
+            if choice.casefold() == folded:
+                return choice, ("the choice", "pick it from the dropdown")
+        return stripped, None  # the check reports it as not in the list
+    coded = f.pattern is not None or f.refs
+    if coded and stripped != text:
+        return stripped, ("stray spaces removed", "type it without spaces")
+    if not coded:
+        stripped = "\n".join(line.rstrip() for line in stripped.splitlines())
+    return stripped, None
+
+
+def _normalise_date(value: Any) -> tuple[Any, tuple[str, str] | None]:
+    if isinstance(value, datetime):
+        if value.time() != datetime.min.time():
+            return value.date(), ("a date (the time of day was dropped)", "enter the date alone")
+        return value.date(), None
+    if isinstance(value, date):
+        return value, None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if _SERIAL_MIN <= value <= _SERIAL_MAX and float(value).is_integer():
+            return _EXCEL_EPOCH + timedelta(days=int(value)), (
+                "a date", "format the cell as a date (dd/mm/yyyy)")
+        raise Bad("not-a-date")
+    if isinstance(value, str):
+        d = parse_date_text(value)
+        return d, ("a date", "enter it so that Excel stores a date, not text")
+    raise Bad("not-a-date")
+
+
+def _normalise_number(f: Field, value: Any) -> tuple[Any, tuple[str, str] | None]:
+    if isinstance(value, bool):
+        raise Bad("not-a-number")
+    if isinstance(value, (int, float)):
+        if f.name == "percent_complete" and 0 < value < 1 and not float(value).is_integer():
+            raise Bad("ambiguous-percent", percent=f"{value * 100:g}")
+        return (int(value) if float(value).is_integer() else value), None
+    if isinstance(value, (date, datetime)):
+        raise Bad("not-a-number")
+    text = " ".join(str(value).split())
+    how: list[str] = []
+    t = text
+    if t.startswith("£"):
+        t, _ = t[1:].strip(), how.append("£ removed")
+    if t.endswith("%"):
+        t, _ = t[:-1].strip(), how.append("% removed")
+    if _THOUSANDS.match(t):
+        t, _ = t.replace(",", ""), how.append("commas removed")
+    if not _NUMBER.match(t):
+        raise Bad("not-a-number")
+    number = float(t)
+    out: int | float = int(number) if number.is_integer() else number
+    return out, (f"the number {out:g}", "type the number alone, with no £, % or commas")
+
+
+_CODE_FOR = {"enum": "not-in-list", "pattern": "bad-format", "too-long": "too-long",
+             "too-short": "required", "below": "out-of-range", "above": "out-of-range",
+             "date-range": "date-out-of-range"}
+_TYPE_CODE = {"number": "not-a-number", "integer": "not-whole-number", "date": "not-a-date",
+              "string": "bad-format"}
+
+
+def _violation_issue(ctx: Context, row: Row, f: Field, v: Violation, raw: Any) -> Issue:
+    kind = v.kind
+    kw: dict[str, Any] = {"hint": f.hint or "a valid value"}
+    if kind == "type":
+        return ctx.at(row, f.name, _TYPE_CODE[v.detail], value=raw, **kw)
+    code = _CODE_FOR[kind]
+    if kind == "enum":
+        kw["choices"] = _choices(v.detail)
+    elif kind == "too-long":
+        kw.update(length=len(raw) if isinstance(raw, str) else 0, limit=v.detail)
+        return ctx.at(row, f.name, code, value=raw[:60] if isinstance(raw, str) else raw, **kw)
+    elif kind in ("below", "above"):
+        bound = f"{v.detail:g}"
+        kw["where_"] = f"less than {bound}" if kind == "below" else f"more than {bound}"
+    elif kind == "date-range":
+        kw.update(lo=_fmt_date(v.detail[0]), hi=_fmt_date(v.detail[1]))
+    elif kind == "too-short":
+        kw["hint_sentence"] = f"Enter {f.hint}." if f.hint else "Fill it in."
+    return ctx.at(row, f.name, code, value=raw, **kw)
+
+
+def _choices(allowed: tuple[str, ...]) -> str:
+    if len(allowed) > 8:
+        return "the choices in the dropdown"
+    return ", ".join(allowed[:-1]) + " or " + allowed[-1] if len(allowed) > 1 else allowed[0]
+
+
+def check(ctx: Context) -> Iterator[Issue]:
+    themes = ctx.region.themes if ctx.region else None
+    for spec in sheets():
+        if not ctx.has(spec.key):
+            continue
+        rows = ctx.rows(spec.key)
+        present = [f for f in spec.fields if ctx.has(spec.key, f.name)]
+        bad: set[tuple[int, str]] = set()  # cells already reported: no "required" on top
+        for row in rows:
+            values = row.values
+            for f in present:
+                raw = values.get(f.name)
+                if raw is None:
+                    continue
+                if isinstance(raw, CellProblem):
+                    values.pop(f.name)
+                    if not f.formula:
+                        bad.add((row.row, f.name))
+                        yield ctx.at(row, f.name, raw.code, value=raw.text or None)
+                    continue
+                choices = tuple(themes) if (f.list_name == "themes" and themes) else None
+                try:
+                    value, how = normalise(f, raw, choices)
+                except Bad as err:
+                    values.pop(f.name)
+                    bad.add((row.row, f.name))
+                    yield ctx.at(row, f.name, err.code, value=raw,
+                                 hint=f.hint or "a number", **err.kw)
+                    continue
+                if value is None:
+                    values.pop(f.name)
+                    continue
+                values[f.name] = value
+                if how is not None:
+                    yield ctx.at(row, f.name, "normalised", value=raw,
+                                 result=_result(value), fix=how[1])
+                violation = f.check(value)
+                if violation is None and choices is not None and value not in choices:
+                    violation = Violation("enum", choices)
+                if violation is not None:
+                    values.pop(f.name)
+                    bad.add((row.row, f.name))
+                    yield _violation_issue(ctx, row, f, violation, value)
+                elif f.name == "indicator" and value == "NI 31":
+                    yield ctx.at(row, f.name, "withdrawn-indicator")
+        yield from _required(ctx, spec.key, present, rows, bad)
+        yield from _duplicates(ctx, spec.key, rows)
+
+
+def _result(value: Any) -> str:
+    if isinstance(value, date):
+        return _fmt_date(value)
+    if isinstance(value, str):
+        return f'"{value}"'
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _required(ctx: Context, key: str, present: list[Field], rows: list[Row],
+              bad: set[tuple[int, str]]) -> Iterator[Issue]:
+    spec = next(s for s in sheets() if s.key == key)
+    names = {f.name for f in present}
+    for row in rows:
+        values = row.values
+        for f in present:
+            if f.required and not f.formula and f.name not in values \
+                    and (row.row, f.name) not in bad:
+                yield ctx.at(row, f.name, "required", value=None,
+                             hint_sentence=_hint_sentence(f))
+        for cond in spec.conditionals:
+            if cond.field not in names or values.get(cond.field) not in cond.values:
+                continue
+            because_field = spec.field(cond.field)
+            for need in cond.then_required:
+                if need in names and need not in values and (row.row, need) not in bad:
+                    f = spec.field(need)
+                    yield ctx.at(row, need, "required-when", value=None,
+                                 because=f"{because_field.header} is {values[cond.field]}",
+                                 hint_sentence=_hint_sentence(f))
+
+
+def _hint_sentence(f: Field) -> str:
+    if f.enum:
+        return "Choose one from the dropdown."
+    return f"Enter {f.hint}." if f.hint else "Fill it in."
+
+
+def _duplicates(ctx: Context, key: str, rows: list[Row]) -> Iterator[Issue]:
+    spec = next(s for s in sheets() if s.key == key)
+    name = spec.key_field
+    if not ctx.has(key, name):
+        return
+    seen: dict[str, Row] = {}
+    for row in rows:
+        v = row.values.get(name)
+        if not isinstance(v, str):
+            continue
+        first = seen.setdefault(v.casefold(), row)
+        if first is not row:
+            yield ctx.at(row, name, "duplicate-id", other_row=first.row)

@@ -1,0 +1,50 @@
+"""Checks against the previous round: baselines are fixed once agreed, and nothing vanishes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from ..issues import Issue, shown
+from ..schemas import sheet
+from . import Context, id_index
+
+# Items that may leave a return without a word: done or cancelled last round.
+_CLOSED = {"actions": ("Complete", "Cancelled"), "milestones": ("Achieved", "Cancelled")}
+_WHAT = {"outcomes": "Outcome", "actions": "Action", "milestones": "Milestone"}
+
+
+def check(ctx: Context) -> Iterator[Issue]:
+    if ctx.previous is None:
+        return
+    for key in ("outcomes", "actions", "milestones"):
+        spec = sheet(key)
+        if not ctx.has(key, spec.key_field):
+            continue
+        now = id_index(ctx.rows(key), spec.key_field)
+        before = id_index(ctx.previous.sheets.get(key, []), spec.key_field)
+        baselines = [f for f in spec.fields if f.baseline and f.name != spec.key_field]
+        for item_id, old in before.items():
+            row = now.get(item_id)
+            if row is None:
+                if old.get("status") not in _CLOSED.get(key, ()):
+                    yield ctx.about(key, "item-disappeared", value=item_id, what=_WHAT[key])
+                continue
+            for f in baselines:
+                a, b = old.get(f.name), row.get(f.name)
+                if a is not None and b is not None and not _same(a, b) \
+                        and ctx.has(key, f.name):
+                    yield ctx.at(row, f.name, "baseline-changed", expected=_quote(a))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(a - b) < 1e-9
+    if isinstance(a, str) and isinstance(b, str):
+        return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    return a == b
+
+
+def _quote(v: Any) -> str:
+    return v.strftime("%d/%m/%Y") if isinstance(v, date) else shown(v)

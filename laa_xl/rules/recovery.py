@@ -1,0 +1,69 @@
+"""Recovery checks: a Red item needs its problem worked through (SARA) on the Recovery sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..issues import Issue
+from ..schemas import sheet
+from . import Context, id_index, iter_rows
+
+SARA = ("scanning", "analysis", "response", "assessment")
+_ITEMS = (("outcomes", "outcome_id", "confidence", "Outcome"),
+          ("actions", "action_id", "rag", "Action"))
+
+
+def check(ctx: Context) -> Iterator[Issue]:
+    if not ctx.has("recovery", "item_id"):
+        return
+    plans = {}
+    for row in ctx.rows("recovery"):
+        item = row.get("item_id")
+        if isinstance(item, str):
+            plans.setdefault(item, []).append(row)
+    states = {}
+    for key, id_field, rag_field, what in _ITEMS:
+        for row in iter_rows(ctx, key):
+            item = row.get(id_field)
+            if not isinstance(item, str):
+                continue
+            rag = row.get(rag_field)
+            states[item] = (rag, row.get("status"))
+            if rag not in ("Red", "Amber") or row.get("status") in ("Complete", "Cancelled"):
+                continue
+            rows = plans.get(item, [])
+            missing = _missing_sara(rows)
+            if rag == "Red" and missing:
+                yield ctx.at(row, rag_field, "recovery-missing", value=item, what=what,
+                             missing=_sara_words(missing))
+            elif rag == "Amber" and not rows:
+                yield ctx.at(row, rag_field, "recovery-suggested", value=item, what=what)
+    outcome_ids = id_index(ctx.rows("outcomes"), "outcome_id")
+    action_ids = id_index(ctx.rows("actions"), "action_id")
+    if not (ctx.has("outcomes", "outcome_id") and ctx.has("actions", "action_id")):
+        return
+    for item, rows in plans.items():
+        if item not in outcome_ids and item not in action_ids:
+            for row in rows:
+                yield ctx.at(row, "item_id", "recovery-unknown-item")
+            continue
+        rag, status = states.get(item, (None, None))
+        if status in ("Complete", "Cancelled") or rag == "Green":
+            state = status if status in ("Complete", "Cancelled") else "Green"
+            for row in rows:
+                yield ctx.at(row, "item_id", "recovery-not-needed", state=state)
+
+
+def _missing_sara(rows: list) -> list[str]:
+    """The SARA fields not filled in on the most complete recovery row (all four if none)."""
+    best: list[str] = list(SARA)
+    for row in rows:
+        gaps = [f for f in SARA if not row.get(f)]
+        if len(gaps) < len(best):
+            best = gaps
+    return best
+
+
+def _sara_words(missing: list[str]) -> str:
+    headers = [sheet("recovery").field(f).header for f in missing]
+    return headers[0] if len(headers) == 1 else ", ".join(headers[:-1]) + " and " + headers[-1]
