@@ -88,6 +88,118 @@ def template(region_path: str | None, lsp_codes: tuple[str, ...], all_lsps: bool
                f"due {region.due:%d %B %Y}.")
 
 
+def _inputs(inputs: tuple[str, ...]) -> list[Path]:
+    from .round import expand_inputs
+
+    missing = [p for p in inputs if not Path(p).exists()]
+    if missing:
+        raise UsageProblem(f"No such file or folder: {missing[0]}")
+    paths = expand_inputs(inputs)
+    if not paths:
+        raise UsageProblem("No files to check: the folder(s) given are empty.")
+    return paths
+
+
+def _progress(total: int, label: str):  # type: ignore[no-untyped-def]
+    """A progress bar on stderr for long interactive runs; silent otherwise."""
+    import contextlib
+
+    if total < 5 or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    return click.progressbar(length=total, label=label, file=sys.stderr)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE_OR_DIR...")
+@click.option("--region", "region_path", type=click.Path(dir_okay=False),
+              help="The region file: also checks each return's LSP, period and questions.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
+              show_default=True, help="How to print the report.")
+@click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False),
+              help="Write a feedback workbook for each return with issues into this folder.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Check files in this many processes.")
+def validate(inputs: tuple[str, ...], region_path: str | None, fmt: str,
+             feedback_dir: str | None, jobs: int) -> None:
+    """Check returned workbooks and report every problem at its cell.
+
+    Exit code 0 when every file is valid (warnings allowed), 1 when any file has an error or
+    cannot be read, 2 for a usage error.
+    """
+    from . import render
+    from .feedback import write_feedback
+    from .issues import Report
+    from .round import check_files
+
+    region = _region(region_path)
+    paths = _inputs(inputs)
+    with _progress(len(paths), "Checking returns") as bar:
+        files = check_files(paths, region, jobs=jobs,
+                            progress=bar.update if bar is not None else None)
+    report = Report(files)
+    written = []
+    if feedback_dir:
+        for f in files:
+            try:
+                out = write_feedback(f, feedback_dir)
+            except LaaXlError as err:
+                raise click.ClickException(str(err)) from err
+            if out:
+                written.append(out)
+    if fmt == "json":
+        click.echo(render.report_json(report))
+    elif fmt == "csv":
+        click.echo(render.report_csv(report), nl=False)
+    else:
+        title = f"Checked against {region.region}, {region.period}" if region else ""
+        click.echo(render.report_text(report, title=title))
+        for out in written:
+            click.echo(f"Feedback workbook: {out}")
+    sys.exit(0 if report.valid else 1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True, help="JSON document, or one CSV file per sheet.")
+@click.option("-o", "--output", type=click.Path(),
+              help="The JSON file, or the folder for CSV files (JSON goes to stdout if omitted).")
+def export(file: str, fmt: str, output: str | None) -> None:
+    """Turn one return into JSON (or CSV per sheet) for analysts.
+
+    Values are normalised (dates as ISO strings, numbers as numbers).  A return with errors is
+    still exported, with its unreadable cells left out; the errors are listed on stderr and
+    the exit code is 1.
+    """
+    from .export import export_csv, export_json
+    from .rules import check_file
+
+    report = check_file(file)
+    if not report.readable:
+        for issue in report.issues:
+            click.echo(f"{file}: {issue}", err=True)
+        sys.exit(1)
+    check = report.errors == 0
+    if fmt == "csv" and not output:
+        raise UsageProblem("--format csv needs -o FOLDER for the CSV files.")
+    try:
+        if fmt == "json":
+            text = export_json(report.data, output, check)
+            if output:
+                click.echo(f"Wrote {output}", err=True)
+            else:
+                click.echo(text, nl=False)
+        else:
+            for path in export_csv(report.data, output, check):
+                click.echo(f"Wrote {path}", err=True)
+    except LaaXlError as err:
+        raise click.ClickException(str(err)) from err
+    if report.errors:
+        click.echo(f"{file} has {report.errors} error(s): run `laa-xl validate` to see them.",
+                   err=True)
+        sys.exit(1)
+
+
 def _prefills(previous: str, region: Region) -> dict:
     from .rollup import prefills_from_rollup
 

@@ -153,6 +153,8 @@ _CATALOGUE = [
          "or add the action."),
     Code("unknown-link", WARNING, "Linked item not found",
          "{shown} is not an Outcome ID or Action ID in this workbook. Check the reference."),
+    Code("empty-sheet", ERROR, "Nothing filled in",
+         "The {sheet} sheet has no rows filled in. A return needs at least one {what}."),
     Code("outcome-without-actions", ERROR, "Outcome has no actions",
          "Outcome {value} has no actions on the Actions sheet. A plan without actions is not a "
          "plan: add at least one action for it."),

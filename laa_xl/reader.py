@@ -522,3 +522,17 @@ def read_return(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> ReadResult
         return ReadResult(None, [make_issue(
             "damaged-file", file=str(p), detail=f"it cannot be opened: {err.strerror}")])
 
+
+
+def open_for_copy(path: str | Path) -> Any:
+    """The workbook as openpyxl keeps it, for writing a marked-up copy (feedback).
+
+    Only called on a file `read_return` has already read, so it is known to be safe to parse.
+    """
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, rich_text=False, keep_links=False)
+    except Exception as err:  # openpyxl raises many types for files calamine accepted
+        raise ReadError(f"{type(err).__name__}: {err}", code="damaged-file",
+                        path=str(path)) from err

@@ -7,11 +7,13 @@ chasing and the demo all start from its answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from .issues import FileReport
+from .model import Return
 from .region import Lsp, Region
 
 
@@ -53,3 +55,61 @@ class RoundResult:
         for s in self.statuses:
             out.extend(s.duplicates)
         return out + self.unmatched
+
+
+# --------------------------------------------------------------------------------------
+# Finding and checking the files
+
+
+def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
+    """Files as given, and every file directly inside a folder (Office lock files skipped).
+
+    Everything in a folder is checked, not just .xlsx: a partner's .xls or .ods sent back in
+    error is reported, not silently ignored.
+    """
+    out: list[Path] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            out.extend(sorted(x for x in p.iterdir() if x.is_file()
+                              and not x.name.startswith((".", "~$"))))
+        else:
+            out.append(p)
+    seen: set[Path] = set()
+    unique = []
+    for p in out:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def _check_one(args: tuple[Path, Region | None, Mapping[str, Return] | None]) -> FileReport:
+    from .rules import check_file
+
+    path, region, previous = args
+    return check_file(path, region, previous)
+
+
+def check_files(paths: Sequence[Path], region: Region | None = None,
+                previous: Mapping[str, Return] | None = None, jobs: int = 1,
+                progress: Callable[[int], None] | None = None) -> list[FileReport]:
+    """Check every file, in order, in `jobs` processes; `progress(n)` after each n files."""
+    tasks = [(p, region, previous) for p in paths]
+    if jobs <= 1 or len(paths) < 2:
+        out = []
+        for t in tasks:
+            out.append(_check_one(t))
+            if progress:
+                progress(1)
+        return out
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        out = []
+        for rep in pool.map(_check_one, tasks, chunksize=max(1, len(tasks) // (jobs * 4))):
+            out.append(rep)
+            if progress:
+                progress(1)
+        return out

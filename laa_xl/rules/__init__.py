@@ -7,7 +7,7 @@ Each family is a generator over a `Context` that yields Issues knowing only what
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,13 +64,20 @@ def families() -> list[Family]:
             recovery.check]
 
 
-def check_file(path: str | Path, region: Region | None = None, previous: Return | None = None,
+def check_file(path: str | Path, region: Region | None = None,
+               previous: Return | Mapping[str, Return] | None = None,
                expected_lsp: str | None = None, limits: Limits = DEFAULT_LIMITS) -> FileReport:
-    """Read one return and run every check on it.  Never raises for a bad workbook."""
+    """Read one return and run every check on it.  Never raises for a bad workbook.
+
+    `previous` is last round's return for this LSP, or a mapping of LSP code to returns
+    from which the one for this workbook's LSP is taken.
+    """
     result = read_return(path, limits)
     report = FileReport(file=str(path), issues=list(result.issues))
     if result.data is None:
         return report
+    if isinstance(previous, Mapping):
+        previous = previous.get(result.data.lsp_code)
     ctx = Context(result.data, region, previous, expected_lsp)
     for issue in result.issues:  # structure problems silence the rules that would cascade
         key = _sheet_key(issue.sheet, ctx)

@@ -15,6 +15,11 @@ def check(ctx: Context) -> Iterator[Issue]:
     outcomes_read = ctx.has("outcomes", "outcome_id")
     actions_read = ctx.has("actions", "action_id")
 
+    for key, what, read in (("outcomes", "outcome", outcomes_read),
+                            ("actions", "action", actions_read)):
+        if read and not ctx.rows(key):
+            yield ctx.about(key, "empty-sheet", what=what)
+
     used: set[str] = set()
     for row in iter_rows(ctx, "actions"):
         oid = row.get("outcome_id")

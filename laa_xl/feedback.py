@@ -1,0 +1,107 @@
+"""Writes the feedback workbook the GO sends back: the partner's own workbook, copied, with every
+problem cell highlighted and explained, and an Issues sheet that links to each cell.
+
+The copy is made with openpyxl so that every cell stays exactly where the partner put it and
+the issue references match.  The partner's file is only read; the copy is a new file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from .issues import ERROR, FileReport, Issue
+from .reader import open_for_copy
+from .xlsxout import atomic_output
+
+ERROR_FILL = PatternFill("solid", fgColor="FFFF9999")
+WARNING_FILL = PatternFill("solid", fgColor="FFFFE699")
+ISSUES_SHEET = "Issues"
+_HEADER = ("Severity", "Sheet", "Cell", "Column", "Value found", "What to do", "Code")
+
+
+def text_cell(ws: Any, row: int, col: int, value: Any) -> Any:
+    """Write a value that stays text even when it starts with = + - or @."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl would otherwise save "=…" as a formula
+    return cell
+
+
+def feedback_name(source: str | Path) -> str:
+    return f"{Path(source).stem}-feedback.xlsx"
+
+
+def write_feedback(report: FileReport, out_dir: str | Path) -> Path | None:
+    """Write the feedback workbook for one readable return with issues; None if it needs none."""
+    if not report.issues or not report.readable:
+        return None
+    target = Path(out_dir) / feedback_name(report.file)
+    wb = open_for_copy(report.file)
+    for ws in wb.worksheets:  # the partner's own data: sheets stay as they were
+        _mark(ws, [i for i in report.issues if i.sheet == ws.title and i.cell])
+    _issues_sheet(wb, report)
+    wb.active = 0
+    with atomic_output(target, refuse=(report.file,)) as tmp:
+        wb.save(tmp)
+    return target
+
+
+def _mark(ws: Any, issues: list[Issue]) -> None:
+    by_cell: dict[str, list[Issue]] = {}
+    for issue in issues:
+        by_cell.setdefault(issue.cell, []).append(issue)
+    for ref, found in by_cell.items():
+        cell = ws[ref]
+        worst = ERROR if any(i.severity == ERROR for i in found) else "warning"
+        cell.fill = ERROR_FILL if worst == ERROR else WARNING_FILL
+        text = "\n".join(f"{i.severity.upper()}: {i.message}" for i in found)
+        comment = Comment(text, "laa-xl")
+        comment.width, comment.height = 320, 40 + 18 * (len(text) // 45 + len(found))
+        cell.comment = comment
+
+
+def _issues_sheet(wb: Any, report: FileReport) -> None:
+    if ISSUES_SHEET in wb.sheetnames:
+        del wb[ISSUES_SHEET]
+    ws = wb.create_sheet(ISSUES_SHEET, 0)
+    ws.sheet_properties.tabColor = "C00000"
+    meta = report.data.meta if report.data is not None else {}
+    who = meta.get("lsp_name") or meta.get("lsp_code") or Path(report.file).name
+    text_cell(ws, 1, 1, f"Feedback on your LAA delivery return — {who}").font = \
+        Font(bold=True, size=14, color="1F4E79")
+    summary = (f"{report.errors} error(s) must be fixed before the return can be accepted; "
+               f"{report.warnings} warning(s) to look at. Problem cells are highlighted in the "
+               "sheets (red: error, yellow: warning); hover over one to read why. Fix them in "
+               "your own workbook and send it again.")
+    text_cell(ws, 2, 1, summary).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=6)
+    ws.row_dimensions[2].height = 45
+    text_cell(ws, 3, 1, f"File checked: {Path(report.file).name}")
+    first = 5
+    for c, h in enumerate(_HEADER, start=1):
+        text_cell(ws, first, c, h).font = Font(bold=True)
+    rows = report.sorted_issues()
+    for r, issue in enumerate(rows, start=first + 1):
+        values = (issue.severity, issue.sheet, issue.cell, issue.field, issue.value,
+                  issue.message, issue.code)
+        for c, v in enumerate(values, start=1):
+            cell = text_cell(ws, r, c, v)
+            cell.alignment = Alignment(wrap_text=c in (5, 6), vertical="top")
+        if issue.cell and issue.sheet in wb.sheetnames:
+            link = ws.cell(row=r, column=3)
+            link.hyperlink = f"#'{issue.sheet}'!{issue.cell}"
+            link.font = Font(color="0563C1", underline="single")
+        ws.cell(row=r, column=1).fill = ERROR_FILL if issue.severity == ERROR else WARNING_FILL
+    for col, width in zip("ABCDEFG", (10, 14, 8, 24, 28, 80, 20)):
+        ws.column_dimensions[col].width = width
+    if rows:
+        table = Table(displayName="tblIssues", ref=f"A{first}:G{first + len(rows)}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+        ws.add_table(table)
+    ws.freeze_panes = ws.cell(row=first + 1, column=1)

@@ -1,0 +1,78 @@
+"""Text, JSON and CSV views of reports and flags.  No logic: only how things look."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .issues import ERROR, FileReport, Report
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|")
+
+
+def csv_safe(value: Any) -> Any:
+    """A value for a CSV cell that a spreadsheet will show as text, never run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow([csv_safe(v) for v in row])
+    return buf.getvalue()
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def file_heading(f: FileReport) -> str:
+    name = Path(f.file).name
+    meta = f.data.meta if f.data is not None else {}
+    who = f" — {meta.get('lsp_name')} ({meta.get('lsp_code')})" if meta.get("lsp_code") else ""
+    if not f.readable:
+        state = "CANNOT BE READ"
+    else:
+        state = "valid" if f.valid else "NOT VALID"
+    return f"{name}{who}: {state}, {_plural(f.errors, 'error')}, {_plural(f.warnings, 'warning')}"
+
+
+def report_text(report: Report, *, title: str = "") -> str:
+    """The report a person reads in a terminal: by file, errors first, then a summary."""
+    out: list[str] = []
+    if title:
+        out += [title, ""]
+    for f in report.files:
+        out.append(file_heading(f))
+        for issue in f.sorted_issues():
+            label = "error  " if issue.severity == ERROR else "warning"
+            out.append(f"  {label}  {issue}")
+        out.append("")
+    n = len(report.files)
+    valid = sum(1 for f in report.files if f.valid)
+    unreadable = sum(1 for f in report.files if not f.readable)
+    summary = f"{_plural(n, 'file')}: {valid} valid, {n - valid} not valid"
+    if unreadable:
+        summary += f" ({unreadable} cannot be read)"
+    summary += f"; {_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}."
+    out.append(summary)
+    return "\n".join(out)
+
+
+def report_json(report: Report) -> str:
+    return json.dumps(report.as_dict(), indent=2, ensure_ascii=False)
+
+
+def report_csv(report: Report) -> str:
+    header = ["file", "severity", "code", "sheet", "cell", "field", "value", "message"]
+    rows = ([f.file, i.severity, i.code, i.sheet, i.cell, i.field, i.value, i.message]
+            for f in report.files for i in f.sorted_issues())
+    return csv_text(header, rows)
