@@ -98,7 +98,7 @@ def _issues_sheet(wb: Any, report: FileReport) -> None:
             link.hyperlink = f"#'{issue.sheet}'!{issue.cell}"
             link.font = Font(color="0563C1", underline="single")
         ws.cell(row=r, column=1).fill = ERROR_FILL if issue.severity == ERROR else WARNING_FILL
-    for col, width in zip("ABCDEFG", (10, 14, 8, 24, 28, 80, 20)):
+    for col, width in zip("ABCDEFG", (10, 14, 8, 24, 28, 80, 20), strict=True):
         ws.column_dimensions[col].width = width
     if rows:
         table = Table(displayName="tblIssues", ref=f"A{first}:G{first + len(rows)}")
