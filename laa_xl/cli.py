@@ -8,6 +8,7 @@ Exit codes: 0 all well (warnings allowed) · 1 a return has errors or cannot be 
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -61,6 +62,7 @@ def template(region_path: str | None, lsp_codes: tuple[str, ...], all_lsps: bool
     laa-xl template --region region.toml --lsp ANY -o out/
     laa-xl template --blank -o laa-return-template.xlsx
     """
+    from .rollup_reader import prefill_summary
     from .template import build_template, template_name
 
     chosen = sum([bool(lsp_codes), all_lsps, blank])
@@ -82,7 +84,7 @@ def template(region_path: str | None, lsp_codes: tuple[str, ...], all_lsps: bool
     for lsp in lsps:
         prefill = prefills.get(lsp.code)
         path = build_template(out_dir / template_name(region, lsp), region, lsp, prefill)
-        note = f" (prefilled: {prefill.summary()})" if prefill else ""
+        note = f" (prefilled: {prefill_summary(prefill)})" if prefill else ""
         click.echo(f"Wrote {path}{note}")
     click.echo(f"{len(lsps)} workbook(s) for {region.region}, {region.period}, "
                f"due {region.due:%d %B %Y}.")
@@ -200,8 +202,174 @@ def export(file: str, fmt: str, output: str | None) -> None:
         sys.exit(1)
 
 
+def _as_of(text: str | None) -> date | None:
+    if text is None:
+        return None
+    from .rules.cells import Bad, parse_date_text
+
+    try:
+        return parse_date_text(text)
+    except Bad as err:
+        raise UsageProblem(f"--as-of {text!r} is not a date: write it as 31/03/2010 or "
+                           "2010-03-31.") from err
+
+
+def _previous(path: str | None) -> tuple[dict, str]:
+    if path is None:
+        return {}, ""
+    from .rollup_reader import read_rollup
+
+    try:
+        return read_rollup(path).returns, path
+    except LaaXlError as err:
+        raise click.ClickException(str(err)) from err
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE_OR_DIR...")
+@click.option("--region", "region_path", required=True, type=click.Path(dir_okay=False),
+              help="The region file (region.toml).")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False), metavar="ROLLUP",
+              help="The previous round's roll-up, for the cross-round checks and flags.")
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Work out slippage as at this date (default: the period's end).")
+@click.option("--include-invalid", is_flag=True,
+              help="Include the data of returns with errors (marked in the roll-up).")
+@click.option("--use", "use", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              metavar="FILE", help="Of two returns for one LSP, use this one (repeatable).")
+@click.option("--received", "received_log", type=click.Path(exists=True, dir_okay=False),
+              help="CSV of file name,received date (default: each file's modified time).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Check files in this many processes.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              metavar="ROLLUP.xlsx", help="The roll-up workbook to write.")
+def consolidate(inputs: tuple[str, ...], region_path: str, previous: str | None,
+                as_of: str | None, include_invalid: bool, use: tuple[str, ...],
+                received_log: str | None, jobs: int, output: str) -> None:
+    """Roll every return of the region up into one workbook.
+
+    Exit code 0 when every return received is valid, 1 when any has errors or cannot be read
+    (the roll-up is still written, without their data), 2 for a usage error.
+    """
+    from .errors import InputError
+    from .rollup import consolidate as build
+    from .rollup import write_rollup
+    from .round import collect
+
+    region = _region(region_path)
+    assert region is not None
+    paths = _inputs(inputs)
+    prev, prev_source = _previous(previous)
+    try:
+        with _progress(len(paths), "Checking returns") as bar:
+            result = collect(paths, region, prev, jobs=jobs,
+                             progress=bar.update if bar is not None else None,
+                             received_log=Path(received_log) if received_log else None,
+                             use=[Path(u) for u in use])
+        rollup = build(result, _as_of(as_of), prev, include_invalid, prev_source)
+        out = write_rollup(rollup, output, inputs=[*paths, *([previous] if previous else [])])
+    except InputError as err:
+        raise UsageProblem(str(err)) from err
+    except LaaXlError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(_rollup_summary(rollup, out))
+    sys.exit(0 if all(s.valid for s in result.statuses if s.returned)
+             and not result.unmatched else 1)
+
+
+def _rollup_summary(rollup, out: Path) -> str:  # type: ignore[no-untyped-def]
+    from .slippage import summarise
+
+    res = rollup.result
+    region = res.region
+    statuses = res.statuses
+    returned = [s for s in statuses if s.returned]
+    late = [s for s in returned if s.on_time(region.due) is False]
+    valid = [s for s in returned if s.valid]
+    missing = [s.lsp.code for s in statuses if not s.returned]
+    counts = summarise(rollup.flags)
+    sev = counts["by_severity"]
+    lines = [
+        f"{region.region}, {region.period}: {len(returned)} of {len(statuses)} returns received "
+        f"({len(late)} late), {len(valid)} valid.",
+    ]
+    if missing:
+        lines.append(f"Missing: {', '.join(missing)}.")
+    invalid = [s.lsp.code for s in returned if not s.valid]
+    if invalid:
+        lines.append(f"Not valid: {', '.join(invalid)}"
+                     + (" (included, marked)." if rollup.include_invalid else " (left out)."))
+    if res.unmatched:
+        lines.append(f"{len(res.unmatched)} file(s) match no partnership of this round: "
+                     "see the Completeness sheet.")
+    lines.append(f"Slipping or off track: {counts['total']} flags as at "
+                 f"{rollup.as_of:%d/%m/%Y} ({sev['high']} high, {sev['medium']} medium, "
+                 f"{sev['low']} low).")
+    lines.append(f"Wrote {out}")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE_OR_DIR...")
+@click.option("--region", "region_path", type=click.Path(dir_okay=False),
+              help="The region file, for its tolerances and period (defaults otherwise).")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False), metavar="ROLLUP",
+              help="The previous round's roll-up, for the cross-round flags.")
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Work out slippage as at this date (default: the period's end).")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text",
+              show_default=True)
+def slipping(inputs: tuple[str, ...], region_path: str | None, previous: str | None,
+             as_of: str | None, fmt: str) -> None:
+    """List slipping milestones and actions and off-track outcomes, worst first.
+
+    Returns that cannot be read are reported on stderr and the exit code is 1; flags alone
+    do not change the exit code.
+    """
+    import json
+
+    from . import render
+    from .round import check_files
+    from .slippage import flags as find_flags
+    from .slippage import sort_flags
+
+    region = _region(region_path)
+    paths = _inputs(inputs)
+    prev, _ = _previous(previous)
+    reports = check_files(paths, region, prev)
+    found = []
+    failed = False
+    for rep in reports:
+        if rep.data is None:
+            failed = True
+            click.echo(f"{rep.file}: {rep.issues[0].message}", err=True)
+            continue
+        meta = rep.data.meta
+        from .region import Period
+
+        try:
+            period = region.period if region else Period.parse(meta.get("period", ""))
+        except ValueError:
+            period = None
+        when = _as_of(as_of) or (period.end if period else date.today())
+        tol = region.tolerances if region else None
+        found.extend(find_flags(rep.data, prev.get(rep.data.lsp_code), when, tol, period))
+    found = sort_flags(found)
+    if fmt == "json":
+        click.echo(json.dumps({"flags": [f.as_dict() for f in found]}, indent=2,
+                              ensure_ascii=False, default=str))
+    elif fmt == "csv":
+        header = ["severity", "lsp", "sheet", "item_id", "parent", "rule", "days", "message",
+                  "file", "row", "cell"]
+        click.echo(render.csv_text(header, ([getattr(f, h) for h in header] for f in found)),
+                   nl=False)
+    else:
+        click.echo(render.flags_text(found))
+    sys.exit(1 if failed else 0)
+
+
 def _prefills(previous: str, region: Region) -> dict:
-    from .rollup import prefills_from_rollup
+    from .rollup_reader import prefills_from_rollup
 
     try:
         return prefills_from_rollup(previous, region)

@@ -76,3 +76,18 @@ def report_csv(report: Report) -> str:
     rows = ([f.file, i.severity, i.code, i.sheet, i.cell, i.field, i.value, i.message]
             for f in report.files for i in f.sorted_issues())
     return csv_text(header, rows)
+
+
+def flags_text(flags: Sequence[Any]) -> str:
+    """Slippage flags as a terminal table: severity, LSP, item, rule, days, message."""
+    if not flags:
+        return "Nothing slipping."
+    out = [f"{'SEVERITY':8}  {'LSP':5}  {'ITEM':10}  {'RULE':24}  {'DAYS':>5}  WHAT"]
+    for f in flags:
+        days = "" if f.days is None else str(f.days)
+        out.append(f"{f.severity:8}  {f.lsp:5}  {f.item_id:10}  {f.rule:24}  {days:>5}  "
+                   f"{f.message}")
+    high = sum(1 for f in flags if f.severity == "high")
+    out.append("")
+    out.append(f"{_plural(len(flags), 'flag')} ({high} high).")
+    return "\n".join(out)

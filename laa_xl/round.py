@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from .issues import FileReport
@@ -113,3 +113,73 @@ def check_files(paths: Sequence[Path], region: Region | None = None,
             if progress:
                 progress(1)
         return out
+
+
+def received_dates(paths: Sequence[Path], log: Path | None = None) -> dict[Path, date]:
+    """When each return arrived: from a received log (CSV of file,date) or the file's time.
+
+    A GO officer who saves attachments in a batch keeps a log; otherwise the time the file
+    was last written is the best evidence there is.
+    """
+    logged: dict[str, date] = {}
+    if log is not None:
+        import csv
+
+        from .errors import InputError
+        from .rules.cells import Bad, parse_date_text
+
+        with log.open(encoding="utf-8-sig", newline="") as fh:
+            for n, row in enumerate(csv.reader(fh), start=1):
+                if len(row) < 2 or not row[0].strip() or row[0].strip().lower() == "file":
+                    continue
+                try:
+                    logged[Path(row[0].strip()).name] = parse_date_text(row[1])
+                except Bad as err:
+                    raise InputError(f"{log}, line {n}: {row[1]!r} is not a date "
+                                     "(write it as 31/03/2010).") from err
+    out = {}
+    for p in paths:
+        if p.name in logged:
+            out[p] = logged[p.name]
+        else:
+            out[p] = datetime.fromtimestamp(p.stat().st_mtime).date()
+    return out
+
+
+def collect(paths: Sequence[Path], region: Region,
+            previous: Mapping[str, Return] | None = None, *, jobs: int = 1,
+            progress: Callable[[int], None] | None = None, received_log: Path | None = None,
+            use: Sequence[Path] = ()) -> RoundResult:
+    """Check every file and pair each return with its LSP by the identity inside it.
+
+    Two returns for one LSP and this period are an error (InputError) unless `use` names the
+    one to take; the other is then kept as a duplicate, listed but left out.
+    """
+    from .errors import InputError
+
+    received = received_dates(paths, received_log)
+    reports = check_files(paths, region, previous, jobs=jobs, progress=progress)
+    chosen = {Path(p).resolve() for p in use}
+    statuses = {lsp.code.casefold(): LspStatus(lsp) for lsp in region.lsps}
+    unmatched: list[FileReport] = []
+    for path, rep in zip(paths, reports, strict=True):
+        meta = rep.data.meta if rep.data is not None else {}
+        status = statuses.get(meta.get("lsp_code", "").casefold())
+        if status is None or meta.get("period") != str(region.period):
+            unmatched.append(rep)
+            continue
+        if status.report is None:
+            status.report, status.received = rep, received[path]
+            continue
+        current = Path(status.report.file).resolve()
+        if path.resolve() in chosen and current not in chosen:
+            status.duplicates.append(status.report)
+            status.report, status.received = rep, received[path]
+        elif current in chosen and path.resolve() not in chosen:
+            status.duplicates.append(rep)
+        else:
+            raise InputError(
+                f"Two returns for {status.lsp.name} ({status.lsp.code}), {region.period}: "
+                f"{status.report.file} and {rep.file}. Remove one, or choose one with "
+                f"--use FILE.")
+    return RoundResult(region, [statuses[lsp.code.casefold()] for lsp in region.lsps], unmatched)

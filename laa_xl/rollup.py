@@ -1,0 +1,684 @@
+"""Consolidation: the region's roll-up workbook (DESIGN.md §6), the GO's working document.
+
+`consolidate` works out what goes in (which returns, which flags); `RollupWriter` lays it out
+with xlsxwriter in constant-memory mode, so a national round stays small in memory.  Every
+data row carries its LSP and its source (file, sheet, row); the data sheets use the return's
+own header texts, so the roll-up can be read back as the previous round.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .issues import ERROR, FileReport
+from .model import Return, Row, col_letter
+from .region import Region
+from .round import LspStatus, RoundResult
+from .schemas import SheetSpec, schema_version, sheet
+from .slippage import RULES, SEVERITIES, Flag, flags, sort_flags
+from .xlsxout import RAG_COLOURS, RATING_COLOURS, atomic_output, new_workbook, put
+
+ROLLUP_PRODUCT = "laa-xl rollup"
+META_SHEET = "_laa_xl"
+DATA_SHEETS = ("outcomes", "actions", "milestones", "risks", "recovery")
+PROVENANCE = ("Source file", "Source sheet", "Source row")
+TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 3  # 0-based; data sheets' tables start at HEADER_ROW
+
+
+@dataclass
+class Rollup:
+    """Everything the roll-up shows, worked out before a cell is written."""
+
+    result: RoundResult
+    as_of: date
+    flags: list[Flag]
+    included: list[LspStatus]  # statuses whose data is in the roll-up
+    include_invalid: bool = False
+    previous_source: str = ""
+
+    @property
+    def region(self) -> Region:
+        return self.result.region
+
+
+def consolidate(result: RoundResult, as_of: date | None = None,
+                previous: dict[str, Return] | None = None,
+                include_invalid: bool = False, previous_source: str = "") -> Rollup:
+    """Choose the returns whose data goes in, and find every slippage flag among them."""
+    region = result.region
+    as_of = as_of or region.period.end
+    included = [s for s in result.statuses
+                if s.report is not None and s.report.readable
+                and (s.report.valid or include_invalid)]
+    found: list[Flag] = []
+    for s in included:
+        assert s.report is not None and s.report.data is not None
+        found.extend(flags(s.report.data, (previous or {}).get(s.lsp.code), as_of,
+                           region.tolerances, region.period))
+    return Rollup(result, as_of, sort_flags(found), included, include_invalid,
+                  previous_source)
+
+
+def write_rollup(rollup: Rollup, path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+    """Write the roll-up workbook atomically; refuses to overwrite any of `inputs`."""
+    target = Path(path)
+    with atomic_output(target, refuse=tuple(inputs)) as tmp:
+        RollupWriter(rollup).write(tmp)
+    return target
+
+
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _LspFigures:
+    outcomes: Counter = field(default_factory=Counter)
+    actions: Counter = field(default_factory=Counter)
+    slipping_milestones: int = 0
+    off_track: int = 0
+    high_flags: int = 0
+    red_without_plan: int = 0
+    weak_areas: list[str] = field(default_factory=list)
+
+
+class RollupWriter:
+    def __init__(self, rollup: Rollup) -> None:
+        self.r = rollup
+        self.region = rollup.region
+
+    def write(self, path: Path) -> None:
+        region = self.region
+        wb = new_workbook(path, constant_memory=True,
+                          title=f"LAA roll-up {region.region} {region.period}")
+        self.wb = wb
+        self._formats()
+        about = wb.add_worksheet("About")
+        dash = wb.add_worksheet("Dashboard")
+        comp = wb.add_worksheet("Completeness")
+        slip = wb.add_worksheet("Slipping")
+        data_ws = {k: wb.add_worksheet(sheet(k).name) for k in ("outcomes", "actions",
+                                                                "milestones")}
+        assurance = wb.add_worksheet("Assurance")
+        data_ws["risks"] = wb.add_worksheet("Risks")
+        data_ws["recovery"] = wb.add_worksheet("Recovery")
+        issues = wb.add_worksheet("Issues")
+        timeline = wb.add_worksheet("Timeline")
+        meta = wb.add_worksheet(META_SHEET)
+        self.figures = self._figures()
+        self._about(about)
+        self._dashboard(dash)
+        self._completeness(comp)
+        self._slipping(slip)
+        for key in DATA_SHEETS:
+            self._data_sheet(data_ws[key], sheet(key))
+        self._assurance(assurance)
+        self._issues(issues)
+        self._timeline(timeline)
+        self._meta(meta)
+        meta.hide()
+        wb.close()
+
+    # -- formats --------------------------------------------------------------------------
+
+    def _formats(self) -> None:
+        wb = self.wb
+        base = {"font_name": "Arial", "font_size": 10, "valign": "top"}
+        self.f_title = wb.add_format({**base, "bold": True, "font_size": 14,
+                                      "font_color": "#1F4E79"})
+        self.f_note = wb.add_format({**base, "italic": True, "font_color": "#404040"})
+        self.f_bold = wb.add_format({**base, "bold": True})
+        self.f_text = wb.add_format(base)
+        self.f_wrap = wb.add_format({**base, "text_wrap": True})
+        self.f_date = wb.add_format({**base, "num_format": "dd/mm/yyyy"})
+        self.f_month = wb.add_format({**base, "num_format": "mmm yy", "bold": True,
+                                      "rotation": 90, "align": "center"})
+        self.f_int = wb.add_format({**base, "num_format": "0"})
+        self.f_num = wb.add_format({**base, "num_format": "#,##0.##"})
+        self.f_money = wb.add_format({**base, "num_format": "£#,##0"})
+        self.f_rag = {k: wb.add_format({**base, "bg_color": v}) for k, v in RAG_COLOURS.items()}
+        self.f_rating = {k: wb.add_format({**base, "bg_color": v, "align": "center"})
+                         for k, v in RATING_COLOURS.items()}
+        self.f_sev = {"high": wb.add_format({**base, "bg_color": "#FF5B5B"}),
+                      "medium": wb.add_format({**base, "bg_color": "#FFC000"}),
+                      "low": wb.add_format({**base, "bg_color": "#FFF2CC"})}
+        self.cf_fill = {k: wb.add_format({"bg_color": v}) for k, v in
+                        {**RAG_COLOURS, "base": "#5B9BD5", "slip": "#FF5B5B",
+                         "early": "#70C050", "done": "#A6A6A6"}.items()}
+
+    def _fmt_for(self, spec: SheetSpec, name: str) -> Any:
+        f = spec.field(name)
+        if f.is_date:
+            return self.f_date
+        if f.number_format and "£" in f.number_format:
+            return self.f_money
+        if f.kind == "integer":
+            return self.f_int
+        if f.is_numeric:
+            return self.f_num
+        return self.f_text
+
+    def _title(self, ws: Any, title: str, note: str) -> None:
+        ws.write_string(TITLE_ROW, 0, title, self.f_title)
+        ws.write_string(NOTE_ROW, 0, note, self.f_note)
+
+    def _table(self, ws: Any, name: str, headers: list[str], nrows: int,
+               first_row: int = HEADER_ROW, widths: Sequence[float] = ()) -> None:
+        """Start an Excel Table (with filters) at `first_row`: call before its rows are written.
+
+        xlsxwriter refuses add_table() in constant-memory mode only because it writes the
+        header cells, which that mode cannot do out of row order.  Called at the header row,
+        before any data row, the order holds; the headers are then rewritten as inline
+        strings, which is how constant-memory mode stores text.
+        """
+        last = first_row + max(nrows, 1)
+        ws.constant_memory = False
+        try:
+            ws.add_table(first_row, 0, last, len(headers) - 1, {
+                "name": name, "style": "Table Style Medium 2",
+                "columns": [{"header": h} for h in headers]})
+        finally:
+            ws.constant_memory = True
+        for c, h in enumerate(headers):
+            ws.write_string(first_row, c, h, self.f_bold)
+        for c, w in enumerate(widths):
+            ws.set_column(c, c, w)
+        ws.freeze_panes(first_row + 1, 0)
+
+    # -- figures --------------------------------------------------------------------------
+
+    def _figures(self) -> dict[str, _LspFigures]:
+        out = {s.lsp.code: _LspFigures() for s in self.r.result.statuses}
+        for s in self.r.included:
+            fig = out[s.lsp.code]
+            assert s.report is not None and s.report.data is not None
+            data = s.report.data
+            fig.outcomes = Counter(r.get("confidence") for r in data.sheets["outcomes"])
+            fig.actions = Counter(r.get("rag") for r in data.sheets["actions"])
+            fig.red_without_plan = sum(1 for i in s.report.issues
+                                       if i.code == "recovery-missing")
+            fig.weak_areas = sorted({r.get("area") or r.get("question_id")
+                                     for r in data.sheets["assurance"]
+                                     if r.get("rating") == "Weak"})
+        milestones: dict[str, set[str]] = {}
+        off: dict[str, set[str]] = {}
+        for f in self.r.flags:
+            if f.lsp not in out:
+                continue
+            if f.sheet == "milestones":
+                milestones.setdefault(f.lsp, set()).add(f.item_id)
+            if f.rule == "off-trajectory":
+                off.setdefault(f.lsp, set()).add(f.item_id)
+            if f.severity == "high":
+                out[f.lsp].high_flags += 1
+        for code, fig in out.items():
+            fig.slipping_milestones = len(milestones.get(code, ()))
+            fig.off_track = len(off.get(code, ()))
+        return out
+
+    # -- About ----------------------------------------------------------------------------
+
+    def _about(self, ws: Any) -> None:
+        r, region = self.r, self.region
+        tol = region.tolerances
+        ws.set_column(0, 0, 34)
+        ws.set_column(1, 1, 60)
+        ws.set_column(2, 8, 14)
+        self._title(ws, f"LAA delivery roll-up — {region.region}, {region.period}",
+                    f"{region.go_name}. Made by laa-xl {__version__}.")
+        items: list[tuple[str, Any]] = [
+            ("Region", region.region), ("Government Office", region.go_name),
+            ("Period", str(region.period)), ("Quarter ends", region.period.end),
+            ("Return deadline", region.due), ("Slippage as at", r.as_of),
+            ("Forecast slip tolerance (days)", tol.forecast_slip_days),
+            ("Behind plan below (share of time elapsed)", tol.behind_plan_ratio),
+            ("Low severity up to (days late)", tol.low_days),
+            ("Medium severity up to (days late)", tol.medium_days),
+            ("Returns with errors", "included, marked" if r.include_invalid else "left out"),
+            ("Previous round", r.previous_source or "none given"),
+            ("Region file", region.source), ("laa-xl version", __version__),
+        ]
+        row = 3
+        for k, v in items:
+            ws.write_string(row, 0, k, self.f_bold)
+            put(ws, row, 1, v, self.f_text, self.f_date)
+            row += 1
+        row += 1
+        ws.write_string(row, 0, "Source files", self.f_title)
+        row += 1
+        headers = ["File", "LSP", "SHA-256", "Received", "On time", "Valid", "Errors",
+                   "Warnings", "In roll-up"]
+        included = {id(s.report) for s in r.included}
+        deadline = region.due
+        entries: list[tuple[FileReport, LspStatus | None]] = []
+        for s in r.result.statuses:
+            if s.report is not None:
+                entries.append((s.report, s))
+            entries.extend((d, s) for d in s.duplicates)
+        entries.extend((u, None) for u in r.result.unmatched)
+        self._table(ws, "tblSources", headers, len(entries), first_row=row)
+        ws.freeze_panes(0, 0)
+        row += 1
+        for rep, s in entries:
+            lsp = s.lsp.code if s else (rep.data.lsp_code if rep.data is not None else "")
+            primary = s is not None and s.report is rep
+            on_time = s.on_time(deadline) if (s and primary) else None
+            values = [rep.file, lsp, rep.sha256 or "", s.received if (s and primary) else None,
+                      _yes(on_time), "Yes" if rep.valid else "No", rep.errors, rep.warnings,
+                      "Yes" if id(rep) in included else "No"]
+            for c, v in enumerate(values):
+                put(ws, row, c, v, self.f_text, self.f_date)
+            row += 1
+
+    # -- Dashboard ------------------------------------------------------------------------
+
+    DASH_HEADERS = ["LSP", "Partnership", "Returned", "Received", "On time", "Valid",
+                    "Errors", "Warnings", "Outcomes", "Outcomes Red", "Outcomes Amber",
+                    "Outcomes Green", "Actions", "Actions Red", "Actions Amber",
+                    "Actions Green", "Slipping milestones", "Off-track outcomes",
+                    "High-severity flags", "Red items without a recovery plan",
+                    "Assurance areas rated Weak"]
+
+    def _dashboard(self, ws: Any) -> None:
+        r, region = self.r, self.region
+        self._title(ws, f"Dashboard — {region.region}, {region.period}",
+                    f"One row per partnership. Slippage as at {r.as_of:%d/%m/%Y}; "
+                    "see Slipping for each flag and Completeness for who is missing.")
+        headers = self.DASH_HEADERS
+        n = len(r.result.statuses)
+        self._table(ws, "tblDashboard", headers, n,
+                    widths=[7, 30, 9, 11, 8, 7, 7, 9] + [9] * 12 + [40])
+        row = HEADER_ROW + 1
+        included = {s.lsp.code for s in r.included}
+        for s in r.result.statuses:
+            fig = self.figures[s.lsp.code]
+            rep = s.report
+            has_data = s.lsp.code in included
+            values: list[Any] = [
+                s.lsp.code, s.lsp.name, _yes(s.returned), s.received,
+                _yes(s.on_time(region.due)), _yes(rep.valid) if rep else None,
+                rep.errors if rep else None, rep.warnings if rep else None]
+            if has_data:
+                values += [sum(fig.outcomes.values()), fig.outcomes["Red"],
+                           fig.outcomes["Amber"], fig.outcomes["Green"],
+                           sum(fig.actions.values()), fig.actions["Red"], fig.actions["Amber"],
+                           fig.actions["Green"], fig.slipping_milestones, fig.off_track,
+                           fig.high_flags, fig.red_without_plan, ", ".join(fig.weak_areas)]
+            else:
+                values += [None] * 13
+            for c, v in enumerate(values):
+                fmt = self.f_date if isinstance(v, date) else self.f_text
+                if headers[c] in ("Outcomes Red", "Actions Red") and v:
+                    fmt = self.f_rag["Red"]
+                put(ws, row, c, v, fmt)
+            row += 1
+        ws.set_row(HEADER_ROW, 45)
+        self._dashboard_charts(ws, row + 2, n)
+
+    def _dashboard_charts(self, ws: Any, row: int, n: int) -> None:
+        wb = self.wb
+        first, last = HEADER_ROW + 1, HEADER_ROW + n
+        name = "Dashboard"
+        chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
+        for col, rag in ((9, "Red"), (10, "Amber"), (11, "Green")):
+            chart.add_series({"name": f"Outcomes {rag}",
+                              "categories": [name, first, 0, last, 0],
+                              "values": [name, first, col, last, col],
+                              "fill": {"color": RAG_COLOURS[rag]}})
+        chart.set_title({"name": "Outcomes by delivery confidence (RAG)"})
+        chart.set_y_axis({"reverse": True})
+        chart.set_size({"width": 620, "height": 80 + 28 * max(n, 4)})
+        ws.insert_chart(row, 0, chart)
+
+        # Slipping items by theme, and the PESTELO factors holding delivery back
+        themes = self._slipping_by_theme()
+        factors = self._factor_counts()
+        col = 12
+        ws.write_string(row, col, "Slipping items by theme", self.f_bold)
+        ws.write_string(row + 1, col, "Theme", self.f_bold)
+        ws.write_string(row + 1, col + 1, "Flagged items", self.f_bold)
+        for i, (theme, count) in enumerate(themes):
+            ws.write_string(row + 2 + i, col, theme, self.f_text)
+            ws.write_number(row + 2 + i, col + 1, count, self.f_int)
+        if themes:
+            c2 = wb.add_chart({"type": "bar"})
+            c2.add_series({"name": "Flagged items",
+                           "categories": [name, row + 2, col, row + 1 + len(themes), col],
+                           "values": [name, row + 2, col + 1, row + 1 + len(themes), col + 1],
+                           "fill": {"color": "#C00000"}})
+            c2.set_title({"name": "Slipping items by theme"})
+            c2.set_legend({"none": True})
+            ws.insert_chart(row + 3 + len(themes), col, c2)
+        fcol = col + 3
+        ws.write_string(row, fcol, "Main external factors (Recovery, PESTELO)", self.f_bold)
+        ws.write_string(row + 1, fcol, "Factor", self.f_bold)
+        ws.write_string(row + 1, fcol + 1, "Recovery plans", self.f_bold)
+        for i, (factor, count) in enumerate(factors):
+            ws.write_string(row + 2 + i, fcol, factor, self.f_text)
+            ws.write_number(row + 2 + i, fcol + 1, count, self.f_int)
+        if any(c for _, c in factors):
+            c3 = wb.add_chart({"type": "column"})
+            c3.add_series({"name": "Recovery plans",
+                           "categories": [name, row + 2, fcol, row + 1 + len(factors), fcol],
+                           "values": [name, row + 2, fcol + 1, row + 1 + len(factors),
+                                      fcol + 1],
+                           "fill": {"color": "#7030A0"}})
+            c3.set_title({"name": "Which external factors hold delivery back"})
+            c3.set_legend({"none": True})
+            ws.insert_chart(row + 3 + max(len(themes), len(factors)) + 16, col, c3)
+
+    def _slipping_by_theme(self) -> list[tuple[str, int]]:
+        theme_of: dict[tuple[str, str], str] = {}  # (lsp, outcome id) -> theme
+        outcome_of: dict[tuple[str, str], str] = {}  # (lsp, action id) -> outcome id
+        for s in self.r.included:
+            assert s.report is not None and s.report.data is not None
+            d = s.report.data
+            for row in d.sheets["outcomes"]:
+                theme_of[(s.lsp.code, row.get("outcome_id"))] = row.get("theme") or ""
+            for row in d.sheets["actions"]:
+                outcome_of[(s.lsp.code, row.get("action_id"))] = row.get("outcome_id")
+        counts: Counter = Counter()
+        seen: set[tuple[str, str, str]] = set()
+        for f in self.r.flags:
+            key = (f.lsp, f.sheet, f.item_id)
+            if key in seen:
+                continue
+            seen.add(key)
+            if f.sheet == "outcomes":
+                oid = f.item_id
+            elif f.sheet == "actions":
+                oid = f.parent
+            else:
+                oid = outcome_of.get((f.lsp, f.parent), "")
+            counts[theme_of.get((f.lsp, oid)) or "(theme unknown)"] += 1
+        order = list(self.region.themes)
+        return sorted(counts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order
+                                                      else len(order), kv[0]))
+
+    def _factor_counts(self) -> list[tuple[str, int]]:
+        factors = sheet("recovery").field("main_factor").enum or ()
+        counts: Counter = Counter()
+        for s in self.r.included:
+            assert s.report is not None and s.report.data is not None
+            for row in s.report.data.sheets["recovery"]:
+                if row.get("main_factor"):
+                    counts[row.get("main_factor")] += 1
+        return [(f, counts[f]) for f in factors]
+
+    # -- Completeness ---------------------------------------------------------------------
+
+    def _completeness(self, ws: Any) -> None:
+        r, region = self.r, self.region
+        statuses = r.result.statuses
+        deadline = region.due
+        returned = [s for s in statuses if s.returned]
+        on_time = [s for s in returned if s.on_time(deadline)]
+        valid = [s for s in returned if s.valid]
+        missing = [s for s in statuses if not s.returned]
+        self._title(ws, f"Completeness — {region.period}",
+                    f"Returns were due by {deadline:%d %B %Y}.")
+        summary = [("Expected", len(statuses)), ("Received", len(returned)),
+                   ("On time", len(on_time)), ("Late", len(returned) - len(on_time)),
+                   ("Valid", len(valid)), ("Not valid", len(returned) - len(valid)),
+                   ("Missing", len(missing))]
+        # Constant-memory mode writes rows in order: summary beside the table's top rows.
+        headers = ["LSP", "Partnership", "Status", "File", "Received", "On time", "Errors",
+                   "Warnings", "Contact", "Email"]
+        self._table(ws, "tblCompleteness", headers, len(statuses),
+                    widths=[7, 30, 16, 34, 11, 8, 7, 9, 18, 30, 2, 16, 40])
+        ws.write_string(HEADER_ROW, len(headers) + 1, "Round summary", self.f_bold)
+        row = HEADER_ROW + 1
+        lines = [(k, v) for k, v in summary]
+        lines.append(("Missing LSPs", ", ".join(f"{s.lsp.name} ({s.lsp.code})"
+                                                for s in missing) or "none"))
+        for i, s in enumerate(statuses):
+            values = [s.lsp.code, s.lsp.name, _state(s, deadline),
+                      Path(s.report.file).name if s.report else None, s.received,
+                      _yes(s.on_time(deadline)), s.report.errors if s.report else None,
+                      s.report.warnings if s.report else None, s.lsp.contact, s.lsp.email]
+            for c, v in enumerate(values):
+                fmt = self.f_date if isinstance(v, date) else self.f_text
+                if c == 2:
+                    fmt = {"Missing": self.f_rag["Red"], "Not valid": self.f_rag["Amber"]}.get(
+                        str(v).split(",")[0], self.f_text)
+                put(ws, row, c, v, fmt)
+            if i < len(lines):
+                ws.write_string(row, len(headers) + 1, lines[i][0], self.f_bold)
+                put(ws, row, len(headers) + 2, lines[i][1], self.f_text)
+            row += 1
+        for k, v in lines[len(statuses):]:
+            ws.write_string(row, len(headers) + 1, k, self.f_bold)
+            put(ws, row, len(headers) + 2, v, self.f_text)
+            row += 1
+        if r.result.unmatched:
+            row += 1
+            ws.write_string(row, 0, "Files that match no partnership of this round", self.f_bold)
+            row += 1
+            for rep in r.result.unmatched:
+                first = rep.sorted_issues()[0].message if rep.issues else ""
+                meta = rep.data.meta if rep.data is not None else {}
+                why = (f"for {meta.get('lsp_code')}, {meta.get('period')}"
+                       if meta.get("lsp_code") else first)
+                put(ws, row, 0, Path(rep.file).name, self.f_text)
+                put(ws, row, 3, why, self.f_text)
+                row += 1
+
+    # -- Slipping -------------------------------------------------------------------------
+
+    def _slipping(self, ws: Any) -> None:
+        r = self.r
+        self._title(ws, f"Slipping milestones, actions and off-track outcomes — as at "
+                        f"{r.as_of:%d/%m/%Y}", "Worst first. Rules are explained below the "
+                    "table (and in the README).")
+        headers = ["Severity", "LSP", "Sheet", "Item", "Belongs to", "Description", "Rule",
+                   "Days", "What is wrong", *PROVENANCE, "Cell"]
+        self._table(ws, "tblSlipping", headers, len(r.flags),
+                    widths=[9, 7, 11, 10, 10, 36, 22, 7, 60, 30, 11, 8, 7])
+        row = HEADER_ROW + 1
+        for f in r.flags:
+            values = [f.severity, f.lsp, sheet(f.sheet).name, f.item_id, f.parent,
+                      f.description, f.rule, f.days, f.message, f.file,
+                      sheet(f.sheet).name if f.row else None, f.row, f.cell]
+            for c, v in enumerate(values):
+                put(ws, row, c, v, self.f_sev.get(f.severity) if c == 0 else self.f_text)
+            row += 1
+        row = HEADER_ROW + max(len(r.flags), 1) + 2
+        ws.write_string(row, 0, "Rules", self.f_bold)
+        for rule, text in RULES.items():
+            row += 1
+            ws.write_string(row, 0, rule, self.f_text)
+            ws.write_string(row, 2, text, self.f_text)
+        row += 2
+        ws.write_string(row, 0, "Severity", self.f_bold)
+        for s in SEVERITIES:
+            row += 1
+            ws.write_string(row, 0, s, self.f_sev[s])
+
+    # -- data sheets ----------------------------------------------------------------------
+
+    def _data_sheet(self, ws: Any, spec: SheetSpec) -> None:
+        r = self.r
+        self._title(ws, f"{spec.title} — every accepted return",
+                    "Each row carries its LSP and where it came from (file, sheet, row).")
+        fields = [f for f in spec.fields]
+        headers = ["LSP", *[f.header for f in fields], *PROVENANCE, "Return valid"]
+        fmts = [self._fmt_for(spec, f.name) for f in fields]
+        entries: list[tuple[str, Row, str, str, bool]] = []
+        for s in r.included:
+            assert s.report is not None and s.report.data is not None
+            d = s.report.data
+            sheet_name = d.sheet_names.get(spec.key, spec.name)
+            for row in d.sheets.get(spec.key, []):
+                entries.append((s.lsp.code, row, s.report.file, sheet_name, s.report.valid))
+        if spec.key == "risks":  # highest scores first
+            entries.sort(key=lambda e: -(e[1].get("score") or 0))
+        widths = [7, *[min(f.width, 30) for f in fields], 30, 11, 8, 8]
+        self._table(ws, f"tbl{spec.name}", headers, len(entries), widths=widths)
+        rag_col = next((i for i, f in enumerate(fields) if f.rag), None)
+        out = HEADER_ROW + 1
+        for lsp, row, file, sheet_name, valid in entries:
+            ws.write_string(out, 0, lsp, self.f_text)
+            values = row.values
+            for c, f in enumerate(fields, start=1):
+                v = values.get(f.name)
+                if v is not None:
+                    fmt = self.f_rag.get(v, fmts[c - 1]) if c - 1 == rag_col else fmts[c - 1]
+                    put(ws, out, c, v, fmt)
+            c = len(fields) + 1
+            ws.write_string(out, c, file, self.f_text)
+            ws.write_string(out, c + 1, sheet_name, self.f_text)
+            ws.write_number(out, c + 2, row.row, self.f_int)
+            ws.write_string(out, c + 3, "Yes" if valid else "No", self.f_text)
+            out += 1
+
+    # -- Assurance matrix -----------------------------------------------------------------
+
+    def _assurance(self, ws: Any) -> None:
+        r, region = self.r, self.region
+        questions = region.questions
+        self._title(ws, f"Assurance — self-assessment by partnership, {region.period}",
+                    "Strong (green), Adequate (yellow), Weak (red). Questions are listed "
+                    "below the matrix.")
+        headers = ["LSP", "Partnership", *[q.id for q in questions], "Weak", "Adequate",
+                   "Strong"]
+        self._table(ws, "tblAssurance", headers, len(r.included),
+                    widths=[7, 30, *[10] * len(questions), 8, 9, 8])
+        row = HEADER_ROW + 1
+        for s in r.included:
+            assert s.report is not None and s.report.data is not None
+            answers = {a.get("question_id"): a.get("rating")
+                       for a in s.report.data.sheets["assurance"]}
+            ws.write_string(row, 0, s.lsp.code, self.f_text)
+            ws.write_string(row, 1, s.lsp.name, self.f_text)
+            counts: Counter = Counter()
+            for c, q in enumerate(questions, start=2):
+                rating = answers.get(q.id)
+                if rating:
+                    counts[rating] += 1
+                    ws.write_string(row, c, rating, self.f_rating.get(rating, self.f_text))
+            base = 2 + len(questions)
+            for i, k in enumerate(("Weak", "Adequate", "Strong")):
+                ws.write_number(row, base + i, counts[k], self.f_int)
+            row += 1
+        row = HEADER_ROW + max(len(r.included), 1) + 2
+        ws.write_string(row, 0, "Ref", self.f_bold)
+        ws.write_string(row, 1, "Area", self.f_bold)
+        ws.write_string(row, 2, "Question", self.f_bold)
+        for q in questions:
+            row += 1
+            ws.write_string(row, 0, q.id, self.f_text)
+            ws.write_string(row, 1, q.area, self.f_text)
+            ws.write_string(row, 2, q.question, self.f_text)
+
+    # -- Issues ---------------------------------------------------------------------------
+
+    def _issues(self, ws: Any) -> None:
+        self._title(ws, "Validation issues of every return",
+                    "Errors first. Returns with errors are left out of the roll-up unless "
+                    "consolidated with --include-invalid.")
+        headers = ["LSP", "File", "Severity", "Code", "Sheet", "Cell", "Column", "Value",
+                   "Message"]
+        reports = self.r.result.reports
+        self._table(ws, "tblIssues", headers, sum(len(x.issues) for x in reports),
+                    widths=[7, 30, 8, 20, 11, 7, 20, 20, 80])
+        row = HEADER_ROW + 1
+        for rep in reports:
+            lsp = rep.data.lsp_code if rep.data is not None else ""
+            for i in rep.sorted_issues():
+                values = [lsp, rep.file, i.severity, i.code, i.sheet, i.cell, i.field,
+                          i.value, i.message]
+                for c, v in enumerate(values):
+                    fmt = self.f_rag["Red"] if (c == 2 and v == ERROR) else self.f_text
+                    put(ws, row, c, v, fmt)
+                row += 1
+
+    # -- Timeline -------------------------------------------------------------------------
+
+    def _timeline(self, ws: Any) -> None:
+        r = self.r
+        start = date(2008, 4, 1)
+        months = [date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1,
+                       1) for i in range(36)]
+        self._title(ws, "Timeline — open milestones by month, baseline against forecast",
+                    "Blue: baseline month. Red: slipped from baseline to forecast. Green: "
+                    "forecast earlier than baseline. Grey: achieved.")
+        headers = ["LSP", "Milestone ID", "Action ID", "Milestone", "Status", "Baseline date",
+                   "Forecast date"]
+        first_month_col = len(headers)
+        for c, h in enumerate(headers):
+            ws.write_string(HEADER_ROW, c, h, self.f_bold)
+        for i, m in enumerate(months):
+            ws.write_datetime(HEADER_ROW, first_month_col + i, datetime(m.year, m.month, 1),
+                              self.f_month)
+        ws.set_row(HEADER_ROW, 48)
+        row = HEADER_ROW + 1
+        for s in r.included:
+            assert s.report is not None and s.report.data is not None
+            ms = [m for m in s.report.data.sheets["milestones"]
+                  if m.get("status") != "Cancelled" and isinstance(m.get("baseline_date"), date)]
+            ms.sort(key=lambda m: (m.get("baseline_date"), m.get("milestone_id") or ""))
+            for m in ms:
+                values = [s.lsp.code, m.get("milestone_id"), m.get("action_id"),
+                          m.get("description"), m.get("status"), m.get("baseline_date"),
+                          m.get("forecast_date") or m.get("baseline_date")]
+                for c, v in enumerate(values):
+                    put(ws, row, c, v, self.f_date if isinstance(v, date) else self.f_text)
+                row += 1
+        n = row - HEADER_ROW - 1
+        ws.set_column(0, 2, 9)
+        ws.set_column(3, 3, 36)
+        ws.set_column(4, 6, 11)
+        ws.set_column(first_month_col, first_month_col + len(months) - 1, 3)
+        ws.freeze_panes(HEADER_ROW + 1, first_month_col)
+        if n == 0:
+            return
+        top, bottom = HEADER_ROW + 1, HEADER_ROW + n
+        left, right = first_month_col, first_month_col + len(months) - 1
+        r1 = top + 1
+        mcol = col_letter(left)
+        month = f"{mcol}${HEADER_ROW + 1}"
+        # month-of(date) as its first day, compared with the header's first-of-month date
+        base = f"DATE(YEAR($F{r1}),MONTH($F{r1}),1)"
+        fore = f"DATE(YEAR($G{r1}),MONTH($G{r1}),1)"
+        rules = [
+            ("done", f'=AND($E{r1}="Achieved",{month}={base})'),
+            ("base", f"={month}={base}"),
+            ("slip", f"=AND({month}>{base},{month}<={fore})"),
+            ("early", f"=AND({month}<{base},{month}>={fore})"),
+        ]
+        for key, formula in rules:
+            ws.conditional_format(top, left, bottom, right, {
+                "type": "formula", "criteria": formula, "format": self.cf_fill[key],
+                "stop_if_true": True})
+
+    # -- identity -------------------------------------------------------------------------
+
+    def _meta(self, ws: Any) -> None:
+        region = self.region
+        items = [("product", ROLLUP_PRODUCT), ("schema_version", schema_version()),
+                 ("region", region.region), ("period", str(region.period)),
+                 ("as_of", self.r.as_of.isoformat()), ("tool_version", __version__)]
+        ws.write_string(0, 0, "key")
+        ws.write_string(0, 1, "value")
+        for i, (k, v) in enumerate(items, start=1):
+            ws.write_string(i, 0, k)
+            ws.write_string(i, 1, v)
+
+
+def _yes(v: bool | None) -> str | None:
+    return None if v is None else ("Yes" if v else "No")
+
+
+def _state(s: LspStatus, deadline: date) -> str:
+    if not s.returned:
+        return "Missing"
+    parts = ["Valid" if s.valid else ("Cannot be read" if not s.report.readable  # type: ignore[union-attr]
+                                      else "Not valid")]
+    if s.on_time(deadline) is False:
+        parts.append("late")
+    return ", ".join(parts)
