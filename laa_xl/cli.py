@@ -53,8 +53,10 @@ def main() -> None:
               help="Prefill from the previous round's roll-up workbook.")
 @click.option("-o", "--output", required=True, type=click.Path(),
               help="Folder for --lsp/--all; the file for --blank.")
+@click.option("--emails", "emails_dir", type=click.Path(file_okay=False),
+              help="Also write a ready-to-send email draft (.eml) per LSP into this folder.")
 def template(region_path: str | None, lsp_codes: tuple[str, ...], all_lsps: bool, blank: bool,
-             previous: str | None, output: str) -> None:
+             previous: str | None, output: str, emails_dir: str | None) -> None:
     """Make the workbook each partnership fills in.
 
     \b
@@ -79,15 +81,24 @@ def template(region_path: str | None, lsp_codes: tuple[str, ...], all_lsps: bool
         lsps = region.lsps if all_lsps else tuple(region.lsp(c) for c in lsp_codes)
     except RegionError as err:
         raise UsageProblem(str(err)) from err
+    if blank and emails_dir:
+        raise UsageProblem("--emails goes with --lsp or --all: a blank template has no "
+                           "recipient.")
     prefills = _prefills(previous, region) if previous else {}
     out_dir = Path(output)
+    written = {}
     for lsp in lsps:
         prefill = prefills.get(lsp.code)
         path = build_template(out_dir / template_name(region, lsp), region, lsp, prefill)
+        written[lsp.code] = path
         note = f" (prefilled: {prefill_summary(prefill)})" if prefill else ""
         click.echo(f"Wrote {path}{note}")
     click.echo(f"{len(lsps)} workbook(s) for {region.region}, {region.period}, "
                f"due {region.due:%d %B %Y}.")
+    if emails_dir:
+        from .emails import template_drafts
+
+        _echo_drafts(template_drafts(region, written, Path(emails_dir), _now()), emails_dir)
 
 
 def _inputs(inputs: tuple[str, ...]) -> list[Path]:
@@ -366,6 +377,66 @@ def slipping(inputs: tuple[str, ...], region_path: str | None, previous: str | N
     else:
         click.echo(render.flags_text(found))
     sys.exit(1 if failed else 0)
+
+
+def _now():  # type: ignore[no-untyped-def]
+    from .template import generated_at
+
+    return generated_at()
+
+
+def _echo_drafts(result, folder: str) -> None:  # type: ignore[no-untyped-def]
+    for line in result.lines:
+        click.echo(f"  {line}")
+    for problem in result.problems:
+        click.echo(f"Note: {problem}", err=True)
+    click.echo(f"{len(result.written)} email draft(s) in {folder}: open each in your mail "
+               "program, check it, and send it.")
+
+
+@main.command()
+@click.argument("returns_dir", type=click.Path(exists=True, file_okay=False),
+                metavar="RETURNS_DIR")
+@click.option("--region", "region_path", required=True, type=click.Path(dir_okay=False),
+              help="The region file (region.toml).")
+@click.option("--emails", "emails_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the email drafts (.eml).")
+@click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False),
+              help="Write feedback workbooks here and attach them to the feedback drafts.")
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Chase as at this date (default: today).")
+@click.option("--received", "received_log", type=click.Path(exists=True, dir_okay=False),
+              help="CSV of file name,received date (default: each file's modified time).")
+def chase(returns_dir: str, region_path: str, emails_dir: str, feedback_dir: str | None,
+          as_of: str | None, received_log: str | None) -> None:
+    """Write email drafts: reminders, feedback and thanks, one per partnership.
+
+    A reminder for each return missing after the deadline, feedback (with the feedback
+    workbook attached) for each return with errors, thanks for each valid one.  Nothing is
+    sent: open the drafts in your mail program.
+    """
+    from .emails import chase_drafts
+    from .errors import InputError
+    from .feedback import write_feedback
+    from .round import collect
+
+    region = _region(region_path)
+    assert region is not None
+    paths = _inputs((returns_dir,))
+    try:
+        result = collect(paths, region, received_log=Path(received_log)
+                         if received_log else None)
+        if feedback_dir:
+            for st in result.statuses:
+                if st.report is not None and not st.report.valid and st.report.readable:
+                    st.feedback = write_feedback(st.report, feedback_dir)
+    except InputError as err:
+        raise UsageProblem(str(err)) from err
+    except LaaXlError as err:
+        raise click.ClickException(str(err)) from err
+    when = _as_of(as_of) or date.today()
+    _echo_drafts(chase_drafts(region, result.statuses, Path(emails_dir), when, _now()),
+                 emails_dir)
 
 
 def _prefills(previous: str, region: Region) -> dict:
