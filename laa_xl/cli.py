@@ -225,15 +225,38 @@ def _as_of(text: str | None) -> date | None:
                            "2010-03-31.") from err
 
 
-def _previous(path: str | None) -> tuple[dict, str]:
+def _previous(path: str | None, region: Region | None = None) -> tuple[dict, str]:
     if path is None:
         return {}, ""
+    return _read_previous(path, region).returns, path
+
+
+def _read_previous(path: str, region: Region | None):  # type: ignore[no-untyped-def]
     from .rollup_reader import read_rollup
 
     try:
-        return read_rollup(path).returns, path
+        previous = read_rollup(path)
     except LaaXlError as err:
         raise click.ClickException(str(err)) from err
+    _check_previous_period(previous.meta.get("period", ""), path, region)
+    return previous
+
+
+def _check_previous_period(period: str, path: str, region: Region | None) -> None:
+    """The previous round must come before the one being run: a common slip is to pass
+    this round's own roll-up."""
+    from .region import Period
+
+    if region is None or not period:
+        return
+    try:
+        before = Period.parse(period)
+    except ValueError:
+        return
+    now = region.period
+    if (before.start_year, before.quarter) >= (now.start_year, now.quarter):
+        raise UsageProblem(f"{path} is the roll-up for {before}, but the region file is for "
+                           f"{now}: --previous must be an earlier round's roll-up.")
 
 
 @main.command()
@@ -270,7 +293,7 @@ def consolidate(inputs: tuple[str, ...], region_path: str, previous: str | None,
     region = _region(region_path)
     assert region is not None
     paths = _inputs(inputs)
-    prev, prev_source = _previous(previous)
+    prev, prev_source = _previous(previous, region)
     try:
         with _progress(len(paths), "Checking returns") as bar:
             result = collect(paths, region, prev, jobs=jobs,
@@ -346,7 +369,7 @@ def slipping(inputs: tuple[str, ...], region_path: str | None, previous: str | N
 
     region = _region(region_path)
     paths = _inputs(inputs)
-    prev, _ = _previous(previous)
+    prev, _ = _previous(previous, region)
     reports = check_files(paths, region, prev)
     found = []
     failed = False
@@ -440,12 +463,9 @@ def chase(returns_dir: str, region_path: str, emails_dir: str, feedback_dir: str
 
 
 def _prefills(previous: str, region: Region) -> dict:
-    from .rollup_reader import prefills_from_rollup
+    from .rollup_reader import prefills
 
-    try:
-        return prefills_from_rollup(previous, region)
-    except LaaXlError as err:
-        raise click.ClickException(str(err)) from err
+    return prefills(_read_previous(previous, region), region)
 
 
 def run() -> None:  # pragma: no cover - console entry point for `python -m laa_xl`

@@ -122,6 +122,10 @@ class RollupWriter:
         self._timeline(timeline)
         self._meta(meta)
         meta.hide()
+        for ws in wb.worksheets():
+            ws.set_landscape()
+            ws.set_paper(9)  # A4
+            ws.fit_to_pages(1, 0)
         wb.close()
 
     # -- formats --------------------------------------------------------------------------

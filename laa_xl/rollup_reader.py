@@ -116,14 +116,13 @@ _CLOSED = {"actions": ("Complete", "Cancelled"), "milestones": ("Achieved", "Can
            "risks": ("Closed",)}
 
 
-def prefills_from_rollup(path: str | Path, region: Region) -> dict[str, Prefill]:
+def prefills(previous: PreviousRound, region: Region) -> dict[str, Prefill]:
     """Each LSP's next-round template rows, from last round's roll-up.
 
     Outcomes carry forward whole; open actions carry forward with all their milestones;
     open risks; recovery rows for items still Red or Amber.  Baselines are then locked in
     the template; forecasts and progress stay open to update.
     """
-    previous = read_rollup(path)
     out: dict[str, Prefill] = {}
     for lsp in region.lsps:
         ret = previous.returns.get(lsp.code)
