@@ -180,7 +180,7 @@ def _diff(a: Any, b: Any, path: str, out: list[str], limit: int) -> None:
             if len(out) >= limit:
                 return
     elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             _diff(x, y, f"{path}[{i}]", out, limit)
     elif a != b:
         out.append(f"{path}: {_short(a)} != {_short(b)}")
