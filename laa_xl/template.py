@@ -27,6 +27,9 @@ PRODUCT = "laa-xl return"
 
 _TYPE_HINTS = {"date": "date", "integer": "whole number", "number": "number"}
 
+GUIDE_WIDTHS = (26, 95)  # the Guidance sheet's two columns, in characters
+LINE_HEIGHT = 13  # points: one line of 10 pt Arial, with its spacing
+
 
 @dataclass
 class Prefill:
@@ -365,8 +368,8 @@ class TemplateBuilder:
     def _guidance(self, ws: Any) -> None:
         fmt = self.fmt
         reg = self.region
-        ws.set_column(0, 0, 26)
-        ws.set_column(1, 1, 95)
+        ws.set_column(0, 0, GUIDE_WIDTHS[0])
+        ws.set_column(1, 1, GUIDE_WIDTHS[1])
         ws.hide_gridlines(2)
         ws.set_tab_color("#404040")
         ws.set_paper(9)
@@ -378,6 +381,9 @@ class TemplateBuilder:
             ws.write_string(r, 0, a, fa or fmt.bold)
             if b:
                 ws.write_string(r, 1, b, fb or fmt.para)
+            lines = max(wrapped_lines(a, GUIDE_WIDTHS[0]), wrapped_lines(b, GUIDE_WIDTHS[1]))
+            if lines > 1:
+                ws.set_row(r, LINE_HEIGHT * lines)
             r += 1
 
         def heading(text: str) -> None:
@@ -453,6 +459,26 @@ class TemplateBuilder:
         line("Feedback", "If anything needs fixing you will get a copy back with each problem "
              "cell highlighted and explained.")
         ws.protect()
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes, word-wrapped in a column `width` characters wide.
+
+    A row whose height is not set grows to fit its wrapped text in Excel, but not when
+    LibreOffice prints or converts a workbook without a window: its lines then print over the
+    next row's.  So rows of wrapped text get a height, from this (slightly generous) estimate:
+    a column `width` wide holds about 1.2 × `width` characters of 10 pt Arial.
+    """
+    per_line = max(int(width * 1.2), 1)
+    lines, used = 1, 0
+    for word in text.split():
+        need = len(word) if used == 0 else used + 1 + len(word)
+        if need <= per_line:
+            used = need
+        else:
+            lines += 1
+            used = len(word)
+    return lines
 
 
 def build_template(path: str | Path, region: Region | None, lsp: Lsp | None = None,
