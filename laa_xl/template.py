@@ -104,8 +104,18 @@ class _Formats:
         return None
 
 
+def _title(text: str) -> str:
+    """A validation title: Excel refuses one over 32 characters, so cut it at a word."""
+    if len(text) <= 32:
+        return text
+    cut = text[:31]
+    if text[31] != " " and " " in cut:  # the cut falls inside a word: drop that word
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
+
+
 def _input_message(f: Field) -> tuple[str, str]:
-    title = f.header if len(f.header) <= 32 else f.header[:31] + "…"
+    title = _title(f.header)
     msg = f.input_message
     if f.required:
         msg += " Required."
@@ -116,13 +126,15 @@ def _validation(f: Field, list_names: dict[str, str]) -> dict[str, Any]:
     """The data validation for a field's input cells, from its schema."""
     title, message = _input_message(f)
     dv: dict[str, Any] = {"input_title": title, "input_message": message,
-                          "error_title": f"Check {f.header}"[:32]}
+                          "error_title": _title(f"Check {f.header}")}
     what = f.hint or _TYPE_HINTS.get(f.kind, "text")
     if f.name in list_names:
         dv.update(validate="list", source=f"={list_names[f.name]}")
         if f.refs:
             dv["error_type"] = "warning"  # an ID may be typed before its row exists
-        dv["error_message"] = f"Choose {what} from the dropdown."[:255]
+            dv["error_message"] = f"Enter {what}: the dropdown lists them."[:255]
+        else:
+            dv["error_message"] = f"Choose {what} from the dropdown."[:255]
     elif f.is_date:
         dv.update(validate="date", criteria="between",
                   minimum=datetime.combine(f.date_min or date(2000, 1, 1), datetime.min.time()),
