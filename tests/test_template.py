@@ -238,7 +238,8 @@ def test_every_input_column_is_validated_over_exactly_its_data_rows(wb: Any, nam
             continue
         assert [str(dv.sqref) for dv in data] == [f"{letter}{first}:{letter}{last}"], f.name
         dv = data[0]
-        assert dv.promptTitle == (f.header if len(f.header) <= 32 else f.header[:31] + "…")
+        if len(f.header) <= 32:
+            assert dv.promptTitle == f.header
         assert dv.prompt == expected_prompt(f)
         assert dv.showInputMessage and dv.showErrorMessage and dv.allow_blank
 
@@ -319,7 +320,7 @@ def test_outcome_ids_dropdown_on_actions(wb: Any):
     assert wb.defined_names["ids_outcomes"].attr_text == "'Outcomes'!$A$5:$A$54"
     (dv,) = validations_at(wb["Actions"], "B5:B404")
     assert dv.errorStyle == "warning"  # an ID may be typed before its outcome's row exists
-    assert dv.error == "Choose an Outcome ID from the Outcomes sheet from the dropdown."
+    assert dv.error == "Enter an Outcome ID from the Outcomes sheet: the dropdown lists them."
 
 
 def test_action_ids_dropdown_on_milestones(wb: Any):
@@ -369,6 +370,15 @@ def test_messages_fit_excels_limits(wb: Any):
             assert len(dv.errorTitle or "") <= 32, dv.errorTitle
             assert len(dv.error or "") <= 255, dv.error
     assert count == 142
+
+
+def test_long_titles_are_cut_at_a_word(wb: Any):
+    (dv,) = validations_at(wb["Outcomes"], "U5:U54")
+    assert dv.promptTitle == "For long enough, with the right…"
+    assert dv.errorTitle == "Check For long enough, with the…"
+    (dv,) = validations_at(wb["Outcomes"], "V5:V54")
+    assert (dv.promptTitle, dv.errorTitle) == ("Delivery confidence (RAG)",
+                                               "Check Delivery confidence (RAG)")
 
 
 def test_no_schema_message_is_cut_short():
