@@ -72,7 +72,10 @@ def template(region_path: str | None, lsp_codes: tuple[str, ...], all_lsps: bool
         raise UsageProblem("Say which workbooks to make: --lsp CODE, --all or --blank.")
     region = _region(region_path)
     if blank:
-        path = build_template(output, region, None)
+        try:
+            path = build_template(output, region, None)
+        except LaaXlError as err:
+            raise click.ClickException(str(err)) from err
         click.echo(f"Wrote blank template {path}")
         return
     if region is None:
@@ -89,7 +92,10 @@ def template(region_path: str | None, lsp_codes: tuple[str, ...], all_lsps: bool
     written = {}
     for lsp in lsps:
         prefill = prefills.get(lsp.code)
-        path = build_template(out_dir / template_name(region, lsp), region, lsp, prefill)
+        try:
+            path = build_template(out_dir / template_name(region, lsp), region, lsp, prefill)
+        except LaaXlError as err:
+            raise click.ClickException(str(err)) from err
         written[lsp.code] = path
         note = f" (prefilled: {prefill_summary(prefill)})" if prefill else ""
         click.echo(f"Wrote {path}{note}")

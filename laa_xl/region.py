@@ -6,6 +6,7 @@ quarters ending 30 Jun, 30 Sep, 31 Dec and 31 Mar).
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -189,14 +190,17 @@ def _explain(err: Any) -> str:
     v = err.validator
     if v == "required":
         missing = err.message.split("'")[1]
-        place = f"[{key}]" if err.absolute_path else "the file"
+        place = key if err.absolute_path else "the file"
         if missing == "lsp":
             return ("no partnerships are listed: add at least one [[lsp]] table with a code "
                     "and a name")
         return f"{place} needs a key {missing!r}"
     if v == "additionalProperties":
         extra = err.message.split("'")[1]
-        return f"{key}: {extra!r} is not a setting laa-xl knows (check the spelling)"
+        known = list(err.schema.get("properties", {}))
+        near = difflib.get_close_matches(extra, known, n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]!r}?" if near else "check the spelling"
+        return f"{key}: {extra!r} is not a setting laa-xl knows ({hint})"
     if v == "pattern":
         if key.endswith("period"):
             return f"{key}: {err.instance!r} is not a period like \"2009/10 Q2\""
@@ -248,7 +252,7 @@ def region_from_dict(raw: dict[str, Any], source: str = "region.toml") -> Region
     except ValueError as err:
         raise RegionError(f"Region file {source}: period: {err}.") from err
     codes = [x["code"].casefold() for x in data["lsp"]]
-    dup = sorted({c for c in codes if codes.count(c) > 1})
+    dup = sorted({x["code"] for x in data["lsp"] if codes.count(x["code"].casefold()) > 1})
     if dup:
         raise RegionError(f"Region file {source}: LSP code(s) {', '.join(dup)} are listed twice.")
     contact = data.get("contact", {})

@@ -143,7 +143,7 @@ class RollupWriter:
         self.f_month = wb.add_format({**base, "num_format": "mmm yy", "bold": True,
                                       "rotation": 90, "align": "center"})
         self.f_int = wb.add_format({**base, "num_format": "0"})
-        self.f_num = wb.add_format({**base, "num_format": "#,##0.##"})
+        self.f_num = wb.add_format({**base, "num_format": "General"})
         self.f_money = wb.add_format({**base, "num_format": "£#,##0"})
         self.f_rag = {k: wb.add_format({**base, "bg_color": v}) for k, v in RAG_COLOURS.items()}
         self.f_rating = {k: wb.add_format({**base, "bg_color": v, "align": "center"})

@@ -268,9 +268,14 @@ def _compile_field(sheet: str, name: str, prop: dict[str, Any], required: bool,
     )
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
 def _check_iso_date(v: Any) -> Violation | None:
     if isinstance(v, date) or not isinstance(v, str):
         return None  # a date read from a cell is already a date
+    if not _ISO_DATE.match(v):  # RFC 3339 full-date only (fromisoformat takes week dates)
+        return Violation("type", "date")
     try:
         date.fromisoformat(v)
     except ValueError:

@@ -141,7 +141,7 @@ BAD_REGIONS = [
     ("empty lsp", "lsp = []\n",
      " has 1 problem(s):\n  - lsp: needs at least 1 entry"),
     ("lsp without a name", '[[lsp]]\ncode = "ANY"\n',
-     " has 1 problem(s):\n  - [lsp[1]] needs a key 'name'"),
+     " has 1 problem(s):\n  - lsp[1] needs a key 'name'"),
     ("bad lsp code", '[[lsp]]\ncode = "AN Y"\nname = "Anycity"\n',
      " has 1 problem(s):\n  - lsp[1].code: 'AN Y' may hold only letters, digits and '-' "
      "(up to 12)"),
@@ -158,7 +158,7 @@ BAD_REGIONS = [
      " has 1 problem(s):\n  - deadline: '15/10/2009' is not a date (write it as 2009-10-15)"),
     ("unknown key", 'regoin = "Midshire"\n' + LSP,
      " has 1 problem(s):\n  - the top level: 'regoin' is not a setting laa-xl knows "
-     "(check the spelling)"),
+     "(did you mean 'region'?)"),
     ("unknown key in a table", '[contact]\nfax = "0121 496 0001"\n' + LSP,
      " has 1 problem(s):\n  - contact: 'fax' is not a setting laa-xl knows (check the "
      "spelling)"),
@@ -170,10 +170,10 @@ BAD_REGIONS = [
      " has 1 problem(s):\n  - themes: has the same entry twice"),
     ("two problems", 'regoin = "Midshire"\n' + LSP + 'email = "x"\n',
      " has 2 problem(s):\n"
-     "  - the top level: 'regoin' is not a setting laa-xl knows (check the spelling)\n"
+     "  - the top level: 'regoin' is not a setting laa-xl knows (did you mean 'region'?)\n"
      "  - lsp[1].email: 'x' is not an email address"),
     ("duplicate lsp code", LSP + '[[lsp]]\ncode = "any"\nname = "Anytown"\n',
-     ": LSP code(s) any are listed twice."),
+     ": LSP code(s) ANY, any are listed twice."),
     ("duplicate question id",
      LSP + '[[assurance]]\nid = "Q1"\narea = "A"\nquestion = "Q?"\n'
            '[[assurance]]\nid = "Q1"\narea = "B"\nquestion = "R?"\n',

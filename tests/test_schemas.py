@@ -345,10 +345,6 @@ def test_what_a_value_breaks(key: str, name: str, value: Any, kind: str):
     assert found is not None and found.kind == kind
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "laa_xl.schemas._check_iso_date accepts any 10-character string date.fromisoformat "
-    "parses, and since Python 3.11 that includes ISO week dates such as 2009-W01-1; "
-    "format 'date' (RFC 3339 full-date) and jsonschema refuse them."))
 def test_a_week_date_is_not_a_date():
     assert list(field_validator("actions", "start_date").iter_errors("2009-W01-1"))
     assert schemas.sheet("actions").field("start_date").check("2009-W01-1") is not None
