@@ -468,6 +468,27 @@ def chase(returns_dir: str, region_path: str, emails_dir: str, feedback_dir: str
                  emails_dir)
 
 
+@main.command()
+@click.argument("folder", required=False, default="laa-demo", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Write into FOLDER even if it is not empty.")
+def demo(folder: str, force: bool) -> None:
+    """Run a whole round, two quarters, on a fictional region, into FOLDER (./laa-demo).
+
+    Samples, templates, validation with feedback workbooks, both roll-ups (the second against
+    the first), the slippage list and email drafts: a tour of every command.
+    """
+    from .demo import run_demo, summary
+    from .errors import InputError
+
+    try:
+        result = run_demo(folder, force, say=lambda m: click.echo(m, err=True))
+    except InputError as err:
+        raise UsageProblem(str(err)) from err
+    except LaaXlError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(summary(result))
+
+
 def _prefills(previous: str, region: Region) -> dict:
     from .rollup_reader import prefills
 
