@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 ERROR, WARNING = "error", "warning"
@@ -75,7 +76,7 @@ _CATALOGUE = [
          "for {expected}."),
     # -- sheets and columns -------------------------------------------------------------
     Code("missing-sheet", ERROR, "Sheet missing",
-         "The {sheet} sheet is missing.{suggest} Put it back with its original name."),
+         "The {sheet} sheet is missing.{suggest}{fix}"),
     Code("hidden-sheet", WARNING, "Sheet hidden",
          "The {sheet} sheet is hidden. It was read, but unhide it (right-click a sheet tab > "
          "Unhide) so the data is visible."),
@@ -94,8 +95,13 @@ _CATALOGUE = [
          "The column \"{value}\" is not part of the return and was ignored. Move anything "
          "important into Commentary or Progress update."),
     Code("too-many-rows", ERROR, "Too many rows",
-         "The {sheet} sheet has data down to row {value}; laa-xl reads at most {expected} rows. "
-         "Delete stray data below the table."),
+         "The {sheet} sheet has data down to row {value:,}; laa-xl reads at most {expected:,} "
+         "rows, so the sheet was not read. Delete stray data below the table (Ctrl+End goes "
+         "to the last cell that holds anything)."),
+    Code("too-many-columns", ERROR, "Data too far to the right",
+         "The {sheet} sheet has data out to column {value}; laa-xl reads at most {expected:,} "
+         "columns, so the sheet was not read. Delete stray data to the right of the table "
+         "(Ctrl+End goes to the last cell that holds anything)."),
     # -- cells --------------------------------------------------------------------------
     Code("required", ERROR, "Required cell empty",
          "{field} is empty. {hint_sentence}"),
@@ -204,6 +210,14 @@ def shown(value: Any) -> str:
     return str(value)
 
 
+@cache
+def _sheet_order() -> dict[str, int]:
+    """The data sheets' names in workbook order, for sorting issues."""
+    from .schemas import sheets
+
+    return {s.name: i for i, s in enumerate(sheets())}
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem at one place in one file."""
@@ -227,9 +241,13 @@ class Issue:
         return f"{self.where}: {self.message}" if self.where else self.message
 
     def sort_key(self) -> tuple:
+        """Errors first; then the file itself, then sheet by sheet in workbook order, then
+        row by row and column by column."""
         m = re.match(r"([A-Z]+)(\d+)", self.cell or "")
         col = m.group(1) if m else ""
-        return (self.severity != ERROR, self.sheet, int(m.group(2)) if m else 0,
+        order = _sheet_order()
+        sheet = order.get(self.sheet, len(order)) if self.sheet else -1
+        return (self.severity != ERROR, sheet, self.sheet, int(m.group(2)) if m else 0,
                 len(col), col, self.code)
 
     def as_dict(self) -> dict[str, str]:
@@ -243,7 +261,7 @@ def make_issue(code: str, *, file: str = "", sheet: str = "", cell: str = "", fi
     """Build an Issue from the catalogue, filling its message template."""
     entry = CATALOGUE[code]
     params = {"field": field, "sheet": sheet, "value": "" if value is None else value,
-              "shown": shown(value), "suggest": "", "detail": "", **kw}
+              "shown": shown(value), "suggest": "", "detail": "", "fix": "", **kw}
     message = entry.template.format(**params)
     value_text = "" if value is None else (shown(value).strip('"') if not isinstance(value, str)
                                            else value)

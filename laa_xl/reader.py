@@ -86,6 +86,10 @@ def _sniff(head: bytes) -> tuple[str, str] | None:
         return ("ole", "")
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text" is UTF-16
+        body = head[2: len(head) - len(head) % 2]
+        head = body.decode("utf-16-le" if head[0] == 0xFF else "utf-16-be",
+                           "replace").encode("utf-8")
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith(b"<"):
         if b"<html" in text or b"<!doctype html" in text or b"<table" in text:
@@ -95,15 +99,28 @@ def _sniff(head: bytes) -> tuple[str, str] | None:
         return ("not-xlsx", ": it is an XML file")
     if head.startswith(b"%PDF"):
         return ("not-xlsx", ": it is a PDF")
-    try:
-        sample = head.decode("utf-8")
-    except UnicodeDecodeError:
-        sample = head.decode("latin-1")
-        if sum(ch.isprintable() or ch in "\r\n\t" for ch in sample) < 0.95 * len(sample):
-            return ("not-xlsx", ": its contents are not a workbook")
-    if sum(ch.isprintable() or ch in "\r\n\t" for ch in sample) >= 0.95 * len(sample):
+    if head.startswith(b"{\\rtf"):
+        return ("not-xlsx", ": it is a Word (RTF) document")
+    if _looks_like_text(head):
         return ("csv-file", "")
     return ("not-xlsx", ": its contents are not a workbook")
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """Mostly printable characters, read as UTF-8 (or, failing that, Windows Latin-1)."""
+    try:
+        sample = head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        # The sample may end part-way through a character: judge what comes before it.
+        if err.start >= len(head) - 3:
+            sample = head[: err.start].decode("utf-8", "replace")
+        else:
+            sample = head.decode("cp1252", "replace")
+    sample = sample.lstrip("\ufeff")
+    if not sample:
+        return False
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in sample)
+    return printable >= 0.95 * len(sample) and "\ufffd" not in sample
 
 
 def _ole_kind(path: Path, limits: Limits) -> str:
@@ -141,6 +158,12 @@ _ROOT_START = re.compile(rb"<(?![?!])")
 
 def _refuse_dtd(data: bytes, name: str) -> None:
     """Excel never writes a DTD; one in a part can only be an entity attack (XXE, bombs)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:2] in (b"<\x00", b"\x00<"):
+        # A part in UTF-16: look at it as UTF-8, so the DTD cannot hide between zero bytes.
+        head = data[:1 << 20]
+        enc = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else \
+            ("utf-16-le" if head[:1] == b"<" else "utf-16-be")
+        data = head.decode(enc, "replace").encode("utf-8")
     m = _ROOT_START.search(data)
     prolog = data[: m.start()] if m else data
     if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
@@ -213,6 +236,17 @@ def _workbook_sheets(z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
     return out
 
 
+def _head_of(z: zipfile.ZipFile, info: zipfile.ZipInfo, n: int = 100) -> bytes:
+    """The first bytes of a part, unpacking no more than that."""
+    try:
+        with z.open(info) as fh:
+            return fh.read(n)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+            RuntimeError) as err:
+        raise ReadError(f"{info.filename} cannot be unpacked: {err}",
+                        code="damaged-file") from err
+
+
 def _normpath(path: str) -> str:
     parts: list[str] = []
     for p in path.split("/"):
@@ -227,63 +261,153 @@ def _normpath(path: str) -> str:
 # --------------------------------------------------------------------------------------
 # Scanning a sheet's XML before calamine lays it out
 
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*>(?=<(?:\w+:)?[vfi])')
-_WIDE_REF = re.compile(rb' r="[A-Z]{2,3}[0-9]')
-_LAST_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,7})"')
-_ERROR_CELL = re.compile(
-    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\bt="e"[^>]*>.*?<(?:\w+:)?v>([^<]*)<')
-_ERROR_CELL_T_FIRST = re.compile(
-    rb'<(?:\w+:)?c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>.*?<(?:\w+:)?v>([^<]*)<')
-_FORMULA_NO_VALUE = re.compile(
-    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<(?:\w+:)?f\b[^>]*?'
-    rb'(?:/>|>[^<]*</(?:\w+:)?f>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
+# A start tag's attributes, quoted values taken whole: a value may hold ">" or "/".
+_ATTRS = rb'(?:[^"\'>]|"[^"]*"|\'[^\']*\')*?'
+_PREFIX = rb'<(?:[^\s<>/:!?="\']+:)?'
+_R_VALUE = rb'\sr\s*=\s*(?:"([A-Za-z]*)([0-9]*)"|\'([A-Za-z]*)([0-9]*)\')'
+# Cells holding something (not self-closed) that say where they are ...
+_VALUE_CELL_R = re.compile(_PREFIX + rb"c(?=\s)" + _ATTRS + _R_VALUE + _ATTRS + rb"(?<!/)>")
+# ... and all cells holding something, with or without a reference.
+_VALUE_CELL = re.compile(_PREFIX + rb"c(?=[\s>])" + _ATTRS + rb"(?<!/)>")
+_ROW_R = re.compile(_PREFIX + rb"row(?=\s)" + _ATTRS + _R_VALUE)
+_ROW = re.compile(_PREFIX + rb"row(?=[\s/>])")
+# One whole cell element: its attributes and its content.
+_CELL = re.compile(_PREFIX + rb"c(?=[\s>])(" + _ATTRS + rb")(?<!/)>(.*?)</(?:[^\s<>/:!?]+:)?c>",
+                   re.S)
+_ATTR_R = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{1,3})([0-9]{1,7})["\']')
+_ATTR_T = re.compile(rb'\st\s*=\s*["\']([a-zA-Z]*)["\']')
+_HAS_ERROR = re.compile(rb'\st\s*=\s*["\']e["\']')
+_FORMULA = re.compile(rb"<(?:[^\s<>/:!?]+:)?f[\s/>]")
+_VALUE = re.compile(rb"<(?:[^\s<>/:!?]+:)?v\s*(?:/>|>([^<]*)<)")
+# Anything but tags and text: a comment, CDATA or processing instruction could hide a tag
+# from the patterns above, so a sheet holding one is scanned by an XML parser instead.
+_OTHER_MARKUP = re.compile(rb"<[!?]")
 
 
 def _col_index(letters: str) -> int:
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ord(ch) - 64
     return n - 1
 
 
-def _split_ref(ref: str) -> tuple[int, int]:
-    m = re.match(r"([A-Z]+)(\d+)", ref)
-    assert m
-    return int(m.group(2)), _col_index(m.group(1))
-
-
 @dataclass
 class _Scan:
-    max_row: int
-    max_col: int
+    max_row: int  # 1-based; 0 for an empty sheet
+    max_col: int  # 0-based
     problems: dict[tuple[int, int], CellProblem]
+
+
+def _refs(found: list[tuple[bytes, bytes, bytes, bytes]]) -> tuple[int, int]:
+    """The furthest row and column among (letters, digits) pairs in either quote style."""
+    rows = {d1 or d2 for _, d1, _, d2 in found}
+    cols = {(a1 or a2).upper() for a1, _, a2, _ in found}
+    huge = 10 ** 9
+    max_row = max((int(r) if 0 < len(r) <= 9 else huge for r in rows), default=0)
+    max_col = max((_col_index(c.decode()) if len(c) <= 4 else huge for c in cols if c),
+                  default=0)
+    return max_row, max_col
+
+
+def _bounds(xml: bytes) -> tuple[int, int]:
+    """The furthest row and column calamine can lay out for this sheet, never less.
+
+    Calamine builds a dense grid out to the furthest cell that holds anything, taking a
+    cell's place from its reference, or for a cell (or row) without one, from the one
+    before it.  Cells that hold nothing (`<c r="X9" s="1"/>`, a formatted blank) take no
+    room, so a sheet formatted down to row 1,048,576 is not counted as that long.
+    """
+    if _OTHER_MARKUP.search(xml, xml.find(b">") + 1 if xml.startswith(b"<?") else 0):
+        return _bounds_parsed(xml)
+    cells = _VALUE_CELL_R.findall(xml)
+    max_row, max_col = _refs(cells)
+    row_refs = _ROW_R.findall(xml)
+    if len(_VALUE_CELL.findall(xml)) > len(cells):
+        # Cells without a reference follow the one before them: at worst each one moves a
+        # column further right, in a row as far down as any row goes.
+        rows_max, _ = _refs(row_refs)
+        n_rows = len(_ROW.findall(xml))
+        max_row = max(max_row, rows_max + n_rows)
+        max_col += len(_VALUE_CELL.findall(xml))
+    return max_row, max_col
+
+
+def _bounds_parsed(xml: bytes) -> tuple[int, int]:
+    """`_bounds` for a sheet holding comments or CDATA: parsed, every cell counted."""
+    import xml.parsers.expat as expat
+
+    state = {"row": 0, "col": -1, "max_row": 0, "max_col": 0}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = name.rsplit(" ", 1)[-1]
+        if local == "row":
+            r = attrs.get("r", "")
+            state["row"] = int(r) if r.isdigit() and len(r) <= 9 else state["row"] + 1
+            state["col"] = -1
+        elif local == "c":
+            m = re.fullmatch(r"([A-Za-z]{1,4})([0-9]{1,9})", attrs.get("r", ""))
+            if m:
+                state["row"] = max(state["row"], int(m.group(2)))
+                state["col"] = _col_index(m.group(1))
+                row = int(m.group(2))
+            else:
+                state["col"] += 1
+                row = state["row"]
+            state["max_row"] = max(state["max_row"], row)
+            state["max_col"] = max(state["max_col"], state["col"])
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.EntityDeclHandler = _no_entities
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as err:
+        raise ReadError(f"a sheet is not well-formed XML ({err})", code="damaged-file") from err
+    return state["max_row"], state["max_col"]
+
+
+def _no_entities(*_: Any) -> None:
+    raise ReadError("a sheet declares entities", code="hostile-xml")
+
+
+def _problems(xml: bytes) -> dict[tuple[int, int], CellProblem]:
+    """Cells calamine would read as blank: error values, and formulas never calculated.
+
+    A formula whose cached value is an empty string (`t="str"` with an empty `<v>`) was
+    calculated, to "": such a cell is blank, not a problem.
+    """
+    problems: dict[tuple[int, int], CellProblem] = {}
+    errors = _HAS_ERROR.search(xml) is not None
+    formulas = _FORMULA.search(xml) is not None
+    if not (errors or formulas):
+        return problems
+    for attrs, content in _CELL.findall(xml):
+        m = _ATTR_R.search(attrs)
+        if m is None:
+            continue
+        where = (int(m.group(2)), _col_index(m.group(1).decode()))
+        t = _ATTR_T.search(attrs)
+        kind = t.group(1) if t else b"n"
+        v = _VALUE.search(content)
+        text = v.group(1) if v and v.group(1) is not None else b""
+        if kind == b"e":
+            problems[where] = CellProblem("error-value", _unescape(text) or "#N/A")
+        elif _FORMULA.search(content) and not text.strip() and kind != b"str":
+            problems[where] = CellProblem("formula-no-value")
+    return problems
+
+
+def _unescape(text: bytes) -> str:
+    from xml.sax.saxutils import unescape
+
+    return unescape(text.decode("utf-8", "replace"))
 
 
 def _scan_sheet(xml: bytes, limits: Limits) -> _Scan:
     """Bound the sheet's extent and locate cells calamine would read as blank."""
-    last = xml.rfind(b"row ")
-    m = _LAST_ROW.search(xml, max(last - 8, 0)) if last >= 0 else None
-    max_row = int(m.group(1)) if m else xml.count(b"<row") + xml.count(b":row")
-    max_col = 25 if not _WIDE_REF.search(xml) else limits.max_columns + 1
-    if max_row > limits.max_rows or max_col > limits.max_columns or \
-            max_row * (max_col + 1) > limits.max_cells:
-        # The cheap bound is too loose (styled empty cells count in it): find the cells
-        # that hold values, which is all calamine lays out.
-        max_row = max_col = 0
-        for col, row in _CELL_REF.findall(xml):
-            r = int(row)
-            c = _col_index(col.decode())
-            max_row = max(max_row, r)
-            max_col = max(max_col, c)
-    problems: dict[tuple[int, int], CellProblem] = {}
-    if b't="e"' in xml:
-        for rx in (_ERROR_CELL, _ERROR_CELL_T_FIRST):
-            for ref, text in rx.findall(xml):
-                problems[_split_ref(ref.decode())] = CellProblem(
-                    "error-value", text.decode("utf-8", "replace"))
-    if b"<f" in xml or b":f>" in xml:
-        for ref in _FORMULA_NO_VALUE.findall(xml):
-            problems.setdefault(_split_ref(ref.decode()), CellProblem("formula-no-value"))
+    max_row, max_col = _bounds(xml)
+    problems = _problems(xml) if max_row <= limits.max_rows and \
+        max_col <= limits.max_columns else {}
     return _Scan(max_row, max_col, problems)
 
 
@@ -325,6 +449,7 @@ class _Reader:
         self.file = str(path)
         self.limits = limits
         self.issues: list[Issue] = []
+        self.tables_found = 0  # data sheets whose header row was found
 
     def issue(self, code: str, **kw: Any) -> None:
         self.issues.append(make_issue(code, file=self.file, **kw))
@@ -356,7 +481,7 @@ class _Reader:
                             code="damaged-file") from err
         with z:
             members = _check_members(z, self.limits)
-            if "mimetype" in members and b"opendocument" in z.read("mimetype")[:100]:
+            if "mimetype" in members and b"opendocument" in _head_of(z, members["mimetype"]):
                 raise ReadError("", code="ods-file")
             if any(i.flag_bits & 0x1 for i in members.values()):
                 raise ReadError("", code="password-protected")
@@ -372,25 +497,41 @@ class _Reader:
             ret.meta = self._identity(z, members, book, by_name)
             for spec in sheets():
                 self._sheet(z, members, book, by_name, spec, ret)
+        if not ret.meta and not self.tables_found:
+            # No identity and none of the tables: some other workbook, not a damaged return,
+            # so one message says so rather than one per missing sheet.
+            self.issues.clear()
+            raise ReadError("", code="not-our-template")
         return ReadResult(ret, self.issues)
 
     # -- identity -------------------------------------------------------------------------
 
     def _grid(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
-              book: Any, info: _SheetInfo) -> tuple[list[list[Any]], _Scan] | None:
+              book: Any, info: _SheetInfo, quiet: bool = False
+              ) -> tuple[list[list[Any]], _Scan] | None:
+        """The sheet's cells as a grid, or None (said as an issue) when it is too large."""
         part = members.get(info.part)
         if part is None:
             raise ReadError(f"the part for sheet {info.name!r} is missing", code="damaged-file")
         xml = _read_part(z, part, self.limits)
         scan = _scan_sheet(xml, self.limits)
+        # Calamine lays the sheet out as a dense grid: one stray value at XFD1048576 would
+        # ask for 17 billion cells and abort the process.  Such a sheet is not read.
         if scan.max_row > self.limits.max_rows:
+            if quiet:
+                return None
             self.issue("too-many-rows", sheet=info.name, value=scan.max_row,
-                       expected=f"{self.limits.max_rows:,}")
+                       expected=self.limits.max_rows)
             return None
-        if scan.max_col > self.limits.max_columns or \
+        if scan.max_col >= self.limits.max_columns or \
                 scan.max_row * (scan.max_col + 1) > self.limits.max_cells:
-            raise ReadError(f"sheet {info.name!r} has data out to column "
-                            f"{col_letter(scan.max_col)}", code="too-large")
+            if quiet:
+                return None
+            self.issue("too-many-columns", sheet=info.name,
+                       value=col_letter(min(scan.max_col, 16383)),
+                       expected=min(self.limits.max_columns,
+                                    self.limits.max_cells // max(scan.max_row, 1)))
+            return None
         try:
             grid = book.get_sheet_by_name(info.name).to_python(skip_empty_area=False)
         except Exception as err:
@@ -402,8 +543,7 @@ class _Reader:
                   by_name: dict[str, _SheetInfo]) -> dict[str, str]:
         info = by_name.get(META_SHEET)
         if info is None:
-            data_names = {s.name for s in sheets()}
-            if not data_names & set(by_name):
+            if not {s.name for s in sheets()} & set(by_name):
                 raise ReadError("", code="not-our-template")
             self.issue("not-our-template",
                        detail=" (its hidden identity sheet is missing, so its partnership and "
@@ -427,19 +567,15 @@ class _Reader:
     def _sheet(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], book: Any,
                by_name: dict[str, _SheetInfo], spec: SheetSpec, ret: Return) -> None:
         info = by_name.get(spec.name)
+        got = None
         if info is None:
-            others = [n for n in by_name if n not in {s.name for s in sheets()}
-                      and n not in (META_SHEET, LISTS_SHEET)]
-            near = _suggest(spec.name, others)
-            suggest = f' The workbook has a sheet "{near}": did you mean "{spec.name}"?' \
-                if near else ""
-            self.issue("missing-sheet", sheet=spec.name, suggest=suggest)
-            if near is None:
+            info, got = self._stand_in(z, members, book, by_name, spec, ret)
+            if info is None:
                 return
-            info = by_name[near]  # read it anyway, so its data is still checked
         if info.state != "visible":
             self.issue("hidden-sheet", sheet=info.name)
-        got = self._grid(z, members, book, info)
+        if got is None:
+            got = self._grid(z, members, book, info)
         ret.sheet_names[spec.key] = info.name
         if got is None:
             return
@@ -449,10 +585,14 @@ class _Reader:
             self.issue("no-header-row", sheet=info.name,
                        expected=", ".join(f'"{h}"' for h in spec.headers[:3]))
             return
+        self.tables_found += 1
         columns = self._columns(grid[hdr], spec, info.name, hdr + 1)
         first_data = hdr + 1
         rows = ret.sheets[spec.key]
         items = list(columns.items())
+        # A row is filled in when a partner typed something in it: a worked-out column (the
+        # risk score's formula, on every row of the table) does not make a row count.
+        typed = [name for name, _ in items if not spec.field(name).formula]
         for i in range(first_data, len(grid)):
             line = grid[i]
             values: dict[str, Any] = {}
@@ -463,9 +603,37 @@ class _Reader:
                     values[name] = problem
                 elif v != "" and v is not None:
                     values[name] = _plain(v)
-            if any(not (isinstance(v, str) and not v.strip()) for v in values.values()):
+            if any(name in values and not (isinstance(values[name], str)
+                                           and not values[name].strip()) for name in typed):
                 rows.append(Row(spec.key, i + 1, values, columns))
-        ret.sheet_names[spec.key] = info.name
+
+    def _stand_in(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], book: Any,
+                  by_name: dict[str, _SheetInfo], spec: SheetSpec, ret: Return
+                  ) -> tuple[_SheetInfo | None, tuple[list[list[Any]], _Scan] | None]:
+        """A missing sheet's stand-in: one renamed from it, found by name or by its headers.
+
+        It is read in the missing sheet's place, so its data is still checked.
+        """
+        known = {s.name for s in sheets()} | {META_SHEET, LISTS_SHEET, "Guidance"}
+        taken = set(ret.sheet_names.values())
+        others = [n for n in by_name if n not in known and n not in taken]
+        near = _suggest(spec.name, others)
+        if near is not None:
+            self.issue("missing-sheet", sheet=spec.name,
+                       suggest=f' The workbook has a sheet "{near}": did you mean '
+                               f'"{spec.name}"?',
+                       fix=f' It was read in its place: rename it "{spec.name}".')
+            return by_name[near], None
+        for name in others:
+            got = self._grid(z, members, book, by_name[name], quiet=True)
+            if got is not None and _find_header_row(got[0], spec) is not None:
+                self.issue("missing-sheet", sheet=spec.name,
+                           suggest=f' The sheet "{name}" has its columns.',
+                           fix=f' It was read in its place: rename it "{spec.name}".')
+                return by_name[name], got
+        self.issue("missing-sheet", sheet=spec.name,
+                   fix=" Put it back with its original name, from the template you were sent.")
+        return None, None
 
     def _columns(self, header: list[Any], spec: SheetSpec, sheet_name: str,
                  row: int) -> dict[str, int]:
