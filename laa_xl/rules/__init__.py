@@ -29,6 +29,15 @@ class Context:
     expected_lsp: str | None = None
     missing_columns: set[tuple[str, str]] = field(default_factory=set)  # (sheet key, field)
     unread_sheets: set[str] = field(default_factory=set)
+    # IDs refused by the cell checks (such as "O_01"), casefolded, by sheet key: already
+    # reported once, so a reference to one is not reported again as unknown.
+    refused_ids: dict[str, set[str]] = field(default_factory=dict)
+
+    def known_ids(self, key: str) -> set[str]:
+        """Every ID on a sheet, casefolded: those read and those refused."""
+        name = sheet(key).key_field
+        return {v.casefold() for r in self.rows(key) if isinstance(v := r.values.get(name), str)} \
+            | self.refused_ids.get(key, set())
 
     def sheet_name(self, key: str) -> str:
         return self.ret.sheet_names.get(key, sheet(key).name)
@@ -105,12 +114,16 @@ def _sheet_key(name: str, ctx: Context) -> str | None:
 
 
 def id_index(rows: Iterable[Row], name: str) -> dict[str, Row]:
-    """The first row holding each value of an ID field."""
+    """The first row holding each value of an ID field, by the ID casefolded.
+
+    IDs are matched whatever their case (the duplicate check treats O-01 and o-01 as one),
+    so look rows up with ``index.get(value.casefold())``.
+    """
     out: dict[str, Row] = {}
     for r in rows:
         v = r.values.get(name)
-        if isinstance(v, str) and v not in out:
-            out[v] = r
+        if isinstance(v, str):
+            out.setdefault(v.casefold(), r)
     return out
 
 

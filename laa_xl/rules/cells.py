@@ -16,7 +16,7 @@ from typing import Any
 from ..issues import Issue
 from ..model import Row
 from ..reader import CellProblem
-from ..schemas import Field, Violation, sheets
+from ..schemas import Field, Violation, sheet, sheets
 from . import Context
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -25,8 +25,10 @@ _NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _D_MON_Y = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]{3,9})\.?,?[\s\-]+(\d{4})$")
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
+                "september", "october", "november", "december")
+_MONTHS = {name: i for i, name in enumerate(_MONTH_NAMES, 1)} | \
+    {name[:3]: i for i, name in enumerate(_MONTH_NAMES, 1)} | {"sept": 9}
 _EXCEL_EPOCH = date(1899, 12, 30)
 _SERIAL_MIN, _SERIAL_MAX = 36526, 47848  # 01/01/2000 … 31/12/2030 as Excel day numbers
 
@@ -45,7 +47,8 @@ def _fmt_date(d: date) -> str:
 
 
 def _month(word: str) -> int | None:
-    return _MONTHS.get(word[:3].casefold()) if word.isalpha() else None
+    """The month a word names in full or in short (March, Mar, Sept), else None."""
+    return _MONTHS.get(word.casefold().rstrip("."))
 
 
 def parse_date_text(text: str) -> date:
@@ -97,6 +100,14 @@ def normalise(f: Field, value: Any, choices: tuple[str, ...] | None = None
         value = "Yes" if value else "No"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date) and f.name.endswith("_period") and value.day == 1 \
+            and value.month == (value.year + 1) % 100:
+        # Excel turns "2007/08" typed into a General cell into 1 August 2007.
+        year = f"{value.year}/{value.month:02d}"
+        return year, ("a year", f"type an apostrophe first ('{year}) so that Excel keeps it "
+                                "as text")
     if isinstance(value, (int, float, date)):
         value = _fmt_date(value) if isinstance(value, date) else str(value)
     text = _CONTROL.sub("", value)
@@ -140,8 +151,7 @@ def _normalise_number(f: Field, value: Any) -> tuple[Any, tuple[str, str] | None
     if isinstance(value, bool):
         raise Bad("not-a-number")
     if isinstance(value, (int, float)):
-        if f.name == "percent_complete" and 0 < value < 1 and not float(value).is_integer():
-            raise Bad("ambiguous-percent", percent=f"{value * 100:g}")
+        _check_percent(f, value)
         return (int(value) if float(value).is_integer() else value), None
     if isinstance(value, (date, datetime)):
         raise Bad("not-a-number")
@@ -158,7 +168,26 @@ def _normalise_number(f: Field, value: Any) -> tuple[Any, tuple[str, str] | None
         raise Bad("not-a-number")
     number = float(t)
     out: int | float = int(number) if number.is_integer() else number
-    return out, (f"the number {out:g}", "type the number alone, with no £, % or commas")
+    if "% removed" not in how:  # "0.5%" says what it means; "0.5" does not
+        _check_percent(f, out)
+    fix = "type the number alone, with no £, % or commas" if how else \
+        "enter it as a number, not as text"
+    return out, (f"the number {number_text(out)}", fix)
+
+
+def _check_percent(f: Field, value: float) -> None:
+    """0.5 in % complete could be half a per cent, or 50 % formatted as a fraction."""
+    if f.name == "percent_complete" and 0 < value < 1:
+        raise Bad("ambiguous-percent", percent=number_text(value * 100))
+
+
+def number_text(value: float) -> str:
+    """A number as a person would write it: 1,200 · 7.5 · 1,000,000,000 (never 1e+09)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.10f}".rstrip("0").rstrip(".")
 
 
 _CODE_FOR = {"enum": "not-in-list", "pattern": "bad-format", "too-long": "too-long",
@@ -180,7 +209,7 @@ def _violation_issue(ctx: Context, row: Row, f: Field, v: Violation, raw: Any) -
         kw.update(length=len(raw) if isinstance(raw, str) else 0, limit=v.detail)
         return ctx.at(row, f.name, code, value=raw[:60] if isinstance(raw, str) else raw, **kw)
     elif kind in ("below", "above"):
-        bound = f"{v.detail:g}"
+        bound = number_text(v.detail)
         kw["where_"] = f"less than {bound}" if kind == "below" else f"more than {bound}"
     elif kind == "date-range":
         kw.update(lo=_fmt_date(v.detail[0]), hi=_fmt_date(v.detail[1]))
@@ -221,6 +250,7 @@ def check(ctx: Context) -> Iterator[Issue]:
                 except Bad as err:
                     values.pop(f.name)
                     bad.add((row.row, f.name))
+                    _refused(ctx, spec.key, f, raw)
                     yield ctx.at(row, f.name, err.code, value=raw,
                                  hint=f.hint or "a number", **err.kw)
                     continue
@@ -237,6 +267,7 @@ def check(ctx: Context) -> Iterator[Issue]:
                 if violation is not None:
                     values.pop(f.name)
                     bad.add((row.row, f.name))
+                    _refused(ctx, spec.key, f, value)
                     yield _violation_issue(ctx, row, f, violation, value)
                 elif f.name == "indicator" and value == "NI 31":
                     yield ctx.at(row, f.name, "withdrawn-indicator")
@@ -244,12 +275,19 @@ def check(ctx: Context) -> Iterator[Issue]:
         yield from _duplicates(ctx, spec.key, rows)
 
 
+def _refused(ctx: Context, key: str, f: Field, value: Any) -> None:
+    """Remember a refused ID, so that references to it do not each repeat the error."""
+    if f.name == sheet(key).key_field and value is not None:
+        text = value if isinstance(value, str) else str(value)
+        ctx.refused_ids.setdefault(key, set()).add(" ".join(text.split()).casefold())
+
+
 def _result(value: Any) -> str:
     if isinstance(value, date):
         return _fmt_date(value)
     if isinstance(value, str):
         return f'"{value}"'
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return number_text(value) if isinstance(value, (int, float)) else str(value)
 
 
 def _required(ctx: Context, key: str, present: list[Field], rows: list[Row],

@@ -10,10 +10,13 @@ from . import Context, id_index, iter_rows
 
 
 def check(ctx: Context) -> Iterator[Issue]:
-    outcomes = id_index(ctx.rows("outcomes"), "outcome_id")
     actions = id_index(ctx.rows("actions"), "action_id")
     outcomes_read = ctx.has("outcomes", "outcome_id")
     actions_read = ctx.has("actions", "action_id")
+    # An ID refused at its own cell (such as "O_01") still names its row: references to it
+    # are not reported again as unknown.
+    outcome_ids = ctx.known_ids("outcomes")
+    action_ids = ctx.known_ids("actions")
 
     for key, what, read in (("outcomes", "outcome", outcomes_read),
                             ("actions", "action", actions_read)):
@@ -24,39 +27,44 @@ def check(ctx: Context) -> Iterator[Issue]:
     for row in iter_rows(ctx, "actions"):
         oid = row.get("outcome_id")
         if isinstance(oid, str):
-            used.add(oid)
-            if outcomes_read and oid not in outcomes:
+            used.add(oid.casefold())
+            if outcomes_read and oid.casefold() not in outcome_ids:
                 yield ctx.at(row, "outcome_id", "unknown-outcome")
     if outcomes_read and ctx.has("actions", "outcome_id"):
-        for oid, row in outcomes.items():
-            if oid not in used:
-                yield ctx.at(row, "outcome_id", "outcome-without-actions", value=oid)
+        for key, row in id_index(ctx.rows("outcomes"), "outcome_id").items():
+            if key not in used:
+                yield ctx.at(row, "outcome_id", "outcome-without-actions",
+                             value=row.get("outcome_id"))
 
     for row in iter_rows(ctx, "milestones"):
         aid = row.get("action_id")
         if not isinstance(aid, str) or not actions_read:
             continue
-        action = actions.get(aid)
-        if action is None:
+        if aid.casefold() not in action_ids:
             yield ctx.at(row, "action_id", "unknown-action")
             continue
+        action = actions.get(aid.casefold())
+        if action is None:
+            continue  # its ID was refused at its own cell
+        # A milestone's baseline date belongs inside the action's baseline (start to due);
+        # its forecast inside the action's forecast (start to forecast, or due if none).
         start = action.get("start_date")
-        end = action.get("forecast_date") or action.get("due_date")
-        if not (isinstance(start, date) and isinstance(end, date)):
-            continue
-        for name in ("baseline_date", "forecast_date"):
+        due = action.get("due_date")
+        spans = (("baseline_date", due), ("forecast_date", action.get("forecast_date") or due))
+        for name, end in spans:
             d = row.get(name)
-            if isinstance(d, date) and not start <= d <= end:
-                yield ctx.at(row, name, "milestone-outside-action", action=aid,
+            if isinstance(d, date) and isinstance(start, date) and isinstance(end, date) \
+                    and not start <= d <= end:
+                yield ctx.at(row, name, "milestone-outside-action",
+                             action=action.get("action_id"),
                              start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
                 break
 
     if outcomes_read and actions_read:
-        for key, name, code in (("risks", "linked_to", "unknown-link"),):
-            for row in iter_rows(ctx, key):
-                v = row.get(name)
-                if isinstance(v, str) and v not in outcomes and v not in actions:
-                    yield ctx.at(row, name, code)
+        for row in iter_rows(ctx, "risks"):
+            v = row.get("linked_to")
+            if isinstance(v, str) and v.casefold() not in outcome_ids | action_ids:
+                yield ctx.at(row, "linked_to", "unknown-link")
 
     yield from _assurance(ctx)
 
@@ -64,16 +72,17 @@ def check(ctx: Context) -> Iterator[Issue]:
 def _assurance(ctx: Context) -> Iterator[Issue]:
     if ctx.region is None or not ctx.has("assurance", "question_id"):
         return
-    wanted = {q.id: q for q in ctx.region.questions}
+    wanted = {q.id.casefold(): q for q in ctx.region.questions}
     seen: set[str] = set()
     for row in ctx.rows("assurance"):
         qid = row.get("question_id")
         if not isinstance(qid, str):
             continue
-        if qid in wanted:
-            seen.add(qid)
+        if qid.casefold() in wanted:
+            seen.add(qid.casefold())
         else:
             yield ctx.at(row, "question_id", "unknown-question")
-    for qid in wanted:
-        if qid not in seen:
-            yield ctx.about("assurance", "missing-question", value=qid)
+    seen |= ctx.refused_ids.get("assurance", set())
+    for key, q in wanted.items():
+        if key not in seen:
+            yield ctx.about("assurance", "missing-question", value=q.id)

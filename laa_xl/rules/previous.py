@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 
 from ..issues import Issue, shown
-from ..schemas import sheet
+from ..schemas import Field, sheet
 from . import Context, id_index
+from .cells import Bad, normalise
 
 # Items that may leave a return without a word: done or cancelled last round.
 _CLOSED = {"actions": ("Complete", "Cancelled"), "milestones": ("Achieved", "Cancelled")}
@@ -25,17 +26,30 @@ def check(ctx: Context) -> Iterator[Issue]:
         now = id_index(ctx.rows(key), spec.key_field)
         before = id_index(ctx.previous.sheets.get(key, []), spec.key_field)
         baselines = [f for f in spec.fields if f.baseline and f.name != spec.key_field]
-        for item_id, old in before.items():
-            row = now.get(item_id)
+        for item_key, old in before.items():
+            row = now.get(item_key)
             if row is None:
-                if old.get("status") not in _CLOSED.get(key, ()):
-                    yield ctx.about(key, "item-disappeared", value=item_id, what=_WHAT[key])
+                if old.get("status") not in _CLOSED.get(key, ()) and \
+                        item_key not in ctx.refused_ids.get(key, set()):
+                    yield ctx.about(key, "item-disappeared", value=old.get(spec.key_field),
+                                    what=_WHAT[key])
                 continue
             for f in baselines:
-                a, b = old.get(f.name), row.get(f.name)
+                a, b = _normal(f, old.get(f.name)), row.get(f.name)
                 if a is not None and b is not None and not _same(a, b) \
                         and ctx.has(key, f.name):
                     yield ctx.at(row, f.name, "baseline-changed", expected=_quote(a))
+
+
+def _normal(f: Field, value: Any) -> Any:
+    """Last round's value as this round's is checked: a return read but never checked, or
+    a roll-up, may hold a date typed as text or a number with a £ sign."""
+    if value is None:
+        return None
+    try:
+        return normalise(f, value)[0]
+    except Bad:
+        return value
 
 
 def _same(a: Any, b: Any) -> bool:

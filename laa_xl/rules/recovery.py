@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..issues import Issue
+from ..model import Row
 from ..schemas import sheet
-from . import Context, id_index, iter_rows
+from . import Context, iter_rows
 
 SARA = ("scanning", "analysis", "response", "assessment")
+_CLOSED = ("Complete", "Cancelled")
 _ITEMS = (("outcomes", "outcome_id", "confidence", "Outcome"),
           ("actions", "action_id", "rag", "Action"))
 
@@ -16,45 +18,44 @@ _ITEMS = (("outcomes", "outcome_id", "confidence", "Outcome"),
 def check(ctx: Context) -> Iterator[Issue]:
     if not ctx.has("recovery", "item_id"):
         return
-    plans = {}
+    plans: dict[str, list[Row]] = {}
     for row in ctx.rows("recovery"):
         item = row.get("item_id")
         if isinstance(item, str):
-            plans.setdefault(item, []).append(row)
-    states = {}
+            plans.setdefault(item.casefold(), []).append(row)
+    states: dict[str, tuple[object, object]] = {}
     for key, id_field, rag_field, what in _ITEMS:
         for row in iter_rows(ctx, key):
             item = row.get(id_field)
             if not isinstance(item, str):
                 continue
             rag = row.get(rag_field)
-            states[item] = (rag, row.get("status"))
-            if rag not in ("Red", "Amber") or row.get("status") in ("Complete", "Cancelled"):
+            states.setdefault(item.casefold(), (rag, row.get("status")))
+            if rag not in ("Red", "Amber") or row.get("status") in _CLOSED:
                 continue
-            rows = plans.get(item, [])
+            rows = plans.get(item.casefold(), [])
             missing = _missing_sara(rows)
             if rag == "Red" and missing:
                 yield ctx.at(row, rag_field, "recovery-missing", value=item, what=what,
                              missing=_sara_words(missing))
             elif rag == "Amber" and not rows:
                 yield ctx.at(row, rag_field, "recovery-suggested", value=item, what=what)
-    outcome_ids = id_index(ctx.rows("outcomes"), "outcome_id")
-    action_ids = id_index(ctx.rows("actions"), "action_id")
     if not (ctx.has("outcomes", "outcome_id") and ctx.has("actions", "action_id")):
         return
+    known = ctx.known_ids("outcomes") | ctx.known_ids("actions")
     for item, rows in plans.items():
-        if item not in outcome_ids and item not in action_ids:
+        if item not in known:
             for row in rows:
                 yield ctx.at(row, "item_id", "recovery-unknown-item")
             continue
         rag, status = states.get(item, (None, None))
-        if status in ("Complete", "Cancelled") or rag == "Green":
-            state = status if status in ("Complete", "Cancelled") else "Green"
+        if status in _CLOSED or rag == "Green":
+            state = status if status in _CLOSED else "Green"
             for row in rows:
                 yield ctx.at(row, "item_id", "recovery-not-needed", state=state)
 
 
-def _missing_sara(rows: list) -> list[str]:
+def _missing_sara(rows: list[Row]) -> list[str]:
     """The SARA fields not filled in on the most complete recovery row (all four if none)."""
     best: list[str] = list(SARA)
     for row in rows:
