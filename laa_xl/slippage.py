@@ -375,19 +375,53 @@ def _outcome_flags(ret: Return, row: Row, before: Row | None,
 
     if period is None:
         return
-    latest, target = _number(row, "latest_value"), _number(row, period.target_field)
+    latest = _number(row, "latest_value")
     polarity = _text(row, "polarity").casefold()
-    if latest is None or target is None or polarity not in ("higher", "lower"):
+    expected = _trajectory(row, period)
+    if latest is None or expected is None or polarity not in ("higher", "lower"):
         return
+    target, what = expected
     if (latest < target) if polarity == "higher" else (latest > target):
         unit = _text(row, "unit")
         unit = f" {unit}" if unit and unit != "%" else unit
         when = _text(row, "latest_period")
         when = f" ({when})" if when else ""
         yield make("off-trajectory", MEDIUM, None,
-                   f"{name}: latest value {_num(latest)}{unit}{when} is worse than its "
-                   f"{period.year_label} target of {_num(target)}{unit} ({polarity} is better).",
-                   "latest_value")
+                   f"{name}: latest value {_num(latest)}{unit}{when} is worse than {what} of "
+                   f"{_num(target)}{unit} ({polarity} is better).", "latest_value")
+
+
+_YEAR = re.compile(r"(20\d\d)/(\d\d)")
+_QUARTER = re.compile(r"\bQ([1-4])\b", re.IGNORECASE)
+
+
+def _trajectory(row: Row, period: Period) -> tuple[float, str] | None:
+    """What the latest value should have reached, and how to say so.
+
+    The year comes from the latest period if it names one (``2008/09``, ``Q1 2009/10``),
+    else the round's.  An annual value is held to that year's target; an in-year value
+    (one naming a quarter) to the straight line from the previous year's target (or the
+    baseline) to this year's, as far as that quarter.
+    """
+    when = _text(row, "latest_period")
+    m = _YEAR.search(when)
+    start = int(m.group(1)) if m and int(m.group(2)) == (int(m.group(1)) + 1) % 100 \
+        else period.start_year
+    label = f"{start}/{(start + 1) % 100:02d}"
+    target = _number(row, f"target_{start}_{(start + 1) % 100:02d}")
+    if target is None:
+        return None
+    q = _QUARTER.search(when)
+    if q is None or int(q.group(1)) == 4:
+        return target, f"its {label} target"
+    before = _number(row, f"target_{start - 1}_{start % 100:02d}")
+    if before is None:
+        before = _number(row, "baseline_value")
+    if before is None:
+        return target, f"its {label} target"
+    share = int(q.group(1)) / 4
+    return before + (target - before) * share, \
+        f"its trajectory for Q{q.group(1)} {label} (towards the {label} target of {_num(target)})"
 
 
 def flags(current: Return, previous: Return | None, as_of: date,
