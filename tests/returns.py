@@ -10,9 +10,10 @@ A test names only what it is about::
     })
 
 Each table replaces that sheet's rows of a small return that is valid as it stands
-(`VALID`); every row of a table starts as a copy of that sheet's valid row, so a table holds
-just the fields it is about (a blank cell in the table empties the field).  A table is a markdown table or a list of dicts, keyed
-by field name or by the header text a partner sees.  In a markdown table, a blank cell is
+(`VALID`); every row of a table starts as a copy of that sheet's valid row, so a table
+holds just the fields it is about (a blank cell in the table empties the field).  A table
+is a markdown table or a list of dicts, keyed by field name or by the header text a partner
+sees.  In a markdown table, a blank cell is
 empty, an ISO date (2010-03-31) is a date, a plain number is a number, and anything else is
 text; put a value in double quotes ("2010-03-31", "85") to type it as text.  In a list of
 dicts values are written as they are: a str as text, a `date` as a date, a number as a number.
@@ -365,10 +366,10 @@ def sheet_part(path: str | Path, sheet_name: str) -> str:
     with zipfile.ZipFile(path) as z:
         wb = z.read("xl/workbook.xml").decode()
         rels = z.read("xl/_rels/workbook.xml.rels").decode()
-    m = re.search(r'<sheet [^>]*name="%s"[^>]*r:id="(rId\d+)"' % re.escape(sheet_name), wb)
+    m = re.search(rf'<sheet [^>]*name="{re.escape(sheet_name)}"[^>]*r:id="(rId\d+)"', wb)
     assert m, f"no sheet {sheet_name}"
-    t = re.search(r'Id="%s"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="%s"'
-                  % (m.group(1), m.group(1)), rels)
+    rid = m.group(1)
+    t = re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="{rid}"', rels)
     assert t
     target = t.group(1) or t.group(2)
     return target.lstrip("/") if target.startswith("/") else "xl/" + target

@@ -30,6 +30,7 @@ _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", 
 _MONTHS = {name: i for i, name in enumerate(_MONTH_NAMES, 1)} | \
     {name[:3]: i for i, name in enumerate(_MONTH_NAMES, 1)} | {"sept": 9}
 _EXCEL_EPOCH = date(1899, 12, 30)
+CLOSED = ("Complete", "Cancelled")  # an action in either state carries no RAG
 _SERIAL_MIN, _SERIAL_MAX = 36526, 47848  # 01/01/2000 … 31/12/2030 as Excel day numbers
 
 
@@ -304,6 +305,8 @@ def _required(ctx: Context, key: str, present: list[Field], rows: list[Row],
         for cond in spec.conditionals:
             if cond.field not in names or values.get(cond.field) not in cond.values:
                 continue
+            if spec.field(cond.field).rag and values.get("status") in CLOSED:
+                continue  # a closed item's RAG is to be cleared (rag-on-closed), not acted on
             because_field = spec.field(cond.field)
             for need in cond.then_required:
                 if need in names and need not in values and (row.row, need) not in bad:

@@ -30,7 +30,8 @@ def check(ctx: Context) -> Iterator[Issue]:
             used.add(oid.casefold())
             if outcomes_read and oid.casefold() not in outcome_ids:
                 yield ctx.at(row, "outcome_id", "unknown-outcome")
-    if outcomes_read and ctx.has("actions", "outcome_id"):
+    # With no actions at all the empty-sheet error says it once, not once per outcome.
+    if outcomes_read and ctx.has("actions", "outcome_id") and ctx.rows("actions"):
         for key, row in id_index(ctx.rows("outcomes"), "outcome_id").items():
             if key not in used:
                 yield ctx.at(row, "outcome_id", "outcome-without-actions",
