@@ -1,0 +1,97 @@
+"""`laa-xl demo` runs both quarters of the fictional region and its outputs hold the figures
+the samples were made to show."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from laa_xl.cli import main
+from laa_xl.rollup_reader import read_rollup
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    root = tmp_path_factory.mktemp("demo") / "laa-demo"
+    result = CliRunner().invoke(main, ["demo", str(root)])
+    assert result.exit_code == 0, result.output
+    return root, result.stdout
+
+
+def _dashboard(path: Path) -> dict[str, dict[str, object]]:
+    ws = openpyxl.load_workbook(path, read_only=True)["Dashboard"]
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    header = rows[0]
+    out = {}
+    for row in rows[1:]:
+        if row[0] is None or row[0] == "Slipping items by theme":
+            break
+        out[row[0]] = dict(zip(header, row, strict=False))
+    return out
+
+
+def test_summary_names_the_round(demo: tuple[Path, str]) -> None:
+    root, out = demo
+    assert "2009/10 Q1: 8 of 8 returns received, 8 valid." in out
+    assert ("2009/10 Q2: 7 of 8 returns received (1 late: RVF), 6 valid; not valid: SMR; "
+            "missing: LDL.") in out
+    assert f"Open {root / 'rollup-2009-10-Q2.xlsx'} and start with the Dashboard." in out
+
+
+def test_q2_dashboard(demo: tuple[Path, str]) -> None:
+    root, _ = demo
+    dash = _dashboard(root / "rollup-2009-10-Q2.xlsx")
+    assert list(dash) == ["ANY", "NBR", "EWD", "SMR", "WHV", "RVF", "HCB", "LDL"]
+    assert dash["LDL"]["Returned"] == "No"
+    assert dash["RVF"]["On time"] == "No"
+    assert dash["SMR"]["Valid"] == "No" and dash["SMR"]["Errors"] == 4
+    assert dash["SMR"]["Outcomes"] is None  # its data is left out
+    assert all(dash[c]["Valid"] == "Yes" for c in ("ANY", "NBR", "EWD", "WHV", "RVF", "HCB"))
+
+
+def test_q2_flags_show_the_partners_behaviour(demo: tuple[Path, str]) -> None:
+    root, _ = demo
+    ws = openpyxl.load_workbook(root / "rollup-2009-10-Q2.xlsx", read_only=True)["Slipping"]
+    rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if r[0] in
+            ("high", "medium", "low")]
+    found = {(r[1], r[3], r[6]) for r in rows}
+    assert ("HCB", "M-017", "re-baselined") in found
+    assert ("ANY", "A-12", "dropped") in found
+    assert ("WHV", "A-27", "slipped-since-last-round") in found
+    assert any(r[6] == "overdue" for r in rows)
+
+
+def test_q2_rollup_is_the_next_rounds_previous(demo: tuple[Path, str]) -> None:
+    root, _ = demo
+    prev = read_rollup(root / "rollup-2009-10-Q2.xlsx")
+    assert sorted(prev.returns) == ["ANY", "EWD", "HCB", "NBR", "RVF", "WHV"]
+    assert prev.meta["period"] == "2009/10 Q2"
+
+
+def test_files_written(demo: tuple[Path, str]) -> None:
+    root, _ = demo
+    assert len(list((root / "templates" / "2009-10-Q2").glob("*.xlsx"))) == 8
+    # one per return with issues: against Q1, ANY dropped an action and HCB moved a baseline
+    assert sorted(p.name for p in (root / "feedback" / "2009-10-Q2").glob("*.xlsx")) == [
+        f"LAA-return-2009-10-Q2-{code}-feedback.xlsx"
+        for code in ("ANY", "EWD", "HCB", "NBR", "SMR", "WHV")]
+    chase = {p.name for p in (root / "emails" / "2009-10-Q2-chase").glob("*.eml")}
+    assert "LDL-reminder.eml" in chase and "SMR-feedback.eml" in chase
+    assert "ANY-thanks.eml" in chase
+    msg = email.message_from_bytes((root / "emails" / "2009-10-Q2-chase" /
+                                    "SMR-feedback.eml").read_bytes(), policy=email.policy.default)
+    names = [p.get_filename() for p in msg.iter_attachments()]
+    assert names == ["LAA-return-2009-10-Q2-SMR-feedback.xlsx"]
+
+
+def test_refuses_a_folder_in_use(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    result = CliRunner().invoke(main, ["demo", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{tmp_path} is not empty: choose another folder, or add --force" in result.output
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
