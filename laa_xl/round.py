@@ -7,10 +7,11 @@ chasing and the demo all start from its answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from .issues import FileReport
 from .model import Return
@@ -119,24 +120,11 @@ def received_dates(paths: Sequence[Path], log: Path | None = None) -> dict[Path,
     """When each return arrived: from a received log (CSV of file,date) or the file's time.
 
     A GO officer who saves attachments in a batch keeps a log; otherwise the time the file
-    was last written is the best evidence there is.
+    was last written is the best evidence there is.  The log may start with a header row of
+    any wording, name files with or without their folder, be saved by Excel as UTF-8 or in
+    the Windows encoding, and give a time after the date.
     """
-    logged: dict[str, date] = {}
-    if log is not None:
-        import csv
-
-        from .errors import InputError
-        from .rules.cells import Bad, parse_date_text
-
-        with log.open(encoding="utf-8-sig", newline="") as fh:
-            for n, row in enumerate(csv.reader(fh), start=1):
-                if len(row) < 2 or not row[0].strip() or row[0].strip().lower() == "file":
-                    continue
-                try:
-                    logged[Path(row[0].strip()).name] = parse_date_text(row[1])
-                except Bad as err:
-                    raise InputError(f"{log}, line {n}: {row[1]!r} is not a date "
-                                     "(write it as 31/03/2010).") from err
+    logged = _read_log(log) if log is not None else {}
     out = {}
     for p in paths:
         if p.name in logged:
@@ -146,40 +134,113 @@ def received_dates(paths: Sequence[Path], log: Path | None = None) -> dict[Path,
     return out
 
 
+_TIME_OF_DAY = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
+
+
+def _read_log(log: Path) -> dict[str, date]:
+    import csv
+    import io
+
+    from .errors import InputError
+    from .rules.cells import Bad, parse_date_text
+
+    try:
+        raw = log.read_bytes()
+    except OSError as err:
+        raise InputError(f"Cannot read the received log {log}: {err.strerror}.") from err
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")  # Excel's "CSV (Comma delimited)"
+    logged: dict[str, date] = {}
+    first = True
+    for n, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        if len(row) < 2 or not row[0].strip():
+            continue
+        name, when = row[0].strip(), _TIME_OF_DAY.sub("", row[1].strip())
+        try:
+            logged[PureWindowsPath(name).name] = parse_date_text(when)
+        except Bad as err:
+            if first and "." not in name:
+                first = False
+                continue  # a header row, in whatever words (a file name has an extension)
+            raise InputError(f"{log}, line {n}: {row[1]!r} is not a date "
+                             "(write it as 31/03/2010).") from err
+        first = False
+    return logged
+
+
 def collect(paths: Sequence[Path], region: Region,
             previous: Mapping[str, Return] | None = None, *, jobs: int = 1,
             progress: Callable[[int], None] | None = None, received_log: Path | None = None,
             use: Sequence[Path] = ()) -> RoundResult:
     """Check every file and pair each return with its LSP by the identity inside it.
 
-    Two returns for one LSP and this period are an error (InputError) unless `use` names the
-    one to take; the other is then kept as a duplicate, listed but left out.
+    Two or more returns for one LSP and this period are an error (InputError) unless `use`
+    names the one to take; the others are then kept as duplicates, listed but left out.
     """
-    from .errors import InputError
-
     received = received_dates(paths, received_log)
     reports = check_files(paths, region, previous, jobs=jobs, progress=progress)
+    for path, rep in zip(paths, reports, strict=True):
+        if not rep.sha256:  # unreadable files too: About lists every file with its checksum
+            rep.sha256 = file_sha256(path)
     chosen = {Path(p).resolve() for p in use}
-    statuses = {lsp.code.casefold(): LspStatus(lsp) for lsp in region.lsps}
+    codes = {lsp.code.casefold(): lsp for lsp in region.lsps}
+    groups: dict[str, list[tuple[Path, FileReport]]] = {code: [] for code in codes}
     unmatched: list[FileReport] = []
     for path, rep in zip(paths, reports, strict=True):
         meta = rep.data.meta if rep.data is not None else {}
-        status = statuses.get(meta.get("lsp_code", "").casefold())
-        if status is None or meta.get("period") != str(region.period):
+        code = meta.get("lsp_code", "").casefold()
+        if code not in codes or meta.get("period") != str(region.period):
             unmatched.append(rep)
             continue
-        if status.report is None:
-            status.report, status.received = rep, received[path]
-            continue
-        current = Path(status.report.file).resolve()
-        if path.resolve() in chosen and current not in chosen:
-            status.duplicates.append(status.report)
-            status.report, status.received = rep, received[path]
-        elif current in chosen and path.resolve() not in chosen:
-            status.duplicates.append(rep)
-        else:
-            raise InputError(
-                f"Two returns for {status.lsp.name} ({status.lsp.code}), {region.period}: "
-                f"{status.report.file} and {rep.file}. Remove one, or choose one with "
-                f"--use FILE.")
-    return RoundResult(region, [statuses[lsp.code.casefold()] for lsp in region.lsps], unmatched)
+        groups[code].append((path, rep))
+    statuses = []
+    for code, lsp in codes.items():
+        status = LspStatus(lsp)
+        group = groups[code]
+        if len(group) > 1:
+            group = _pick(group, chosen, lsp, region)
+        if group:
+            (path, status.report), *others = group
+            status.received = received[path]
+            status.duplicates = [rep for _, rep in others]
+        statuses.append(status)
+    return RoundResult(region, statuses, unmatched)
+
+
+def _pick(group: list[tuple[Path, FileReport]], chosen: set[Path], lsp: Lsp,
+          region: Region) -> list[tuple[Path, FileReport]]:
+    """The one return `--use` names first, then the others; InputError unless it names one."""
+    from .errors import InputError
+
+    picked = [item for item in group if item[0].resolve() in chosen]
+    if len(picked) == 1:
+        return picked + [item for item in group if item is not picked[0]]
+    files = [rep.file for _, rep in (picked or group)]
+    listed = ", ".join(files[:-1]) + " and " + files[-1]
+    if picked:
+        raise InputError(f"--use names {len(picked)} returns for {lsp.name} ({lsp.code}), "
+                         f"{region.period}: {listed}. Name only one of them.")
+    count = _COUNT_WORDS.get(len(files), str(len(files)))
+    rest = "one" if len(files) == 2 else "all but one"
+    raise InputError(f"{count} returns for {lsp.name} ({lsp.code}), {region.period}: {listed}. "
+                     f"Remove {rest}, or choose one with --use FILE.")
+
+
+_COUNT_WORDS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight",
+                9: "Nine"}
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, or "" when it cannot be read."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
