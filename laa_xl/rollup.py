@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .errors import InputError
 from .issues import ERROR, FileReport
 from .model import Return, Row, col_letter
 from .region import Region
@@ -66,8 +67,17 @@ def consolidate(result: RoundResult, as_of: date | None = None,
 
 
 def write_rollup(rollup: Rollup, path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
-    """Write the roll-up workbook atomically; refuses to overwrite any of `inputs`."""
+    """Write the roll-up workbook atomically; refuses to overwrite any of `inputs`.
+
+    Naming an input as the output is a mistake in the command, not a failure to write, so it
+    is an InputError (a usage error at the command line), raised before anything is written.
+    """
     target = Path(path)
+    resolved = target.resolve()
+    for other in inputs:
+        if Path(other).resolve() == resolved:
+            raise InputError(f"Refusing to write the roll-up to {target}: it is one of the "
+                             "input files. Choose another name for -o.")
     with atomic_output(target, refuse=tuple(inputs)) as tmp:
         RollupWriter(rollup).write(tmp)
     return target
@@ -137,6 +147,7 @@ class RollupWriter:
                                       "font_color": "#1F4E79"})
         self.f_note = wb.add_format({**base, "italic": True, "font_color": "#404040"})
         self.f_bold = wb.add_format({**base, "bold": True})
+        self.f_head_wrap = wb.add_format({**base, "bold": True, "text_wrap": True})
         self.f_text = wb.add_format(base)
         self.f_wrap = wb.add_format({**base, "text_wrap": True})
         self.f_date = wb.add_format({**base, "num_format": "dd/mm/yyyy"})
@@ -172,7 +183,8 @@ class RollupWriter:
         ws.write_string(NOTE_ROW, 0, note, self.f_note)
 
     def _table(self, ws: Any, name: str, headers: list[str], nrows: int,
-               first_row: int = HEADER_ROW, widths: Sequence[float] = ()) -> None:
+               first_row: int = HEADER_ROW, widths: Sequence[float] = (),
+               header_format: Any = None) -> None:
         """Start an Excel Table (with filters) at `first_row`: call before its rows are written.
 
         xlsxwriter refuses add_table() in constant-memory mode only because it writes the
@@ -189,7 +201,7 @@ class RollupWriter:
         finally:
             ws.constant_memory = True
         for c, h in enumerate(headers):
-            ws.write_string(first_row, c, h, self.f_bold)
+            ws.write_string(first_row, c, h, header_format or self.f_bold)
         for c, w in enumerate(widths):
             ws.set_column(c, c, w)
         ws.freeze_panes(first_row + 1, 0)
@@ -206,9 +218,12 @@ class RollupWriter:
             fig.actions = Counter(r.get("rag") for r in data.sheets["actions"])
             fig.red_without_plan = sum(1 for i in s.report.issues
                                        if i.code == "recovery-missing")
-            fig.weak_areas = sorted({r.get("area") or r.get("question_id")
+            # A row added below the questions may have neither area nor ref: the Issues
+            # sheet reports it; here it has no name to show.
+            fig.weak_areas = sorted({str(r.get("area") or r.get("question_id"))
                                      for r in data.sheets["assurance"]
-                                     if r.get("rating") == "Weak"})
+                                     if r.get("rating") == "Weak"
+                                     and (r.get("area") or r.get("question_id"))})
         milestones: dict[str, set[str]] = {}
         off: dict[str, set[str]] = {}
         for f in self.r.flags:
@@ -296,7 +311,11 @@ class RollupWriter:
         headers = self.DASH_HEADERS
         n = len(r.result.statuses)
         self._table(ws, "tblDashboard", headers, n,
-                    widths=[7, 30, 9, 11, 8, 7, 7, 9] + [9] * 12 + [40])
+                    widths=[7, 30, 9, 11, 8, 7, 7, 9] + [9] * 12 + [40],
+                    header_format=self.f_head_wrap)
+        # Constant-memory mode writes each row once, when the next one starts: a row's
+        # height must be set while it is still the row being written.
+        ws.set_row(HEADER_ROW, 45)
         row = HEADER_ROW + 1
         included = {s.lsp.code for s in r.included}
         for s in r.result.statuses:
@@ -321,7 +340,6 @@ class RollupWriter:
                     fmt = self.f_rag["Red"]
                 put(ws, row, c, v, fmt)
             row += 1
-        ws.set_row(HEADER_ROW, 45)
         self._dashboard_charts(ws, row + 2, n)
 
     def _dashboard_charts(self, ws: Any, row: int, n: int) -> None:
@@ -339,16 +357,28 @@ class RollupWriter:
         chart.set_size({"width": 620, "height": 80 + 28 * max(n, 4)})
         ws.insert_chart(row, 0, chart)
 
-        # Slipping items by theme, and the PESTELO factors holding delivery back
+        # Slipping items by theme, and the PESTELO factors holding delivery back: two small
+        # tables side by side, written row by row (constant-memory mode cannot go back up),
+        # with their charts below both.
         themes = self._slipping_by_theme()
         factors = self._factor_counts()
-        col = 12
-        ws.write_string(row, col, "Slipping items by theme", self.f_bold)
-        ws.write_string(row + 1, col, "Theme", self.f_bold)
-        ws.write_string(row + 1, col + 1, "Flagged items", self.f_bold)
-        for i, (theme, count) in enumerate(themes):
-            ws.write_string(row + 2 + i, col, theme, self.f_text)
-            ws.write_number(row + 2 + i, col + 1, count, self.f_int)
+        col, fcol = 12, 15
+        side = [[(col, "Slipping items by theme", self.f_bold),
+                 (fcol, "Main external factors (Recovery, PESTELO)", self.f_bold)],
+                [(col, "Theme", self.f_bold), (col + 1, "Flagged items", self.f_bold),
+                 (fcol, "Factor", self.f_bold), (fcol + 1, "Recovery plans", self.f_bold)]]
+        for i in range(max(len(themes), len(factors))):
+            cells: list[tuple[int, Any, Any]] = []
+            if i < len(themes):
+                cells += [(col, themes[i][0], self.f_text), (col + 1, themes[i][1], self.f_int)]
+            if i < len(factors):
+                cells += [(fcol, factors[i][0], self.f_text),
+                          (fcol + 1, factors[i][1], self.f_int)]
+            side.append(cells)
+        for i, cells in enumerate(side):
+            for c, v, fmt in cells:
+                put(ws, row + i, c, v, fmt)
+        below = row + len(side) + 1
         if themes:
             c2 = wb.add_chart({"type": "bar"})
             c2.add_series({"name": "Flagged items",
@@ -357,14 +387,7 @@ class RollupWriter:
                            "fill": {"color": "#C00000"}})
             c2.set_title({"name": "Slipping items by theme"})
             c2.set_legend({"none": True})
-            ws.insert_chart(row + 3 + len(themes), col, c2)
-        fcol = col + 3
-        ws.write_string(row, fcol, "Main external factors (Recovery, PESTELO)", self.f_bold)
-        ws.write_string(row + 1, fcol, "Factor", self.f_bold)
-        ws.write_string(row + 1, fcol + 1, "Recovery plans", self.f_bold)
-        for i, (factor, count) in enumerate(factors):
-            ws.write_string(row + 2 + i, fcol, factor, self.f_text)
-            ws.write_number(row + 2 + i, fcol + 1, count, self.f_int)
+            ws.insert_chart(below, col, c2)
         if any(c for _, c in factors):
             c3 = wb.add_chart({"type": "column"})
             c3.add_series({"name": "Recovery plans",
@@ -374,7 +397,7 @@ class RollupWriter:
                            "fill": {"color": "#7030A0"}})
             c3.set_title({"name": "Which external factors hold delivery back"})
             c3.set_legend({"none": True})
-            ws.insert_chart(row + 3 + max(len(themes), len(factors)) + 16, col, c3)
+            ws.insert_chart(below + (16 if themes else 0), col, c3)
 
     def _slipping_by_theme(self) -> list[tuple[str, int]]:
         theme_of: dict[tuple[str, str], str] = {}  # (lsp, outcome id) -> theme
