@@ -1,0 +1,877 @@
+"""Consolidation: one round's returns for a small region, rolled up and read back cell by cell.
+
+The round (Testshire, 2009/10 Q2, returns due 15/10/2009, slippage as at 30/09/2009):
+
+| LSP | what came in                                                                        |
+|-----|-------------------------------------------------------------------------------------|
+| ANY | valid, on time; a slipping action and milestone, an off-track outcome, text that     |
+|     | looks like formulas, the region's highest risk, one Weak assurance answer            |
+| NBR | valid; on time by its file's time, late by the received log; a Red action with its   |
+|     | recovery plan                                                                        |
+| EWD | two errors (a mistyped RAG, a Red outcome with no recovery plan), on time            |
+| SMR | valid, late by its file's time; the small valid return as it stands                 |
+| WHV | nothing                                                                              |
+| —   | notes.txt, which is not a workbook at all                                            |
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from returns import build_return, sheet_part
+
+from laa_xl.cli import main
+from laa_xl.region import Region, load_region
+from laa_xl.rollup import Rollup, consolidate, write_rollup
+from laa_xl.rollup_reader import read_rollup
+from laa_xl.round import collect, expand_inputs
+from laa_xl.rules import check_file
+from laa_xl.schemas import sheet
+
+REGION_TOML = """\
+region = "Testshire"
+go_name = "Government Office for Testshire"
+period = "2009/10 Q2"
+deadline = 2009-10-15
+
+[[lsp]]
+code = "ANY"
+name = "Anycity Partnership"
+contact = "Priya Shah"
+email = "priya.shah@anycity.example"
+
+[[lsp]]
+code = "NBR"
+name = "Northbridge Together"
+contact = "Tom Hughes"
+email = "tom.hughes@northbridge.example"
+
+[[lsp]]
+code = "EWD"
+name = "Eastwold Strategic Partnership"
+
+[[lsp]]
+code = "SMR"
+name = "Southmoor Partnership Board"
+
+[[lsp]]
+code = "WHV"
+name = "Westhaven LSP"
+"""
+
+HYPERLINK = '=HYPERLINK("http://x","y")'
+FORMULA_LOOKING = {  # roll-up sheet and field → text a partner typed
+    ("Outcomes", "commentary"): "+1",
+    ("Actions", "progress"): HYPERLINK,
+    ("Actions", "mitigation"): "-1",
+    ("Milestones", "comment"): "@SUM(A1)",
+}
+
+ANY_TABLES = {
+    "outcomes": """
+        | Outcome ID | Latest value | Delivery confidence (RAG) | Commentary |
+        | O-01       | 7.4          | Green                     |            |
+        | O-02       | 9            | Amber                     | "+1"       |
+    """,
+    "actions": [
+        {"action_id": "A-01", "outcome_id": "O-01", "due_date": date(2010, 3, 31),
+         "percent_complete": 40, "rag": "Green", "progress": HYPERLINK},
+        {"action_id": "A-02", "outcome_id": "O-02", "due_date": date(2009, 8, 31),
+         "forecast_date": date(2009, 11, 30), "percent_complete": 60, "rag": "Amber",
+         "progress": "Delayed", "mitigation": "-1"},
+    ],
+    "milestones": """
+        | Milestone ID | Action ID | Baseline date | Forecast date | Actual date | Status   | Comment  |
+        | M-001        | A-01      | 2009-09-01    | 2009-10-20    |             | At risk  | @SUM(A1) |
+        | M-002        | A-01      | 2009-12-01    |               |             | On track |          |
+        | M-003        | A-02      | 2009-06-01    |               | 2009-06-05  | Achieved |          |
+    """,
+    "risks": """
+        | Risk ID | Linked outcome or action | Likelihood (1-5) | Impact (1-5) | Status |
+        | R-01    | O-01                     | 2                | 4            | Open   |
+        | R-02    | A-02                     | 5                | 5            | Open   |
+    """,
+    "assurance": """
+        | Ref   | Self-assessment | Improvement action |
+        | PA-03 | Weak            | Recruit two staff  |
+    """,
+    "recovery": """
+        | Outcome or action ID | Scanning   | Analysis   | Response | Assessment | Main external factor |
+        | A-02                 | Late start | Staff gaps | Re-tender | Monthly    | Economic             |
+    """,
+}
+
+NBR_TABLES = {
+    "actions": """
+        | Action ID | RAG | Issues and mitigation |
+        | A-01      | Red | Contractor failed     |
+    """,
+    "milestones": """
+        | Milestone ID | Actual date | Status   |
+        | M-001        | 2009-08-28  | Achieved |
+    """,
+    "risks": """
+        | Risk ID | Likelihood (1-5) | Impact (1-5) |
+        | R-01    | 4                | 4            |
+    """,
+    "assurance": """
+        | Ref   | Self-assessment | Improvement action |
+        | PA-01 | Strong          |                    |
+        | PA-05 | Weak            | Weekly board       |
+    """,
+    "recovery": """
+        | Outcome or action ID | Scanning | Analysis | Response | Assessment | Main external factor |
+        | A-01                 | s        | a        | r        | x          | Political            |
+    """,
+}
+
+EWD_TABLES = {
+    "outcomes": """
+        | Outcome ID | Delivery confidence (RAG) | Commentary |
+        | O-01       | Red                       | Off track  |
+    """,
+    "actions": """
+        | Action ID | RAG  |
+        | A-01      | Gren |
+    """,
+}
+
+ON_TIME = datetime(2009, 10, 10, 12, 0)
+LATE = datetime(2009, 10, 16, 9, 0)
+RECEIVED_CSV = "file,received\nnbr.xlsx,20/10/2009\n"
+
+
+def _touch(path: Path, when: datetime) -> None:
+    os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_round(folder: Path, region: Region) -> dict[str, Path]:
+    """The round's folder of returns, as the GO saved the attachments."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "ANY": build_return(folder / "any.xlsx", ANY_TABLES, region=region, lsp="ANY"),
+        "NBR": build_return(folder / "nbr.xlsx", NBR_TABLES, region=region, lsp="NBR"),
+        "EWD": build_return(folder / "ewd.xlsx", EWD_TABLES, region=region, lsp="EWD"),
+        "SMR": build_return(folder / "smr.xlsx", {}, region=region, lsp="SMR"),
+    }
+    notes = folder / "notes.txt"
+    notes.write_text("Notes from the locality manager.\n", encoding="utf-8")
+    files["notes"] = notes
+    for path in files.values():
+        _touch(path, ON_TIME)
+    _touch(files["SMR"], LATE)
+    return files
+
+
+def run(*args: Any) -> Any:
+    return CliRunner().invoke(main, [str(a) for a in args], prog_name="laa-xl")
+
+
+# --------------------------------------------------------------------------------------
+# The round, consolidated once for the module
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("consolidate")
+
+
+@pytest.fixture(scope="module")
+def region_file(work: Path) -> Path:
+    path = work / "region.toml"
+    path.write_text(REGION_TOML, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def region(region_file: Path) -> Region:
+    return load_region(region_file)
+
+
+@pytest.fixture(scope="module")
+def files(work: Path, region: Region) -> dict[str, Path]:
+    return build_round(work / "returns", region)
+
+
+@pytest.fixture(scope="module")
+def checksums(files: dict[str, Path]) -> dict[str, str]:
+    return {k: sha256(p) for k, p in files.items()}
+
+
+@pytest.fixture(scope="module")
+def received_log(work: Path) -> Path:
+    path = work / "received.csv"
+    path.write_text(RECEIVED_CSV, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def consolidated(work: Path, region_file: Path, files: dict[str, Path], checksums: dict[str, str],
+                 received_log: Path) -> tuple[Any, Path]:
+    out = work / "rollup.xlsx"
+    result = run("consolidate", files["ANY"].parent, "--region", region_file,
+                 "--received", received_log, "-o", out)
+    return result, out
+
+
+@pytest.fixture(scope="module")
+def rollup_path(consolidated: tuple[Any, Path]) -> Path:
+    result, out = consolidated
+    assert result.exit_code == 1, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def book(rollup_path: Path) -> Any:
+    wb = openpyxl.load_workbook(rollup_path)
+    yield wb
+    wb.close()
+
+
+def table(ws: Any, name: str | None = None) -> list[tuple[Any, ...]]:
+    """The data rows of a sheet's table (its only one, or the one named), as tuples."""
+    tables = {t.name: t for t in ws.tables.values()}
+    t = tables[name] if name else next(iter(tables.values()))
+    cells = ws[t.ref]
+    return [tuple(c.value for c in row) for row in cells[1:]
+            if any(c.value is not None for c in row)]
+
+
+def headers(ws: Any, name: str | None = None) -> list[str]:
+    tables = {t.name: t for t in ws.tables.values()}
+    t = tables[name] if name else next(iter(tables.values()))
+    return [c.value for c in ws[t.ref][0]]
+
+
+def records(ws: Any) -> list[dict[str, Any]]:
+    return [dict(zip(headers(ws), row, strict=True)) for row in table(ws)]
+
+
+def d(y: int, m: int, day: int) -> datetime:
+    return datetime(y, m, day)
+
+
+# --------------------------------------------------------------------------------------
+# What the command says
+
+
+def test_the_summary_names_who_is_missing_late_and_not_valid(consolidated: tuple[Any, Path]):
+    result, out = consolidated
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "Testshire, 2009/10 Q2: 4 of 5 returns received (2 late), 3 valid.\n"
+        "Missing: WHV.\n"
+        "Not valid: EWD (left out).\n"
+        "1 file(s) match no partnership of this round: see the Completeness sheet.\n"
+        "Slipping or off track: 9 flags as at 30/09/2009 (1 high, 7 medium, 1 low).\n"
+        f"Wrote {out}\n")
+
+
+def test_every_sheet_in_order(book: Any):
+    assert [(ws.title, ws.sheet_state) for ws in book] == [
+        ("About", "visible"), ("Dashboard", "visible"), ("Completeness", "visible"),
+        ("Slipping", "visible"), ("Outcomes", "visible"), ("Actions", "visible"),
+        ("Milestones", "visible"), ("Assurance", "visible"), ("Risks", "visible"),
+        ("Recovery", "visible"), ("Issues", "visible"), ("Timeline", "visible"),
+        ("_laa_xl", "hidden")]
+
+
+# --------------------------------------------------------------------------------------
+# Dashboard
+
+
+def test_dashboard_one_row_per_partnership(book: Any):
+    ws = book["Dashboard"]
+    assert headers(ws) == [
+        "LSP", "Partnership", "Returned", "Received", "On time", "Valid", "Errors", "Warnings",
+        "Outcomes", "Outcomes Red", "Outcomes Amber", "Outcomes Green", "Actions",
+        "Actions Red", "Actions Amber", "Actions Green", "Slipping milestones",
+        "Off-track outcomes", "High-severity flags", "Red items without a recovery plan",
+        "Assurance areas rated Weak"]
+    blank13 = (None,) * 13
+    assert table(ws) == [
+        ("ANY", "Anycity Partnership", "Yes", d(2009, 10, 10), "Yes", "Yes", 0, 1,
+         2, 0, 1, 1, 2, 0, 1, 1, 1, 1, 1, 0, "Capacity"),
+        ("NBR", "Northbridge Together", "Yes", d(2009, 10, 20), "No", "Yes", 0, 0,
+         1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 0, "Project management"),
+        ("EWD", "Eastwold Strategic Partnership", "Yes", d(2009, 10, 10), "Yes", "No", 2, 0,
+         *blank13),
+        ("SMR", "Southmoor Partnership Board", "Yes", d(2009, 10, 16), "No", "Yes", 0, 0,
+         1, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 0, None),
+        ("WHV", "Westhaven LSP", "No", None, None, None, None, None, *blank13),
+    ]
+
+
+def _beside(ws: Any, title: str) -> list[tuple[Any, Any]]:
+    """The two-column list under a title written beside the dashboard's table."""
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value == title:
+                out = []
+                r = c.row + 2
+                while ws.cell(r, c.column).value is not None:
+                    out.append((ws.cell(r, c.column).value, ws.cell(r, c.column + 1).value))
+                    r += 1
+                return out
+    raise AssertionError(f"no {title!r} on the Dashboard")
+
+
+def test_dashboard_counts_pestelo_factors_and_slipping_themes(book: Any):
+    ws = book["Dashboard"]
+    assert _beside(ws, "Main external factors (Recovery, PESTELO)") == [
+        ("Political", 1), ("Economic", 1), ("Social", 0), ("Technological", 0),
+        ("Environmental", 0), ("Legal", 0), ("Organisational", 0)]
+    assert _beside(ws, "Slipping items by theme") == [("Children and young people", 6)]
+
+
+def test_dashboard_has_its_three_charts(rollup_path: Path):
+    with zipfile.ZipFile(rollup_path) as z:
+        charts = sorted(n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+        drawing = z.read("xl/drawings/drawing1.xml").decode()
+        titles = [re.findall(r"<a:t>([^<]*)</a:t>", z.read(c).decode()) for c in charts]
+    assert len(charts) == 3
+    assert drawing.count("<c:chart ") == 3
+    assert [t[0] for t in titles] == ["Outcomes by delivery confidence (RAG)",
+                                      "Slipping items by theme",
+                                      "Which external factors hold delivery back"]
+
+
+def test_dashboard_header_row_is_tall_enough_for_its_wrapped_headers(book: Any):
+    ws = book["Dashboard"]
+    assert ws.row_dimensions[4].height == 45
+    assert ws["T4"].alignment.wrap_text
+
+
+# --------------------------------------------------------------------------------------
+# Completeness and About
+
+
+def test_completeness_table_and_summary(book: Any, files: dict[str, Path]):
+    ws = book["Completeness"]
+    assert table(ws) == [
+        ("ANY", "Anycity Partnership", "Valid", "any.xlsx", d(2009, 10, 10), "Yes", 0, 1,
+         "Priya Shah", "priya.shah@anycity.example"),
+        ("NBR", "Northbridge Together", "Valid, late", "nbr.xlsx", d(2009, 10, 20), "No", 0, 0,
+         "Tom Hughes", "tom.hughes@northbridge.example"),
+        ("EWD", "Eastwold Strategic Partnership", "Not valid", "ewd.xlsx", d(2009, 10, 10),
+         "Yes", 2, 0, None, None),
+        ("SMR", "Southmoor Partnership Board", "Valid, late", "smr.xlsx", d(2009, 10, 16), "No",
+         0, 0, None, None),
+        ("WHV", "Westhaven LSP", "Missing", None, None, None, None, None, None, None),
+    ]
+    summary = [(ws.cell(r, 12).value, ws.cell(r, 13).value) for r in range(4, 13)]
+    assert summary == [("Round summary", None), ("Expected", 5), ("Received", 4), ("On time", 2),
+                       ("Late", 2), ("Valid", 3), ("Not valid", 1), ("Missing", 1),
+                       ("Missing LSPs", "Westhaven LSP (WHV)")]
+    assert ws["A2"].value == "Returns were due by 15 October 2009."
+    assert (ws["A14"].value, ws["A15"].value, ws["D15"].value) == (
+        "Files that match no partnership of this round", "notes.txt",
+        "The file is plain text or CSV, not a workbook: the sheets, dropdowns and checks are "
+        "lost. Fill in the workbook you were sent and return it as .xlsx.")
+
+
+def test_about_lists_every_source_file_with_its_checksum(book: Any, files: dict[str, Path],
+                                                         checksums: dict[str, str]):
+    ws = book["About"]
+    assert table(ws) == [
+        (str(files["ANY"]), "ANY", checksums["ANY"], d(2009, 10, 10), "Yes", "Yes", 0, 1, "Yes"),
+        (str(files["NBR"]), "NBR", checksums["NBR"], d(2009, 10, 20), "No", "Yes", 0, 0, "Yes"),
+        (str(files["EWD"]), "EWD", checksums["EWD"], d(2009, 10, 10), "Yes", "No", 2, 0, "No"),
+        (str(files["SMR"]), "SMR", checksums["SMR"], d(2009, 10, 16), "No", "Yes", 0, 0, "Yes"),
+        (str(files["notes"]), None, checksums["notes"], None, None, "No", 1, 0, "No"),
+    ]
+
+
+def test_about_states_the_rounds_settings(book: Any, region_file: Path):
+    ws = book["About"]
+    settings = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(4, 18)}
+    assert settings == {
+        "Region": "Testshire", "Government Office": "Government Office for Testshire",
+        "Period": "2009/10 Q2", "Quarter ends": d(2009, 9, 30),
+        "Return deadline": d(2009, 10, 15), "Slippage as at": d(2009, 9, 30),
+        "Forecast slip tolerance (days)": 14, "Behind plan below (share of time elapsed)": 0.7,
+        "Low severity up to (days late)": 30, "Medium severity up to (days late)": 90,
+        "Returns with errors": "left out", "Previous round": "none given",
+        "Region file": str(region_file), "laa-xl version": ws["B17"].value}
+
+
+def test_the_hidden_identity_sheet(book: Any):
+    ws = book["_laa_xl"]
+    meta = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(2, ws.max_row + 1)}
+    assert {k: meta[k] for k in ("product", "region", "period", "as_of")} == {
+        "product": "laa-xl rollup", "region": "Testshire", "period": "2009/10 Q2",
+        "as_of": "2009-09-30"}
+
+
+# --------------------------------------------------------------------------------------
+# Slipping
+
+
+def test_slipping_rows_worst_first(book: Any):
+    ws = book["Slipping"]
+    got = [(r["Severity"], r["LSP"], r["Sheet"], r["Item"], r["Rule"], r["Days"])
+           for r in records(ws)]
+    assert got == [
+        ("high", "ANY", "Actions", "A-02", "forecast-slip", 91),
+        ("medium", "ANY", "Milestones", "M-001", "forecast-slip", 49),
+        ("medium", "ANY", "Milestones", "M-001", "overdue", 29),
+        ("medium", "SMR", "Milestones", "M-001", "overdue", 29),
+        ("medium", "SMR", "Milestones", "M-001", "rag-inconsistent", 29),
+        ("medium", "ANY", "Outcomes", "O-02", "off-trajectory", None),
+        ("medium", "NBR", "Outcomes", "O-01", "off-trajectory", None),
+        ("medium", "SMR", "Outcomes", "O-01", "off-trajectory", None),
+        ("low", "ANY", "Actions", "A-02", "overdue", 30),
+    ]
+
+
+def test_slipping_rows_point_at_their_cell(book: Any, files: dict[str, Path]):
+    rows = records(book["Slipping"])
+    first = rows[0]
+    assert (first["Belongs to"], first["Description"], first["Source file"],
+            first["Source sheet"], first["Source row"], first["Cell"]) == (
+        "O-02", "Mentoring scheme", str(files["ANY"]), "Actions", 6, "J6")
+    assert first["What is wrong"] == ("Action A-02 is forecast for 30/11/2009, 91 days after its "
+                                      "due date of 31/08/2009 (tolerance 14 days).")
+    assert [(r["Source file"], r["Source row"], r["Cell"]) for r in rows[1:3]] == [
+        (str(files["ANY"]), 5, "E5"), (str(files["ANY"]), 5, "D5")]
+
+
+# --------------------------------------------------------------------------------------
+# Data sheets: every row of every accepted return, with its provenance
+
+
+def _expected_rows(files: dict[str, Path], region: Region, key: str,
+                   lsps: tuple[str, ...] = ("ANY", "NBR", "SMR")) -> list[dict[str, Any]]:
+    spec = sheet(key)
+    out = []
+    for lsp in lsps:
+        report = check_file(files[lsp], region)
+        for row in report.data.sheets[key]:
+            values = {f.header: _cell(row.get(f.name)) for f in spec.fields}
+            out.append({"LSP": lsp, **values, "Source file": str(files[lsp]),
+                        "Source sheet": spec.name, "Source row": row.row,
+                        "Return valid": "Yes" if report.valid else "No"})
+    return out
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, date):
+        return datetime(v.year, v.month, v.day)
+    return v
+
+
+@pytest.mark.parametrize("key", ["outcomes", "actions", "milestones", "recovery"])
+def test_data_sheets_hold_every_row_of_every_valid_return(book: Any, files: dict[str, Path],
+                                                          region: Region, key: str):
+    ws = book[sheet(key).name]
+    assert headers(ws) == ["LSP", *sheet(key).headers, "Source file", "Source sheet",
+                           "Source row", "Return valid"]
+    assert records(ws) == _expected_rows(files, region, key)
+
+
+def test_data_sheet_rows_by_lsp_and_source_row(book: Any):
+    got = [(r["LSP"], r["Action ID"], r["Source row"], r["RAG"]) for r in records(book["Actions"])]
+    assert got == [("ANY", "A-01", 5, "Green"), ("ANY", "A-02", 6, "Amber"),
+                   ("NBR", "A-01", 5, "Red"), ("SMR", "A-01", 5, "Green")]
+    assert [(r["LSP"], r["Milestone ID"], r["Source row"]) for r in records(book["Milestones"])] \
+        == [("ANY", "M-001", 5), ("ANY", "M-002", 6), ("ANY", "M-003", 7), ("NBR", "M-001", 5),
+            ("SMR", "M-001", 5)]
+
+
+def test_risks_highest_score_first(book: Any, files: dict[str, Path], region: Region):
+    rows = records(book["Risks"])
+    assert [(r["LSP"], r["Risk ID"], r["Likelihood (1-5)"], r["Impact (1-5)"], r["Score"],
+             r["Source row"]) for r in rows] == [
+        ("ANY", "R-02", 5, 5, 25, 6), ("NBR", "R-01", 4, 4, 16, 5), ("ANY", "R-01", 2, 4, 8, 5),
+        ("SMR", "R-01", 2, 4, 8, 5)]
+    assert sorted(rows, key=lambda r: (r["LSP"], r["Risk ID"])) == sorted(
+        _expected_rows(files, region, "risks"), key=lambda r: (r["LSP"], r["Risk ID"]))
+
+
+def test_recovery_rows(book: Any, files: dict[str, Path]):
+    assert [(r["LSP"], r["Outcome or action ID"], r["Main external factor"], r["Source row"])
+            for r in records(book["Recovery"])] == [("ANY", "A-02", "Economic", 5),
+                                                    ("NBR", "A-01", "Political", 5)]
+
+
+def test_assurance_matrix(book: Any, region: Region):
+    ws = book["Assurance"]
+    assert headers(ws) == ["LSP", "Partnership", *[q.id for q in region.questions], "Weak",
+                           "Adequate", "Strong"]
+    adequate = ["Adequate"] * 10
+    any_row, nbr_row, smr_row = list(adequate), list(adequate), list(adequate)
+    any_row[2] = "Weak"
+    nbr_row[0], nbr_row[4] = "Strong", "Weak"
+    assert table(ws) == [
+        ("ANY", "Anycity Partnership", *any_row, 1, 9, 0),
+        ("NBR", "Northbridge Together", *nbr_row, 1, 8, 1),
+        ("SMR", "Southmoor Partnership Board", *smr_row, 0, 10, 0),
+    ]
+    fills = [ws.cell(5, c).fill.fgColor.rgb for c in (3, 5)]
+    assert fills == ["FFFFE699", "FFFF5B5B"]  # Adequate yellow, Weak red
+    questions = [(ws.cell(r, 1).value, ws.cell(r, 2).value) for r in range(10, 20)]
+    assert questions == [(q.id, q.area) for q in region.questions]
+
+
+def test_issues_sheet_lists_every_issue_of_every_file(book: Any, files: dict[str, Path]):
+    got = [(r["LSP"], r["File"], r["Severity"], r["Code"], r["Sheet"], r["Cell"], r["Column"],
+            r["Value"]) for r in records(book["Issues"])]
+    assert got == [
+        ("ANY", str(files["ANY"]), "warning", "recovery-suggested", "Outcomes", "V6",
+         "Delivery confidence (RAG)", "O-02"),
+        ("EWD", str(files["EWD"]), "error", "recovery-missing", "Outcomes", "V5",
+         "Delivery confidence (RAG)", "O-01"),
+        ("EWD", str(files["EWD"]), "error", "not-in-list", "Actions", "N5", "RAG", "Gren"),
+        (None, str(files["notes"]), "error", "csv-file", None, None, None, None),
+    ]
+    messages = [r["Message"] for r in records(book["Issues"])]
+    assert messages[2] == '"Gren" is not one of Red, Amber or Green. Choose one from the dropdown.'
+
+
+def test_timeline_lists_milestones_by_baseline(book: Any):
+    ws = book["Timeline"]
+    rows = [tuple(ws.cell(r, c).value for c in range(1, 8)) for r in range(5, 10)]
+    assert rows == [
+        ("ANY", "M-003", "A-02", "Mentors recruited", "Achieved", d(2009, 6, 1), d(2009, 6, 1)),
+        ("ANY", "M-001", "A-01", "Mentors recruited", "At risk", d(2009, 9, 1), d(2009, 10, 20)),
+        ("ANY", "M-002", "A-01", "Mentors recruited", "On track", d(2009, 12, 1), d(2009, 12, 1)),
+        ("NBR", "M-001", "A-01", "Mentors recruited", "Achieved", d(2009, 9, 1), d(2009, 9, 1)),
+        ("SMR", "M-001", "A-01", "Mentors recruited", "On track", d(2009, 9, 1), d(2009, 9, 1)),
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# Text typed by partners is never a formula
+
+
+def _sheet_xml(path: Path, name: str) -> str:
+    with zipfile.ZipFile(path) as z:
+        return z.read(sheet_part(path, name)).decode()
+
+
+def _cell_xml(xml: str, ref: str) -> str:
+    m = re.search(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)', xml)
+    assert m, f"no cell {ref}"
+    return m.group(0)
+
+
+def test_formula_looking_text_is_written_as_text(rollup_path: Path, book: Any):
+    for (name, field_name), text in FORMULA_LOOKING.items():
+        ws = book[name]
+        col = headers(ws).index(sheet(name.lower()).field(field_name).header) + 1
+        hits = [c for c in next(ws.iter_cols(col, col)) if c.value == text]
+        assert len(hits) == 1, (name, text)
+        ref = hits[0].coordinate
+        assert hits[0].data_type == "s"
+        cell = _cell_xml(_sheet_xml(rollup_path, name), ref)
+        assert "<f>" not in cell and "<f " not in cell
+        assert 't="inlineStr"' in cell or 't="s"' in cell
+    with zipfile.ZipFile(rollup_path) as z:
+        for part in z.namelist():
+            if part.startswith("xl/worksheets/sheet"):
+                assert b"<f>" not in z.read(part), part  # the roll-up holds no formulas at all
+
+
+# --------------------------------------------------------------------------------------
+# Nothing overwritten, same answer every time
+
+
+def test_partners_files_are_unchanged(rollup_path: Path, files: dict[str, Path],
+                                      checksums: dict[str, str]):
+    assert {k: sha256(p) for k, p in files.items()} == checksums
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_two_runs_give_the_same_rollup(rollup_path: Path, region_file: Path,
+                                       files: dict[str, Path], received_log: Path, work: Path):
+    again = work / "again.xlsx"
+    result = run("consolidate", files["ANY"].parent, "--region", region_file,
+                 "--received", received_log, "-o", again)
+    assert result.exit_code == 1
+    assert _members(again) == _members(rollup_path)
+
+
+def test_the_rollup_reads_back_as_the_previous_round(rollup_path: Path, files: dict[str, Path],
+                                                     region: Region):
+    previous = read_rollup(rollup_path)
+    assert previous.meta["period"] == "2009/10 Q2"
+    assert sorted(previous.returns) == ["ANY", "NBR", "SMR"]
+    for lsp in ("ANY", "NBR", "SMR"):
+        report = check_file(files[lsp], region)
+        for key in ("outcomes", "actions", "milestones", "risks", "recovery"):
+            back = previous.returns[lsp].sheets[key]
+            assert sorted((r.row, sorted(r.values.items())) for r in back) == sorted(
+                (r.row, sorted(r.values.items())) for r in report.data.sheets[key]), (lsp, key)
+
+
+# --------------------------------------------------------------------------------------
+# The received date: the file's time, or the received log
+
+
+def test_without_the_log_the_files_time_counts(region: Region, files: dict[str, Path]):
+    result = collect(expand_inputs([files["ANY"].parent]), region)
+    got = {s.lsp.code: (s.received, s.on_time(region.due)) for s in result.statuses}
+    assert got == {"ANY": (date(2009, 10, 10), True), "NBR": (date(2009, 10, 10), True),
+                   "EWD": (date(2009, 10, 10), True), "SMR": (date(2009, 10, 16), False),
+                   "WHV": (None, None)}
+
+
+@pytest.mark.parametrize("log", [
+    "file,received\nnbr.xlsx,20/10/2009\n",
+    "File name,Date received\r\nreturns/nbr.xlsx,2009-10-20\r\n",
+    "\ufeffnbr.xlsx,20/10/2009\n",
+    "nbr.xlsx,20/10/2009 09:15\n",
+], ids=["header", "own-header-path-iso", "bom-no-header", "with-time"])
+def test_the_received_log_overrides_the_files_time(tmp_path: Path, region: Region,
+                                                   files: dict[str, Path], log: str):
+    path = tmp_path / "received.csv"
+    path.write_text(log, encoding="utf-8")
+    result = collect([files["NBR"], files["SMR"]], region, received_log=path)
+    got = {s.lsp.code: s.received for s in result.statuses if s.returned}
+    assert got == {"NBR": date(2009, 10, 20), "SMR": date(2009, 10, 16)}
+
+
+def test_a_received_log_saved_by_excel_in_windows_encoding(tmp_path: Path, region: Region,
+                                                          files: dict[str, Path]):
+    path = tmp_path / "received.csv"
+    path.write_bytes("Fichier reçu,Date\nnbr.xlsx,20/10/2009\n".encode("cp1252"))
+    result = collect([files["NBR"]], region, received_log=path)
+    assert result.statuses[1].received == date(2009, 10, 20)
+
+
+def test_a_first_line_naming_a_file_is_data_not_a_header(tmp_path: Path, region: Region,
+                                                         files: dict[str, Path]):
+    from laa_xl.errors import InputError
+
+    log = tmp_path / "received.csv"
+    log.write_text("nbr.xlsx,next week\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 1: 'next week' is not a date"):
+        collect([files["NBR"]], region, received_log=log)
+
+
+def test_a_bad_date_in_the_received_log_is_a_usage_error(tmp_path: Path, region_file: Path,
+                                                         files: dict[str, Path]):
+    log = tmp_path / "received.csv"
+    log.write_text("file,received\nnbr.xlsx,20/10/2009\nsmr.xlsx,next Tuesday\n",
+                   encoding="utf-8")
+    result = run("consolidate", files["NBR"], files["SMR"], "--region", region_file,
+                 "--received", log, "-o", tmp_path / "r.xlsx")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"Error: {log}, line 3: 'next Tuesday' is not a date (write it as 31/03/2010).\n")
+    assert not (tmp_path / "r.xlsx").exists()
+
+
+# --------------------------------------------------------------------------------------
+# Returns with errors: left out, or included and marked
+
+
+@pytest.fixture(scope="module")
+def with_invalid(work: Path, region_file: Path, files: dict[str, Path],
+                 received_log: Path) -> tuple[Any, Path]:
+    out = work / "rollup-invalid.xlsx"
+    result = run("consolidate", files["ANY"].parent, "--region", region_file,
+                 "--received", received_log, "--include-invalid", "-o", out)
+    return result, out
+
+
+def test_include_invalid_summary(with_invalid: tuple[Any, Path]):
+    result, out = with_invalid
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "Testshire, 2009/10 Q2: 4 of 5 returns received (2 late), 3 valid.\n"
+        "Missing: WHV.\n"
+        "Not valid: EWD (included, marked).\n"
+        "1 file(s) match no partnership of this round: see the Completeness sheet.\n"
+        "Slipping or off track: 12 flags as at 30/09/2009 (1 high, 10 medium, 1 low).\n"
+        f"Wrote {out}\n")
+
+
+def test_include_invalid_rows_are_marked(with_invalid: tuple[Any, Path], files: dict[str, Path]):
+    wb = openpyxl.load_workbook(with_invalid[1])
+    try:
+        actions = [(r["LSP"], r["Action ID"], r["RAG"], r["Return valid"])
+                   for r in records(wb["Actions"])]
+        assert actions == [("ANY", "A-01", "Green", "Yes"), ("ANY", "A-02", "Amber", "Yes"),
+                           ("NBR", "A-01", "Red", "Yes"), ("EWD", "A-01", None, "No"),
+                           ("SMR", "A-01", "Green", "Yes")]
+        dash = {r[0]: r for r in table(wb["Dashboard"])}
+        assert dash["EWD"] == ("EWD", "Eastwold Strategic Partnership", "Yes", d(2009, 10, 10),
+                               "Yes", "No", 2, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 1, None)
+        about = {ws_row[0]: ws_row for ws_row in table(wb["About"])}
+        assert about[str(files["EWD"])][-1] == "Yes"
+        assert wb["About"]["B14"].value == "included, marked"
+        assert [r[0] for r in table(wb["Assurance"])] == ["ANY", "NBR", "EWD", "SMR"]
+    finally:
+        wb.close()
+
+
+def test_include_invalid_with_an_unnamed_weak_assurance_row(tmp_path: Path, region: Region,
+                                                           region_file: Path):
+    """A row added below the questions, rated Weak with no Ref: an error, and no crash."""
+    path = build_return(tmp_path / "any.xlsx", {"assurance": [
+        {"question_id": "PA-02", "rating": "Weak", "improvement": "Agree budgets"},
+        {"question_id": None, "rating": "Weak"}]}, region=region, lsp="ANY")
+    out = tmp_path / "r.xlsx"
+    result = run("consolidate", path, "--region", region_file, "--include-invalid", "-o", out)
+    assert result.exit_code == 1, result.output
+    wb = openpyxl.load_workbook(out)
+    assert table(wb["Dashboard"])[0][-1] == "Resources"
+    wb.close()
+
+
+# --------------------------------------------------------------------------------------
+# Two returns for one LSP
+
+
+@pytest.fixture
+def twice(tmp_path: Path, files: dict[str, Path]) -> Path:
+    folder = tmp_path / "twice"
+    folder.mkdir()
+    for name in ("smr.xlsx", "smr-v2.xlsx"):
+        shutil.copy2(files["SMR"], folder / name)
+    return folder
+
+
+def test_two_returns_for_one_lsp_is_a_usage_error(twice: Path, region_file: Path, tmp_path: Path):
+    out = tmp_path / "r.xlsx"
+    result = run("consolidate", twice, "--region", region_file, "-o", out)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"Error: Two returns for Southmoor Partnership Board (SMR), 2009/10 Q2: "
+        f"{twice / 'smr-v2.xlsx'} and {twice / 'smr.xlsx'}. Remove one, or choose one with "
+        "--use FILE.\n")
+    assert not out.exists()
+
+
+def test_use_picks_one_of_two(twice: Path, region_file: Path, tmp_path: Path):
+    out = tmp_path / "r.xlsx"
+    result = run("consolidate", twice, "--region", region_file, "--use", twice / "smr.xlsx",
+                 "-o", out)
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    sources = [(r[0], r[1], r[-1]) for r in table(wb["About"])]
+    assert sources == [(str(twice / "smr.xlsx"), "SMR", "Yes"),
+                       (str(twice / "smr-v2.xlsx"), "SMR", "No")]
+    assert {r["Source file"] for r in records(wb["Actions"])} == {str(twice / "smr.xlsx")}
+    wb.close()
+
+
+def test_use_picks_one_of_three(twice: Path, region_file: Path, tmp_path: Path):
+    shutil.copy2(twice / "smr.xlsx", twice / "smr-v3.xlsx")
+    out = tmp_path / "r.xlsx"
+    result = run("consolidate", twice, "--region", region_file, "--use", twice / "smr.xlsx",
+                 "-o", out)
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    assert [(r[0], r[-1]) for r in table(wb["About"])] == [
+        (str(twice / "smr.xlsx"), "Yes"), (str(twice / "smr-v2.xlsx"), "No"),
+        (str(twice / "smr-v3.xlsx"), "No")]
+    wb.close()
+
+
+def test_three_returns_for_one_lsp_are_all_named(twice: Path, region_file: Path, tmp_path: Path):
+    shutil.copy2(twice / "smr.xlsx", twice / "smr-v3.xlsx")
+    result = run("consolidate", twice, "--region", region_file, "-o", tmp_path / "r.xlsx")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"Error: Three returns for Southmoor Partnership Board (SMR), 2009/10 Q2: "
+        f"{twice / 'smr-v2.xlsx'}, {twice / 'smr-v3.xlsx'} and {twice / 'smr.xlsx'}. Remove all "
+        "but one, or choose one with --use FILE.\n")
+
+
+def test_use_naming_both_returns_is_a_usage_error(twice: Path, region_file: Path,
+                                                  tmp_path: Path):
+    result = run("consolidate", twice, "--region", region_file, "--use", twice / "smr.xlsx",
+                 "--use", twice / "smr-v2.xlsx", "-o", tmp_path / "r.xlsx")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"Error: --use names 2 returns for Southmoor Partnership Board (SMR), 2009/10 Q2: "
+        f"{twice / 'smr-v2.xlsx'} and {twice / 'smr.xlsx'}. Name only one of them.\n")
+
+
+# --------------------------------------------------------------------------------------
+# Exit codes and refusals
+
+
+def test_all_valid_exits_0(files: dict[str, Path], region_file: Path, tmp_path: Path):
+    out = tmp_path / "r.xlsx"
+    result = run("consolidate", files["ANY"], files["SMR"], "--region", region_file, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Testshire, 2009/10 Q2: 2 of 5 returns received (1 late), 2 valid.\n"
+        "Missing: NBR, EWD, WHV.\n"
+        "Slipping or off track: 8 flags as at 30/09/2009 (1 high, 6 medium, 1 low).\n"
+        f"Wrote {out}\n")
+
+
+def test_an_output_that_is_an_input_is_refused(files: dict[str, Path], region_file: Path,
+                                               checksums: dict[str, str]):
+    result = run("consolidate", files["ANY"].parent, "--region", region_file,
+                 "-o", files["SMR"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"Error: Refusing to write the roll-up to {files['SMR']}: it is one of the input "
+        "files. Choose another name for -o.\n")
+    assert sha256(files["SMR"]) == checksums["SMR"]
+
+
+def test_the_output_written_for_earlier_inputs_is_refused_too(files: dict[str, Path],
+                                                              region: Region, tmp_path: Path):
+    from laa_xl.errors import InputError
+
+    rollup = consolidate(collect([files["ANY"]], region))
+    with pytest.raises(InputError, match="it is one of the input files"):
+        write_rollup(rollup, files["ANY"], inputs=[files["ANY"]])
+    assert isinstance(rollup, Rollup)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--region", "{region}"], "Error: Missing option '-o' / '--output'."),
+    (["--region", "{missing}", "-o", "{out}"], "problem"),
+    (["-o", "{out}"], "Error: Missing option '--region'."),
+    (["--region", "{region}", "--as-of", "soon", "-o", "{out}"],
+     "Error: --as-of 'soon' is not a date: write it as 31/03/2010 or 2010-03-31."),
+], ids=["no-output", "no-region-file", "no-region", "bad-as-of"])
+def test_usage_errors_exit_2(files: dict[str, Path], region_file: Path, tmp_path: Path,
+                             args: list[str], message: str):
+    fill = {"region": str(region_file), "missing": str(tmp_path / "nope.toml"),
+            "out": str(tmp_path / "r.xlsx")}
+    result = run("consolidate", files["ANY"], *[a.format(**fill) for a in args])
+    assert result.exit_code == 2
+    if message != "problem":
+        assert result.stderr.rstrip().endswith(message)
+    else:
+        assert result.stderr.rstrip().endswith(f"Error: Region file {tmp_path / 'nope.toml'} "
+                                               "does not exist.")
+    assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_json_of_the_flags_matches_the_slipping_sheet(book: Any, files: dict[str, Path],
+                                                      region_file: Path, received_log: Path):
+    result = run("slipping", files["ANY"], files["NBR"], files["SMR"], "--region", region_file,
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    flags = json.loads(result.stdout)["flags"]
+    assert [(f["severity"], f["lsp"], f["item_id"], f["rule"], f["days"]) for f in flags] == [
+        (r["Severity"], r["LSP"], r["Item"], r["Rule"], r["Days"])
+        for r in records(book["Slipping"])]
