@@ -10,10 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from .errors import ReadError
 from .issues import ERROR, FileReport, Issue
 from .reader import open_for_copy
 from .xlsxout import atomic_output
@@ -21,6 +24,8 @@ from .xlsxout import atomic_output
 ERROR_FILL = PatternFill("solid", fgColor="FFFF9999")
 WARNING_FILL = PatternFill("solid", fgColor="FFFFE699")
 ISSUES_SHEET = "Issues"
+TITLE = "Feedback on your LAA delivery return"
+AUTHOR = "laa-xl"
 _HEADER = ("Severity", "Sheet", "Cell", "Column", "Value found", "What to do", "Code")
 
 
@@ -38,14 +43,28 @@ def feedback_name(source: str | Path) -> str:
 
 
 def write_feedback(report: FileReport, out_dir: str | Path) -> Path | None:
-    """Write the feedback workbook for one readable return with issues; None if it needs none."""
+    """Write the feedback workbook for one readable return with issues; None if it needs none.
+
+    Raises WriteError when the file cannot be written.  A return that the checks could read
+    but openpyxl cannot copy still gets feedback: an Issues sheet alone.
+    """
     if not report.issues or not report.readable:
         return None
     target = Path(out_dir) / feedback_name(report.file)
-    wb = open_for_copy(report.file)
+    try:
+        wb = open_for_copy(report.file)
+        copied = True
+    except ReadError:
+        wb = Workbook()
+        wb.remove(wb.active)
+        copied = False
     for ws in wb.worksheets:  # the partner's own data: sheets stay as they were
         _mark(ws, [i for i in report.issues if i.sheet == ws.title and i.cell])
-    _issues_sheet(wb, report)
+    issues_ws = _issues_sheet(wb, report, copied)
+    # One sheet selected: several selected tabs would open in Excel as a group, where typing
+    # in one sheet changes them all.
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws is issues_ws
     wb.active = 0
     with atomic_output(target, refuse=(report.file,)) as tmp:
         wb.save(tmp)
@@ -60,25 +79,49 @@ def _mark(ws: Any, issues: list[Issue]) -> None:
         cell = ws[ref]
         worst = ERROR if any(i.severity == ERROR for i in found) else "warning"
         cell.fill = ERROR_FILL if worst == ERROR else WARNING_FILL
+        found.sort(key=lambda i: i.severity != ERROR)
         text = "\n".join(f"{i.severity.upper()}: {i.message}" for i in found)
-        comment = Comment(text, "laa-xl")
+        if cell.comment is not None and cell.comment.author != AUTHOR:
+            text += f"\n\n(Your note: {cell.comment.text})"
+        comment = Comment(text, AUTHOR)
         comment.width, comment.height = 320, 40 + 18 * (len(text) // 45 + len(found))
         cell.comment = comment
 
 
-def _issues_sheet(wb: Any, report: FileReport) -> None:
-    if ISSUES_SHEET in wb.sheetnames:
-        del wb[ISSUES_SHEET]
-    ws = wb.create_sheet(ISSUES_SHEET, 0)
+def _sheet_ref(sheet: str, cell: str) -> str:
+    """A place in the workbook: the sheet name quoted, any quote in it doubled."""
+    return "'" + sheet.replace("'", "''") + "'!" + cell
+
+
+def _issues_sheet(wb: Any, report: FileReport, copied: bool = True) -> Any:
+    """The Issues sheet, first in the workbook.  A previous round of feedback's Issues sheet
+    (a partner may fix the feedback copy and send it back) is replaced; a sheet of the
+    partner's own that happens to be called Issues is kept, and ours takes another name."""
+    name = ISSUES_SHEET
+    if name in wb.sheetnames:
+        if str(wb[name]["A1"].value or "").startswith(TITLE):
+            del wb[name]
+        else:
+            n = 2
+            while f"{ISSUES_SHEET} ({n})" in wb.sheetnames:
+                n += 1
+            name = f"{ISSUES_SHEET} ({n})"
+    ws = wb.create_sheet(name, 0)
     ws.sheet_properties.tabColor = "C00000"
     meta = report.data.meta if report.data is not None else {}
     who = meta.get("lsp_name") or meta.get("lsp_code") or Path(report.file).name
-    text_cell(ws, 1, 1, f"Feedback on your LAA delivery return — {who}").font = \
-        Font(bold=True, size=14, color="1F4E79")
-    summary = (f"{report.errors} error(s) must be fixed before the return can be accepted; "
-               f"{report.warnings} warning(s) to look at. Problem cells are highlighted in the "
-               "sheets (red: error, yellow: warning); hover over one to read why. Fix them in "
-               "your own workbook and send it again.")
+    text_cell(ws, 1, 1, f"{TITLE} — {who}").font = Font(bold=True, size=14, color="1F4E79")
+    errors = f"{report.errors} error{'' if report.errors == 1 else 's'}"
+    warnings = f"{report.warnings} warning{'' if report.warnings == 1 else 's'}"
+    summary = (f"{errors} must be fixed before the return can be accepted; {warnings} to look "
+               "at. ")
+    if copied:
+        summary += ("Problem cells are highlighted in the sheets (red: error, yellow: warning); "
+                    "hover over one to read why, or click its cell below to go there. ")
+    else:
+        summary += ("Your workbook could not be copied into this file, so use the Sheet and "
+                    "Cell columns below to find each problem. ")
+    summary += "Fix them in your own workbook and send it again."
     text_cell(ws, 2, 1, summary).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=6)
     ws.row_dimensions[2].height = 45
@@ -95,13 +138,25 @@ def _issues_sheet(wb: Any, report: FileReport) -> None:
             cell.alignment = Alignment(wrap_text=c in (5, 6), vertical="top")
         if issue.cell and issue.sheet in wb.sheetnames:
             link = ws.cell(row=r, column=3)
-            link.hyperlink = f"#'{issue.sheet}'!{issue.cell}"
+            # A link within the workbook (a location), not a "#…" address opened as a URL.
+            link.hyperlink = Hyperlink(ref=link.coordinate,
+                                       location=_sheet_ref(issue.sheet, issue.cell))
             link.font = Font(color="0563C1", underline="single")
         ws.cell(row=r, column=1).fill = ERROR_FILL if issue.severity == ERROR else WARNING_FILL
     for col, width in zip("ABCDEFG", (10, 14, 8, 24, 28, 80, 20), strict=True):
         ws.column_dimensions[col].width = width
     if rows:
-        table = Table(displayName="tblIssues", ref=f"A{first}:G{first + len(rows)}")
+        taken = {t for sheet in wb.worksheets for t in sheet.tables}
+        table = Table(displayName=_unique("tblIssues", taken),
+                      ref=f"A{first}:G{first + len(rows)}")
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
         ws.add_table(table)
     ws.freeze_panes = ws.cell(row=first + 1, column=1)
+    return ws
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    n, out = 2, name
+    while out in taken:
+        out, n = f"{name}{n}", n + 1
+    return out
