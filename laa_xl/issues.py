@@ -98,10 +98,6 @@ _CATALOGUE = [
          "The {sheet} sheet has data down to row {value:,}; laa-xl reads at most {expected:,} "
          "rows, so the sheet was not read. Delete stray data below the table (Ctrl+End goes "
          "to the last cell that holds anything)."),
-    Code("too-many-columns", ERROR, "Data too far to the right",
-         "The {sheet} sheet has data out to column {value}; laa-xl reads at most {expected:,} "
-         "columns, so the sheet was not read. Delete stray data to the right of the table "
-         "(Ctrl+End goes to the last cell that holds anything)."),
     # -- cells --------------------------------------------------------------------------
     Code("required", ERROR, "Required cell empty",
          "{field} is empty. {hint_sentence}"),

@@ -527,10 +527,11 @@ class _Reader:
                 scan.max_row * (scan.max_col + 1) > self.limits.max_cells:
             if quiet:
                 return None
-            self.issue("too-many-columns", sheet=info.name,
-                       value=col_letter(min(scan.max_col, 16383)),
-                       expected=min(self.limits.max_columns,
-                                    self.limits.max_cells // max(scan.max_row, 1)))
+            most = min(self.limits.max_columns, self.limits.max_cells // max(scan.max_row, 1))
+            self.issue("too-large", sheet=info.name,
+                       detail=f"the {info.name} sheet has data out to column "
+                              f"{col_letter(min(scan.max_col, 16383))}; laa-xl reads at most "
+                              f"{most:,} columns there, so that sheet was not read")
             return None
         try:
             grid = book.get_sheet_by_name(info.name).to_python(skip_empty_area=False)

@@ -589,10 +589,14 @@ def test_a_far_away_value_leaves_the_rest_of_the_workbook_read(tmp_path: Path) -
 
 def test_a_value_far_to_the_right(tmp_path: Path) -> None:
     path = build_return(tmp_path / "r.xlsx", mutations=[type_into("Risks", "XFD5", "x")])
-    assert said(check(path)) == [
-        "The Risks sheet has data out to column XFD; laa-xl reads at most 200 columns, so the "
-        "sheet was not read. Delete stray data to the right of the table (Ctrl+End goes to the "
-        "last cell that holds anything)."]
+    report = check(path)
+    assert flat(report) == [("Risks", "", "too-large")]
+    assert said(report) == [
+        "The workbook is too large to check safely (the Risks sheet has data out to column XFD; "
+        "laa-xl reads at most 200 columns there, so that sheet was not read). A return should be "
+        "well under these limits: remove pasted images or stray data far below or to the right "
+        "of the tables."]
+    assert report.data.sheets["actions"]  # the rest of the workbook is read
 
 
 def test_formatted_blank_cells_far_down_take_no_room(tmp_path: Path) -> None:
@@ -651,7 +655,7 @@ def test_far_away_cells_are_refused_in_bounded_memory(tmp_path: Path) -> None:
     assert len(lines) == len(paths)
     for (what, path), line in zip(paths, lines, strict=True):
         assert line.startswith(str(path)), what
-        assert "('too-many-rows', 'Actions')" in line or "('too-many-columns', 'Actions')" in line \
+        assert "('too-many-rows', 'Actions')" in line or "('too-large', 'Actions')" in line \
             or "('damaged-file', '')" in line, (what, line)
 
 

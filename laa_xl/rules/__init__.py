@@ -94,7 +94,7 @@ def check_file(path: str | Path, region: Region | None = None,
             ctx.missing_columns.add((key, sheet(key).fields[
                 [f.header for f in sheet(key).fields].index(issue.field)].name))
         elif issue.code in ("missing-sheet", "no-header-row", "too-many-rows",
-                            "too-many-columns") and key:
+                            "too-large") and key:
             if issue.code != "missing-sheet" or key not in result.data.sheet_names:
                 ctx.unread_sheets.add(key)
     for family in families():
