@@ -421,15 +421,20 @@ def _norm_header(text: Any) -> str:
     return " ".join(text.replace("*", " ").split()).casefold()
 
 
-def _find_header_row(grid: list[list[Any]], spec: SheetSpec, top: int = 20) -> int | None:
-    """The 0-based index of the row holding most of the sheet's headers, if any."""
+def _find_header_row(grid: list[list[Any]], spec: SheetSpec, top: int = 20,
+                     share: float = 1 / 3) -> int | None:
+    """The 0-based index of the row holding most of the sheet's headers, if any.
+
+    The row must hold at least `share` of them (and two at least): a third finds a header
+    row a partner has mangled; a sheet of some other name must hold more to stand in.
+    """
     wanted = {_norm_header(h) for h in spec.headers}
     best, best_hits = None, 0
     for i, row in enumerate(grid[:top]):
         hits = sum(1 for v in row if _norm_header(v) in wanted)
         if hits > best_hits:
             best, best_hits = i, hits
-    needed = max(2, len(wanted) // 3)
+    needed = max(2, int(len(wanted) * share))
     return best if best_hits >= needed else None
 
 
@@ -450,6 +455,7 @@ class _Reader:
         self.limits = limits
         self.issues: list[Issue] = []
         self.tables_found = 0  # data sheets whose header row was found
+        self._others: dict[str, tuple[list[list[Any]], _Scan] | None] = {}  # stand-in sheets
 
     def issue(self, code: str, **kw: Any) -> None:
         self.issues.append(make_issue(code, file=self.file, **kw))
@@ -626,8 +632,10 @@ class _Reader:
                        fix=f' It was read in its place: rename it "{spec.name}".')
             return by_name[near], None
         for name in others:
-            got = self._grid(z, members, book, by_name[name], quiet=True)
-            if got is not None and _find_header_row(got[0], spec) is not None:
+            if name not in self._others:  # each other sheet is read once, whatever is missing
+                self._others[name] = self._grid(z, members, book, by_name[name], quiet=True)
+            got = self._others[name]
+            if got is not None and _find_header_row(got[0], spec, share=0.5) is not None:
                 self.issue("missing-sheet", sheet=spec.name,
                            suggest=f' The sheet "{name}" has its columns.',
                            fix=f' It was read in its place: rename it "{spec.name}".')

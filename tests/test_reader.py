@@ -723,3 +723,15 @@ def test_reading_never_changes_the_file(tmp_path: Path) -> None:
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
     mutate(path, out=tmp_path / "copy.xlsx")
     assert path.read_bytes() == before[0]
+
+
+def test_a_sheet_sharing_a_few_headers_does_not_stand_in(tmp_path: Path) -> None:
+    def notes(wb: Any) -> None:
+        ws = wb.create_sheet("Notes")
+        ws.append(["Status", "Comment"])  # two of the Milestones headers
+        ws.append(["Open", "Ask Sam"])
+
+    path = build_return(tmp_path / "r.xlsx", mutations=[delete_sheet("Milestones"), notes])
+    assert said(check(path)) == [
+        "The Milestones sheet is missing. Put it back with its original name, from the "
+        "template you were sent."]

@@ -17,6 +17,7 @@ from returns import (
     build_return,
     delete_row,
     flat,
+    formula_into,
     type_into,
 )
 
@@ -395,3 +396,12 @@ def test_recovery(tmp_path: Path) -> None:
         "workbook. Check the reference.")
     # an error: a Red item without its recovery plan is not accepted
     assert report.errors == 2 and not report.valid
+
+
+def test_an_unreadable_cell_last_round_is_not_a_change(tmp_path: Path) -> None:
+    last = build_return(tmp_path / "last.xlsx",
+                        mutations=[formula_into("Outcomes", "M5", "=7")])  # never calculated
+    previous = read_return(last).data
+    assert type(previous.sheets["outcomes"][0].get("target_2010_11")).__name__ == "CellProblem"
+    path = build_return(tmp_path / "now.xlsx")
+    assert flat(check(path, previous=previous)) == []

@@ -44,8 +44,8 @@ def check(ctx: Context) -> Iterator[Issue]:
 def _normal(f: Field, value: Any) -> Any:
     """Last round's value as this round's is checked: a return read but never checked, or
     a roll-up, may hold a date typed as text or a number with a £ sign."""
-    if value is None:
-        return None
+    if not isinstance(value, (str, int, float, date)):
+        return None  # nothing readable there last round (an error cell, say): nothing to hold to
     try:
         return normalise(f, value)[0]
     except Bad:
