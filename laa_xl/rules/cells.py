@@ -160,11 +160,14 @@ def _normalise_number(f: Field, value: Any) -> tuple[Any, tuple[str, str] | None
     how: list[str] = []
     t = text
     if t.startswith("£"):
-        t, _ = t[1:].strip(), how.append("£ removed")
+        t = t[1:].strip()
+        how.append("£ removed")
     if t.endswith("%"):
-        t, _ = t[:-1].strip(), how.append("% removed")
+        t = t[:-1].strip()
+        how.append("% removed")
     if _THOUSANDS.match(t):
-        t, _ = t.replace(",", ""), how.append("commas removed")
+        t = t.replace(",", "")
+        how.append("commas removed")
     if not _NUMBER.match(t):
         raise Bad("not-a-number")
     number = float(t)
