@@ -26,6 +26,7 @@ WARNING_FILL = PatternFill("solid", fgColor="FFFFE699")
 ISSUES_SHEET = "Issues"
 TITLE = "Feedback on your LAA delivery return"
 AUTHOR = "laa-xl"
+_TOO_LARGE = ("too-many-rows", "too-large")
 _HEADER = ("Severity", "Sheet", "Cell", "Column", "Value found", "What to do", "Code")
 
 
@@ -51,13 +52,17 @@ def write_feedback(report: FileReport, out_dir: str | Path) -> Path | None:
     if not report.issues or not report.readable:
         return None
     target = Path(out_dir) / feedback_name(report.file)
-    try:
-        wb = open_for_copy(report.file)
-        copied = True
-    except ReadError:
+    wb = None
+    # A sheet too large to read is too large to copy: openpyxl holds every cell in memory.
+    if not any(i.code in _TOO_LARGE for i in report.issues):
+        try:
+            wb = open_for_copy(report.file)
+        except ReadError:
+            pass
+    copied = wb is not None
+    if wb is None:
         wb = Workbook()
         wb.remove(wb.active)
-        copied = False
     for ws in wb.worksheets:  # the partner's own data: sheets stay as they were
         _mark(ws, [i for i in report.issues if i.sheet == ws.title and i.cell])
     issues_ws = _issues_sheet(wb, report, copied)

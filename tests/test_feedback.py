@@ -254,3 +254,12 @@ def test_typed_dates_and_numbers_survive_the_copy(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(out)["Actions"]
     assert ws["F5"].value == 12500.5
     assert ws["H5"].value.date().isoformat() == "2009-04-01"
+
+
+def test_a_sheet_too_large_to_read_is_not_copied(tmp_path: Path) -> None:
+    path = build_return(tmp_path / "r.xlsx", mutations=[type_into("Actions", "A1048576", "x")])
+    report, out = feedback_for(path, tmp_path / "out")
+    assert [i.code for i in report.issues] == ["too-many-rows"]
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Issues"]
+    assert [r[:2] for r in issues_rows(wb["Issues"])] == [("error", "Actions")]
