@@ -735,3 +735,17 @@ def test_a_sheet_sharing_a_few_headers_does_not_stand_in(tmp_path: Path) -> None
     assert said(check(path)) == [
         "The Milestones sheet is missing. Put it back with its original name, from the "
         "template you were sent."]
+
+
+def test_a_sheet_with_more_rows_than_the_limit(tmp_path: Path) -> None:
+    path = build_return(tmp_path / "r.xlsx")
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (n, n, n)
+                    for n in range(10, 150_010))
+    rewrite_parts(path, {sheet_part(path, "Milestones"): lambda xml: _append_row(xml, rows)})
+    report = check(path)
+    assert flat(report) == [("Milestones", "", "too-many-rows")]
+    assert said(report) == [
+        "The Milestones sheet has data down to row 150,009; laa-xl reads at most 100,000 rows, "
+        "so the sheet was not read. Delete stray data below the table (Ctrl+End goes to the "
+        "last cell that holds anything)."]
+    assert report.data.sheets["actions"] and not report.data.sheets["milestones"]
