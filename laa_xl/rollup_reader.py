@@ -6,20 +6,32 @@ data sheet's rows are split by their LSP column.  The same safety limits apply.
 
 from __future__ import annotations
 
+import dataclasses
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ReadError
-from .issues import ERROR
+from .issues import CATALOGUE, ERROR
 from .model import Return, Row
 from .reader import DEFAULT_LIMITS, _find_header_row, _norm_header, _Reader, _SheetInfo
 from .region import Region
 from .rollup import DATA_SHEETS, PROVENANCE, ROLLUP_PRODUCT
 from .rules.cells import Bad, normalise
 from .schemas import SheetSpec
+from .template import PRODUCT as RETURN_PRODUCT
 from .template import Prefill
+
+# A roll-up is our own file, but far bigger than any return: a national round at realistic
+# size has 150 × 900 milestones in one sheet.  Its sheets may be as long as Excel allows; the
+# zip-bomb and hostile-XML checks stay as they are.
+ROLLUP_LIMITS = dataclasses.replace(
+    DEFAULT_LIMITS, max_file_bytes=1024 * 1024 * 1024, max_part_bytes=2 * 1024 * 1024 * 1024,
+    max_total_bytes=4 * 1024 * 1024 * 1024, max_rows=1_048_576, max_cells=40_000_000)
+
+_WHAT_PREVIOUS_IS = ("--previous takes the roll-up workbook that `laa-xl consolidate` wrote "
+                     "for the last round.")
 
 
 @dataclass
@@ -33,7 +45,7 @@ class PreviousRound:
 
 class _RollupReader(_Reader):
     def __init__(self, path: Path) -> None:
-        super().__init__(path, DEFAULT_LIMITS)
+        super().__init__(path, ROLLUP_LIMITS)
         self.by_lsp: dict[str, Return] = {}
 
     def _identity(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], book: Any,
@@ -45,8 +57,10 @@ class _RollupReader(_Reader):
             if len(row) >= 2 and isinstance(row[0], str) and row[0]:
                 meta[row[0]] = "" if row[1] is None else str(row[1])
         if meta.get("product") != ROLLUP_PRODUCT:
-            raise ReadError(" (it is not a laa-xl roll-up, so it cannot serve as the previous "
-                            "round)", code="not-our-template")
+            what = ("a partnership's return, not a roll-up"
+                    if meta.get("product") == RETURN_PRODUCT
+                    else "not a roll-up made by laa-xl")
+            raise _NotARollup(f"{self.file} is {what}: {_WHAT_PREVIOUS_IS}")
         return meta
 
     def _sheet(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], book: Any,
@@ -75,33 +89,74 @@ class _RollupReader(_Reader):
         if lsp_col is None:
             self.issue("missing-column", sheet=info.name, field="LSP")
             return
+        fields = [(name, col, spec.field(name)) for name, col in columns.items()]
+        # Where each value sits in the partner's own workbook (the source row is theirs).
+        source_columns = {f.name: c for c, f in enumerate(spec.fields)}
+        # A national roll-up holds well over a million values, and most repeat (IDs,
+        # statuses, dates): each distinct value of a column is normalised once.
+        seen: dict[tuple[str, type, Any], Any] = {}
         for i in range(hdr + 1, len(grid)):
             line = grid[i]
-            code = line[lsp_col] if lsp_col < len(line) else ""
+            width = len(line)
+            code = line[lsp_col] if lsp_col < width else ""
             if not isinstance(code, str) or not code.strip():
                 continue
             values: dict[str, Any] = {}
-            for name, col in columns.items():
-                v = line[col] if col < len(line) else ""
+            for name, col, f in fields:
+                v = line[col] if col < width else ""
                 if v == "" or v is None:
                     continue
-                try:
-                    value, _ = normalise(spec.field(name), v)
-                except Bad:
-                    continue
+                key = (name, type(v), v)
+                value = seen.get(key, _UNSEEN)
+                if value is _UNSEEN:
+                    try:
+                        value, _ = normalise(f, v)
+                    except Bad:
+                        value = None
+                    seen[key] = value
                 if value is not None:
                     values[name] = value
-            source_row = line[row_col] if row_col is not None and row_col < len(line) else None
-            target = self.by_lsp.setdefault(code.strip(), Return(path=self.file))
-            target.meta.setdefault("lsp_code", code.strip())
+            source_row = line[row_col] if row_col is not None and row_col < width else None
+            lsp = code.strip()
+            target = self.by_lsp.get(lsp)
+            if target is None:
+                target = self.by_lsp[lsp] = Return(path=self.file, meta={"lsp_code": lsp})
             target.sheets[spec.key].append(Row(spec.key, int(source_row) if isinstance(
-                source_row, (int, float)) else i + 1, values, columns))
+                source_row, (int, float)) and not isinstance(source_row, bool) else i + 1,
+                values, source_columns))
+
+
+_UNSEEN = object()
+
+
+class _NotARollup(ReadError):
+    """A workbook that reads, but is not a roll-up (a return, or someone else's)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="not-our-template")
 
 
 def read_rollup(path: str | Path) -> PreviousRound:
-    """Read a roll-up written by `laa-xl consolidate`; ReadError if it cannot serve."""
+    """Read a roll-up written by `laa-xl consolidate`; ReadError if it cannot serve.
+
+    The error's message names the file and says what it is, for the GO officer who passed
+    it as --previous.
+    """
     reader = _RollupReader(Path(path))
-    result = reader.read()
+    try:
+        result = reader.read()
+    except _NotARollup:
+        raise
+    except ReadError as err:
+        entry = CATALOGUE.get(err.code)
+        what = entry.title[0].lower() + entry.title[1:] if entry else "it cannot be read"
+        detail = str(err).strip().lstrip(":").strip()
+        raise ReadError(f"{path} cannot be read as the previous round: {what}"
+                        f"{f' ({detail})' if detail else ''}. {_WHAT_PREVIOUS_IS}",
+                        code=err.code, path=str(path)) from err
+    except OSError as err:
+        raise ReadError(f"{path} cannot be read as the previous round: {err.strerror}.",
+                        code="damaged-file", path=str(path)) from err
     errors = [i for i in reader.issues if i.severity == ERROR]
     if errors:
         raise ReadError(f"{path} cannot be read as the previous round: {errors[0]}",
@@ -120,24 +175,33 @@ def prefills(previous: PreviousRound, region: Region) -> dict[str, Prefill]:
     """Each LSP's next-round template rows, from last round's roll-up.
 
     Outcomes carry forward whole; open actions carry forward with all their milestones;
-    open risks; recovery rows for items still Red or Amber.  Baselines are then locked in
-    the template; forecasts and progress stay open to update.
+    open risks; recovery rows for items still Red or Amber.  A complete or cancelled action
+    still comes along while an open milestone or an open risk refers to it, so that nothing
+    the partner left open disappears from their workbook (and is then reported as dropped).
+    Baselines are then locked in the template; forecasts and progress stay open to update.
+    The previous round itself is left as it was.
     """
     out: dict[str, Prefill] = {}
     for lsp in region.lsps:
         ret = previous.returns.get(lsp.code)
         if ret is None:
             continue
-        rows = {key: [r.values for r in ret.sheets[key]] for key in DATA_SHEETS}
+        rows = {key: [dict(r.values) for r in ret.sheets[key]] for key in DATA_SHEETS}
+        open_milestones = [m for m in rows["milestones"]
+                           if m.get("status") not in _CLOSED["milestones"]]
+        rows["risks"] = [r for r in rows["risks"] if r.get("status") not in _CLOSED["risks"]]
+        needed = {m.get("action_id") for m in open_milestones} | \
+            {r.get("linked_to") for r in rows["risks"]}
         rows["actions"] = [a for a in rows["actions"]
-                           if a.get("status") not in _CLOSED["actions"]]
+                           if a.get("status") not in _CLOSED["actions"]
+                           or a.get("action_id") in needed]
         kept = {a.get("action_id") for a in rows["actions"]}
         rows["milestones"] = [m for m in rows["milestones"] if m.get("action_id") in kept]
-        rows["risks"] = [r for r in rows["risks"] if r.get("status") not in _CLOSED["risks"]]
         still_off = {o.get("outcome_id") for o in rows["outcomes"]
                      if o.get("confidence") in ("Red", "Amber")}
         still_off |= {a.get("action_id") for a in rows["actions"]
-                      if a.get("rag") in ("Red", "Amber")}
+                      if a.get("rag") in ("Red", "Amber")
+                      and a.get("status") not in _CLOSED["actions"]}
         rows["recovery"] = [r for r in rows["recovery"] if r.get("item_id") in still_off]
         for r in rows["risks"]:
             r.pop("score", None)  # the template's formula works it out
