@@ -136,10 +136,12 @@ def _progress(total: int, label: str):  # type: ignore[no-untyped-def]
               show_default=True, help="How to print the report.")
 @click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False),
               help="Write a feedback workbook for each return with issues into this folder.")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False), metavar="ROLLUP",
+              help="Last round's roll-up: also flag changed baselines and vanished items.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Check files in this many processes.")
 def validate(inputs: tuple[str, ...], region_path: str | None, fmt: str,
-             feedback_dir: str | None, jobs: int) -> None:
+             feedback_dir: str | None, previous: str | None, jobs: int) -> None:
     """Check returned workbooks and report every problem at its cell.
 
     Exit code 0 when every file is valid (warnings allowed), 1 when any file has an error or
@@ -152,8 +154,9 @@ def validate(inputs: tuple[str, ...], region_path: str | None, fmt: str,
 
     region = _region(region_path)
     paths = _inputs(inputs)
+    prev, _ = _previous(previous, region)
     with _progress(len(paths), "Checking returns") as bar:
-        files = check_files(paths, region, jobs=jobs,
+        files = check_files(paths, region, prev, jobs=jobs,
                             progress=bar.update if bar is not None else None)
     report = Report(files)
     written = []
