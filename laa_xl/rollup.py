@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import InputError
+from .errors import InputError, WriteError
 from .issues import ERROR, FileReport
 from .model import Return, Row, col_letter
 from .region import Region
@@ -30,6 +30,7 @@ META_SHEET = "_laa_xl"
 DATA_SHEETS = ("outcomes", "actions", "milestones", "risks", "recovery")
 PROVENANCE = ("Source file", "Source sheet", "Source row")
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 3  # 0-based; data sheets' tables start at HEADER_ROW
+EXCEL_MAX_ROWS = 1_048_576  # rows in a worksheet; XlsxWriter silently drops any beyond
 
 
 @dataclass
@@ -103,6 +104,7 @@ class RollupWriter:
         self.region = rollup.region
 
     def write(self, path: Path) -> None:
+        self._check_size()
         region = self.region
         wb = new_workbook(path, constant_memory=True,
                           title=f"LAA roll-up {region.region} {region.period}")
@@ -137,6 +139,26 @@ class RollupWriter:
             ws.set_paper(9)  # A4
             ws.fit_to_pages(1, 0)
         wb.close()
+
+    def _check_size(self) -> None:
+        """WriteError, before anything is written, if a table would not fit in a sheet.
+
+        XlsxWriter ignores a cell beyond the last row Excel allows, so a roll-up too big for
+        a sheet would lose rows without a word; nothing lost means refusing instead.
+        """
+        r = self.r
+        sizes = {sheet(k).name: sum(len(s.report.data.sheets.get(k, [])) for s in r.included
+                                    if s.report is not None and s.report.data is not None)
+                 for k in DATA_SHEETS}
+        sizes["Timeline"] = sizes[sheet("milestones").name]
+        sizes["Slipping"] = len(r.flags) + len(RULES) + len(SEVERITIES) + 4  # and the legend
+        sizes["Issues"] = sum(len(x.issues) for x in r.result.reports)
+        for name, n in sizes.items():
+            if HEADER_ROW + 1 + n > EXCEL_MAX_ROWS:
+                raise WriteError(
+                    f"The roll-up's {name} sheet would need {HEADER_ROW + 1 + n:,} rows, more "
+                    f"than the {EXCEL_MAX_ROWS:,} a worksheet can hold. Consolidate the "
+                    "region's returns in smaller groups.")
 
     # -- formats --------------------------------------------------------------------------
 
@@ -506,11 +528,15 @@ class RollupWriter:
                    "Days", "What is wrong", *PROVENANCE, "Cell"]
         self._table(ws, "tblSlipping", headers, len(r.flags),
                     widths=[9, 7, 11, 10, 10, 36, 22, 7, 60, 30, 11, 8, 7])
+        # The sheet as the partner's workbook names it (a renamed sheet is read, and says so).
+        names = {s.report.file: s.report.data.sheet_names for s in r.included
+                 if s.report is not None and s.report.data is not None}
         row = HEADER_ROW + 1
         for f in r.flags:
+            source_sheet = names.get(f.file, {}).get(f.sheet, sheet(f.sheet).name)
             values = [f.severity, f.lsp, sheet(f.sheet).name, f.item_id, f.parent,
                       f.description, f.rule, f.days, f.message, f.file,
-                      sheet(f.sheet).name if f.row else None, f.row, f.cell]
+                      source_sheet if f.row else None, f.row, f.cell]
             for c, v in enumerate(values):
                 put(ws, row, c, v, self.f_sev.get(f.severity) if c == 0 else self.f_text)
             row += 1

@@ -29,7 +29,7 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from returns import build_return, sheet_part
+from returns import build_return, rename_sheet, sheet_part
 
 from laa_xl.cli import main
 from laa_xl.region import Region, load_region
@@ -737,6 +737,47 @@ def test_include_invalid_with_an_unnamed_weak_assurance_row(tmp_path: Path, regi
     wb = openpyxl.load_workbook(out)
     assert table(wb["Dashboard"])[0][-1] == "Resources"
     wb.close()
+
+
+def test_a_renamed_sheet_is_named_as_the_partner_named_it(tmp_path: Path, region: Region,
+                                                          region_file: Path):
+    """Included with --include-invalid, a renamed sheet's rows and flags point at it."""
+    path = build_return(tmp_path / "any.xlsx", {}, region=region, lsp="ANY",
+                        mutations=[rename_sheet("Milestones", "Milestone")])
+    out = tmp_path / "r.xlsx"
+    result = run("consolidate", path, "--region", region_file, "--include-invalid", "-o", out)
+    assert result.exit_code == 1, result.output
+    wb = openpyxl.load_workbook(out)
+    assert [(r["Milestone ID"], r["Source sheet"], r["Source row"])
+            for r in records(wb["Milestones"])] == [("M-001", "Milestone", 5)]
+    assert [(r["Sheet"], r["Item"], r["Rule"], r["Source sheet"], r["Cell"])
+            for r in records(wb["Slipping"]) if r["Sheet"] == "Milestones"] == [
+        ("Milestones", "M-001", "overdue", "Milestone", "D5"),
+        ("Milestones", "M-001", "rag-inconsistent", "Milestone", "G5")]
+    wb.close()
+
+
+def test_a_rollup_too_long_for_a_sheet_is_refused_not_cut(monkeypatch: pytest.MonkeyPatch,
+                                                          files: dict[str, Path],
+                                                          region: Region, tmp_path: Path):
+    """XlsxWriter drops rows past the last one a sheet holds; the roll-up refuses instead."""
+    import laa_xl.rollup as rollup_module
+    from laa_xl.errors import WriteError
+
+    rollup = consolidate(collect([files["ANY"], files["SMR"]], region))
+    # Slipping is the longest sheet: 4 rows above its 8 flags, then 17 rows of legend
+    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 29)
+    write_rollup(rollup, tmp_path / "fits.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "fits.xlsx")
+    assert (wb["Slipping"].max_row, wb["Slipping"]["A29"].value) == (29, "low")
+    wb.close()
+    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 28)
+    with pytest.raises(WriteError) as err:
+        write_rollup(rollup, tmp_path / "r.xlsx")
+    assert str(err.value) == ("The roll-up's Slipping sheet would need 29 rows, more than the 28 "
+                              "a worksheet can hold. Consolidate the region's returns in smaller "
+                              "groups.")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fits.xlsx"]
 
 
 # --------------------------------------------------------------------------------------
