@@ -384,6 +384,29 @@ def test_baseline_changes_and_disappearances_are_warned(rollup2: Path, returns_q
         "change to the Government Office.")
 
 
+def test_validate_previous_warns_at_the_cells(returns_q2: Path, q2_file: Path, rollup1: Path):
+    path = returns_q2 / "any.xlsx"
+    result = run("validate", path, "--region", q2_file, "--previous", rollup1)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Checked against Testshire, 2009/10 Q2\n\n"
+        "any.xlsx — Anycity Partnership (ANY): valid, 0 errors, 3 warnings\n"
+        "  warning  Action A-03 was in last round's return but is missing now, and was neither "
+        "completed nor cancelled. Put it back, or mark it Cancelled and say why.\n"
+        "  warning  Actions!N5 (RAG): Action A-01 is Amber. Consider adding a row for it on the "
+        "Recovery sheet (Scanning, Analysis, Response, Assessment).\n"
+        "  warning  Milestones!D6 (Baseline date): Baseline date was 01/12/2009 last round and is "
+        "now 15/01/2010. Baselines are fixed once agreed: put back 01/12/2009 and use the "
+        "forecast instead, or explain the agreed change to the Government Office.\n\n"
+        "1 file: 1 valid, 0 not valid; 0 errors, 3 warnings.\n")
+    result = run("validate", path, "--region", q2_file, "--previous", rollup1, "--format", "json")
+    issues = json.loads(result.stdout)["files"][0]["issues"]
+    assert [(i["code"], i["sheet"], i["cell"], i["field"], i["value"]) for i in issues] == [
+        ("item-disappeared", "Actions", "", "", "A-03"),
+        ("recovery-suggested", "Actions", "N5", "RAG", "A-01"),
+        ("baseline-changed", "Milestones", "D6", "Baseline date", "15/01/2010")]
+
+
 def test_about_names_the_previous_round(rollup2: Path, rollup1: Path):
     wb = openpyxl.load_workbook(rollup2)
     assert (wb["About"]["A15"].value, wb["About"]["B15"].value) == ("Previous round",
