@@ -20,6 +20,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -263,20 +264,35 @@ def _normpath(path: str) -> str:
 
 # A start tag's attributes, quoted values taken whole: a value may hold ">" or "/".
 _ATTRS = rb'(?:[^"\'>]|"[^"]*"|\'[^\']*\')*?'
+# The same where no attribute value holds ">" (as Excel, LibreOffice and openpyxl write),
+# which the regular-expression engine runs several times faster.
+_PLAIN_ATTRS = rb"[^>]*?"
 _PREFIX = rb'<(?:[^\s<>/:!?="\']+:)?'
 _R_VALUE = rb'\sr\s*=\s*(?:"([A-Za-z]*)([0-9]*)"|\'([A-Za-z]*)([0-9]*)\')'
-# Cells holding something (not self-closed) that say where they are ...
-_VALUE_CELL_R = re.compile(_PREFIX + rb"c(?=\s)" + _ATTRS + _R_VALUE + _ATTRS + rb"(?<!/)>")
-# ... and all cells holding something, with or without a reference.
-_VALUE_CELL = re.compile(_PREFIX + rb"c(?=[\s>])" + _ATTRS + rb"(?<!/)>")
-_ROW_R = re.compile(_PREFIX + rb"row(?=\s)" + _ATTRS + _R_VALUE)
-_ROW = re.compile(_PREFIX + rb"row(?=[\s/>])")
+
+
+def _tag_patterns(attrs: bytes) -> tuple[re.Pattern[bytes], ...]:
+    return (
+        # cells holding something (not self-closed) that say where they are ...
+        re.compile(_PREFIX + rb"c(?=\s)" + attrs + _R_VALUE + attrs + rb"(?<!/)>"),
+        # ... and all cells holding something, with or without a reference
+        re.compile(_PREFIX + rb"c(?=[\s>])" + attrs + rb"(?<!/)>"),
+        re.compile(_PREFIX + rb"row(?=\s)" + attrs + _R_VALUE),
+        re.compile(_PREFIX + rb"row(?=[\s/>])"),
+    )
+
+
+_EXACT_TAGS = _tag_patterns(_ATTRS)
+_PLAIN_TAGS = _tag_patterns(_PLAIN_ATTRS)
+# Two ">" with no "<" between: a ">" in an attribute value (or raw in text, which Excel never
+# writes), so the plain patterns could end a tag too soon.
+_LOOSE_GT = re.compile(rb">[^<]*>")
 # One whole cell element: its attributes and its content.
 _CELL = re.compile(_PREFIX + rb"c(?=[\s>])(" + _ATTRS + rb")(?<!/)>(.*?)</(?:[^\s<>/:!?]+:)?c>",
                    re.S)
 _ATTR_R = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{1,3})([0-9]{1,7})["\']')
 _ATTR_T = re.compile(rb'\st\s*=\s*["\']([a-zA-Z]*)["\']')
-_HAS_ERROR = re.compile(rb'\st\s*=\s*["\']e["\']')
+_HAS_ERROR = re.compile(rb't\s*=\s*["\']e["\']')  # may overfind: it only decides to look
 _FORMULA = re.compile(rb"<(?:[^\s<>/:!?]+:)?f[\s/>]")
 _VALUE = re.compile(rb"<(?:[^\s<>/:!?]+:)?v\s*(?:/>|>([^<]*)<)")
 # Anything but tags and text: a comment, CDATA or processing instruction could hide a tag
@@ -298,18 +314,27 @@ class _Scan:
     problems: dict[tuple[int, int], CellProblem]
 
 
-def _refs(found: list[tuple[bytes, bytes, bytes, bytes]]) -> tuple[int, int]:
-    """The furthest row and column among (letters, digits) pairs in either quote style."""
-    rows = {d1 or d2 for _, d1, _, d2 in found}
-    cols = {(a1 or a2).upper() for a1, _, a2, _ in found}
+def _refs(found: list[tuple[bytes, ...]]) -> tuple[int, int]:
+    """The furthest row and column among (letters, digits[, letters, digits]) tuples: the
+    first pair from double quotes, the second (if any) from single quotes."""
+    if not found:
+        return 0, 0
+    pairs = [(0, 1)] if len(found[0]) == 2 else [(0, 1), (2, 3)]
+    rows: set[bytes] = set()
+    cols: set[bytes] = set()
+    for a, d in pairs:  # sets built by map: a sheet has tens of thousands of cells
+        rows.update(map(itemgetter(d), found))
+        cols.update(map(itemgetter(a), found))
+    rows.discard(b"")
+    cols.discard(b"")
     huge = 10 ** 9
-    max_row = max((int(r) if 0 < len(r) <= 9 else huge for r in rows), default=0)
-    max_col = max((_col_index(c.decode()) if len(c) <= 4 else huge for c in cols if c),
-                  default=0)
+    max_row = max((int(r) if len(r) <= 9 else huge for r in rows), default=0)
+    max_col = max((_col_index(c.decode()) if len(c) <= 4 else huge
+                   for c in {c.upper() for c in cols}), default=0)
     return max_row, max_col
 
 
-def _bounds(xml: bytes) -> tuple[int, int]:
+def _bounds(xml: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
     """The furthest row and column calamine can lay out for this sheet, never less.
 
     Calamine builds a dense grid out to the furthest cell that holds anything, taking a
@@ -317,19 +342,43 @@ def _bounds(xml: bytes) -> tuple[int, int]:
     before it.  Cells that hold nothing (`<c r="X9" s="1"/>`, a formatted blank) take no
     room, so a sheet formatted down to row 1,048,576 is not counted as that long.
     """
-    if _OTHER_MARKUP.search(xml, xml.find(b">") + 1 if xml.startswith(b"<?") else 0):
+    start = xml.find(b">") + 1 if xml.startswith(b"<?") else 0
+    if _OTHER_MARKUP.search(xml, start):
         return _bounds_parsed(xml)
-    cells = _VALUE_CELL_R.findall(xml)
+    loose = _LOOSE_GT.search(xml, start) is not None
+    if not loose:
+        fast = _bounds_fast(xml, limits)
+        if fast is not None:
+            return fast
+    value_cell_r, value_cell, row_r, row = _EXACT_TAGS if loose else _PLAIN_TAGS
+    cells = value_cell_r.findall(xml)
     max_row, max_col = _refs(cells)
-    row_refs = _ROW_R.findall(xml)
-    if len(_VALUE_CELL.findall(xml)) > len(cells):
+    n_value_cells = len(value_cell.findall(xml))
+    if n_value_cells > len(cells):
         # Cells without a reference follow the one before them: at worst each one moves a
         # column further right, in a row as far down as any row goes.
-        rows_max, _ = _refs(row_refs)
-        n_rows = len(_ROW.findall(xml))
-        max_row = max(max_row, rows_max + n_rows)
-        max_col += len(_VALUE_CELL.findall(xml))
+        rows_max, _ = _refs(row_r.findall(xml))
+        max_row = max(max_row, rows_max + len(row.findall(xml)))
+        max_col += n_value_cells
     return max_row, max_col
+
+
+_COMMON_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,9})"')
+_COMMON_VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,9})"[^>]*?(/?)>')
+
+
+def _bounds_fast(xml: bytes, limits: Limits) -> tuple[int, int] | None:
+    """`_bounds` for a sheet as Excel, LibreOffice and openpyxl write it (every cell
+    `<c r="A1" …>`, reference first, no namespace prefix), or None if this one is not."""
+    cells = _COMMON_CELL.findall(xml)
+    if len(cells) != xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>") or \
+            b":c " in xml or b":c>" in xml:
+        return None  # some cell is written otherwise: the careful patterns must find it
+    max_row, max_col = _refs(cells)
+    if max_row <= limits.max_rows and max_col < limits.max_columns:
+        return max_row, max_col  # even counting formatted blanks, it is within bounds
+    # Formatted blank cells (self-closed) take no room: count only cells holding something.
+    return _refs([(a, d) for a, d, slash in _COMMON_VALUE_CELL.findall(xml) if not slash])
 
 
 def _bounds_parsed(xml: bytes) -> tuple[int, int]:
@@ -378,7 +427,8 @@ def _problems(xml: bytes) -> dict[tuple[int, int], CellProblem]:
     """
     problems: dict[tuple[int, int], CellProblem] = {}
     errors = _HAS_ERROR.search(xml) is not None
-    formulas = _FORMULA.search(xml) is not None
+    formulas = any(tag in xml for tag in (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/")) \
+        and _FORMULA.search(xml) is not None
     if not (errors or formulas):
         return problems
     for attrs, content in _CELL.findall(xml):
@@ -405,7 +455,7 @@ def _unescape(text: bytes) -> str:
 
 def _scan_sheet(xml: bytes, limits: Limits) -> _Scan:
     """Bound the sheet's extent and locate cells calamine would read as blank."""
-    max_row, max_col = _bounds(xml)
+    max_row, max_col = _bounds(xml, limits)
     problems = _problems(xml) if max_row <= limits.max_rows and \
         max_col <= limits.max_columns else {}
     return _Scan(max_row, max_col, problems)
