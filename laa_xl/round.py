@@ -179,12 +179,18 @@ def collect(paths: Sequence[Path], region: Region,
     Two or more returns for one LSP and this period are an error (InputError) unless `use`
     names the one to take; the others are then kept as duplicates, listed but left out.
     """
+    from .errors import InputError
+
+    chosen = {Path(p).resolve() for p in use}
+    given = {Path(p).resolve() for p in paths}
+    for p in use:
+        if Path(p).resolve() not in given:
+            raise InputError(f"--use {p} is not one of the files being consolidated.")
     received = received_dates(paths, received_log)
     reports = check_files(paths, region, previous, jobs=jobs, progress=progress)
     for path, rep in zip(paths, reports, strict=True):
         if not rep.sha256:  # unreadable files too: About lists every file with its checksum
             rep.sha256 = file_sha256(path)
-    chosen = {Path(p).resolve() for p in use}
     codes = {lsp.code.casefold(): lsp for lsp in region.lsps}
     groups: dict[str, list[tuple[Path, FileReport]]] = {code: [] for code in codes}
     unmatched: list[FileReport] = []

@@ -850,6 +850,15 @@ def test_use_naming_both_returns_is_a_usage_error(twice: Path, region_file: Path
         f"{twice / 'smr-v2.xlsx'} and {twice / 'smr.xlsx'}. Name only one of them.\n")
 
 
+def test_use_naming_a_file_not_consolidated_is_a_usage_error(twice: Path, files: dict[str, Path],
+                                                             region_file: Path, tmp_path: Path):
+    result = run("consolidate", twice, "--region", region_file, "--use", files["SMR"],
+                 "-o", tmp_path / "r.xlsx")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"Error: --use {files['SMR']} is not one of the files being consolidated.\n")
+
+
 # --------------------------------------------------------------------------------------
 # Exit codes and refusals
 
