@@ -158,6 +158,8 @@ def _read_log(log: Path) -> dict[str, date]:
         if len(row) < 2 or not row[0].strip():
             continue
         name, when = row[0].strip(), _TIME_OF_DAY.sub("", row[1].strip())
+        if not when:
+            continue  # no date logged: the file's own time stands
         try:
             logged[PureWindowsPath(name).name] = parse_date_text(when)
         except Bad as err:

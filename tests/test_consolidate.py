@@ -640,7 +640,8 @@ def test_without_the_log_the_files_time_counts(region: Region, files: dict[str, 
     "File name,Date received\r\nreturns/nbr.xlsx,2009-10-20\r\n",
     "\ufeffnbr.xlsx,20/10/2009\n",
     "nbr.xlsx,20/10/2009 09:15\n",
-], ids=["header", "own-header-path-iso", "bom-no-header", "with-time"])
+    "file,received\nsmr.xlsx,\nnbr.xlsx,20/10/2009\n",
+], ids=["header", "own-header-path-iso", "bom-no-header", "with-time", "no-date-yet"])
 def test_the_received_log_overrides_the_files_time(tmp_path: Path, region: Region,
                                                    files: dict[str, Path], log: str):
     path = tmp_path / "received.csv"
