@@ -364,6 +364,8 @@ def _bounds(xml: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
 
 
 _COMMON_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,9})"')
+_ANY_CELL_TAG = re.compile(rb"<c[\s/>]")
+_PREFIXED_CELL_TAG = re.compile(rb":c[\s/>]")
 _COMMON_VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,9})"[^>]*?(/?)>')
 
 
@@ -371,8 +373,7 @@ def _bounds_fast(xml: bytes, limits: Limits) -> tuple[int, int] | None:
     """`_bounds` for a sheet as Excel, LibreOffice and openpyxl write it (every cell
     `<c r="A1" …>`, reference first, no namespace prefix), or None if this one is not."""
     cells = _COMMON_CELL.findall(xml)
-    if len(cells) != xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>") or \
-            b":c " in xml or b":c>" in xml:
+    if len(cells) != len(_ANY_CELL_TAG.findall(xml)) or _PREFIXED_CELL_TAG.search(xml):
         return None  # some cell is written otherwise: the careful patterns must find it
     max_row, max_col = _refs(cells)
     if max_row <= limits.max_rows and max_col < limits.max_columns:

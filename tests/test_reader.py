@@ -617,6 +617,12 @@ FAR_CELLS = {
                           b"</is></c></row>",
     "lower-case reference": b'<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>',
     "single quotes": b"<row r='1048576'><c r='XFD1048576'><v>1</v></c></row>",
+    "a new line after the tag name": b'<row r="1048576"><c\nr="XFD1048576"><v>1</v></c></row>',
+    "a tab before the reference": b'<row r="1048576"><c s="1"\tr="XFD1048576"><v>1</v></c></row>',
+    "reference after another attribute": b'<row r="1048576"><c s="1" r="XFD1048576"><v>1</v>'
+                                         b"</c></row>",
+    "a namespace prefix": b'<row r="1048576"><x:c xmlns:x="http://schemas.openxmlformats.org/'
+                          b'spreadsheetml/2006/main" r="XFD1048576"><x:v>1</x:v></x:c></row>',
     "rows out of order": b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
                          b'<row r="8"><c r="A8"><v>1</v></c></row>',
     "no reference on the cell": b'<row r="1048576"><c><v>1</v></c></row>',
