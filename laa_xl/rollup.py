@@ -305,11 +305,11 @@ class RollupWriter:
         self._table(ws, "tblSources", headers, len(entries), first_row=row)
         ws.freeze_panes(0, 0)
         row += 1
-        for rep, s in entries:
-            lsp = s.lsp.code if s else (rep.data.lsp_code if rep.data is not None else "")
-            primary = s is not None and s.report is rep
-            on_time = s.on_time(deadline) if (s and primary) else None
-            values = [rep.file, lsp, rep.sha256 or "", s.received if (s and primary) else None,
+        for rep, st in entries:
+            lsp = st.lsp.code if st else (rep.data.lsp_code if rep.data is not None else "")
+            primary = st is not None and st.report is rep
+            on_time = st.on_time(deadline) if (st and primary) else None
+            values = [rep.file, lsp, rep.sha256 or "", st.received if (st and primary) else None,
                       _yes(on_time), "Yes" if rep.valid else "No", rep.errors, rep.warnings,
                       "Yes" if id(rep) in included else "No"]
             for c, v in enumerate(values):
@@ -482,7 +482,7 @@ class RollupWriter:
                     widths=[7, 30, 16, 34, 11, 8, 7, 9, 18, 30, 2, 16, 40])
         ws.write_string(HEADER_ROW, len(headers) + 1, "Round summary", self.f_bold)
         row = HEADER_ROW + 1
-        lines = [(k, v) for k, v in summary]
+        lines: list[tuple[str, Any]] = [(k, v) for k, v in summary]
         lines.append(("Missing LSPs", ", ".join(f"{s.lsp.name} ({s.lsp.code})"
                                                 for s in missing) or "none"))
         for i, s in enumerate(statuses):
