@@ -160,12 +160,15 @@ def validate(inputs: tuple[str, ...], region_path: str | None, fmt: str,
                             progress=bar.update if bar is not None else None)
     report = Report(files)
     written = []
+    failed_feedback = False
     if feedback_dir:
         for f in files:
             try:
                 out = write_feedback(f, feedback_dir)
-            except LaaXlError as err:
-                raise click.ClickException(str(err)) from err
+            except LaaXlError as err:  # the folder cannot be written: say so, report anyway
+                click.echo(f"{f.file}: no feedback workbook: {err}", err=True)
+                failed_feedback = True
+                continue
             if out:
                 written.append(out)
     if fmt == "json":
@@ -177,7 +180,7 @@ def validate(inputs: tuple[str, ...], region_path: str | None, fmt: str,
         click.echo(render.report_text(report, title=title))
         for out in written:
             click.echo(f"Feedback workbook: {out}")
-    sys.exit(0 if report.valid else 1)
+    sys.exit(0 if report.valid and not failed_feedback else 1)
 
 
 @main.command()

@@ -495,6 +495,31 @@ def _suggest(name: str, candidates: list[str], cutoff: float = 0.6) -> str | Non
     return low[hit[0]] if hit else None
 
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z0-9£%]+", text.casefold()))
+
+
+def _core(text: str) -> str:
+    """A header without its bracketed part: "Due date (baseline)" → "due date"."""
+    return " ".join(re.sub(r"\(.*?\)", " ", text).casefold().split())
+
+
+def _renamed(header: str, candidates: list[str]) -> str | None:
+    """The header a partner most likely renamed `header` to, if one is close enough.
+
+    Close in spelling ("Lead officers"), the same words in another order ("Baseline due
+    date"), or the same words without the bracketed part ("Due date").
+    """
+    near = _suggest(header, candidates, cutoff=0.75)
+    if near is not None:
+        return near
+    words, core = _words(header), _core(header)
+    for c in candidates:
+        if _words(c) == words or (core != header.casefold() and _core(c) == core):
+            return c
+    return None
+
+
 # --------------------------------------------------------------------------------------
 # The reader
 
@@ -716,7 +741,7 @@ class _Reader:
         for f in spec.fields:
             if f.name in found:
                 continue
-            near = _suggest(f.header, [t for _, t in unmatched], cutoff=0.75)
+            near = _renamed(f.header, [t for _, t in unmatched])
             if near is not None:
                 col = next(c for c, t in unmatched if t == near)
                 unmatched = [(c, t) for c, t in unmatched if c != col]

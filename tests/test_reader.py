@@ -158,6 +158,19 @@ def test_a_renamed_column_is_read_with_a_warning(tmp_path: Path) -> None:
     assert report.valid and report.data.sheets["actions"][0].get("lead_officer") == "Sam Lee"
 
 
+@pytest.mark.parametrize("typed", ["Due date", "Baseline due date", "due date (BASELINE)"])
+def test_a_header_shortened_or_reordered_is_read_as_renamed(tmp_path: Path, typed: str) -> None:
+    path = build_return(tmp_path / "r.xlsx",
+                        mutations=[rename_column("Actions", "Due date (baseline)", typed)])
+    report = check(path)
+    if typed.casefold() == "due date (baseline)":
+        assert said(report) == []
+    else:
+        assert flat(report) == [("Actions", "I4", "renamed-column")]
+    assert report.valid
+    assert report.data.sheets["actions"][0].get("due_date") == date(2010, 3, 31)
+
+
 def test_a_column_renamed_beyond_recognition_is_missing_and_extra(tmp_path: Path) -> None:
     path = build_return(tmp_path / "r.xlsx",
                         mutations=[rename_column("Actions", "Lead officer", "Who")])
