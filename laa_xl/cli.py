@@ -251,6 +251,10 @@ def _read_previous(path: str, region: Region | None):  # type: ignore[no-untyped
     except LaaXlError as err:
         raise click.ClickException(str(err)) from err
     _check_previous_period(previous.meta.get("period", ""), path, region)
+    other = previous.meta.get("region", "")
+    if region is not None and other and other != region.region:
+        raise UsageProblem(f"{path} is {other}'s roll-up, but the region file is for "
+                           f"{region.region}: --previous must be this region's roll-up.")
     return previous
 
 

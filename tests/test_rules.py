@@ -405,3 +405,19 @@ def test_an_unreadable_cell_last_round_is_not_a_change(tmp_path: Path) -> None:
     assert type(previous.sheets["outcomes"][0].get("target_2010_11")).__name__ == "CellProblem"
     path = build_return(tmp_path / "now.xlsx")
     assert flat(check(path, previous=previous)) == []
+
+
+def test_no_milestone_warning_when_its_actions_own_dates_are_reversed(tmp_path: Path) -> None:
+    """The action's due date before its start is one error; its milestones are not then
+    each said to fall outside an impossible span."""
+    path = build_return(tmp_path / "r.xlsx", {
+        "actions": '''
+            | Action ID | Start date | Due date (baseline) |
+            | A-01      | 2009-04-01 | 2008-03-31          |
+        ''',
+        "milestones": '''
+            | Milestone ID | Action ID | Baseline date |
+            | M-001        | A-01      | 2009-09-01    |
+        ''',
+    })
+    assert flat(check(path)) == [("Actions", "I5", "date-order")]

@@ -476,6 +476,20 @@ def test_this_rounds_own_rollup_as_previous_is_refused(command: str, rollup2: Pa
     assert list(tmp_path.iterdir()) == []
 
 
+def test_another_regions_rollup_as_previous_is_refused(rollup1: Path, returns_q2: Path,
+                                                       q2_file: Path, tmp_path: Path):
+    other = tmp_path / "other.toml"
+    other.write_text(q2_file.read_text(encoding="utf-8").replace(
+        'region = "Testshire"', 'region = "Eastshire"'), encoding="utf-8")
+    result = run("consolidate", returns_q2, "-o", tmp_path / "r.xlsx", "--region", other,
+                 "--previous", rollup1)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"Error: {rollup1} is Testshire's roll-up, but the region file is for Eastshire: "
+        "--previous must be this region's roll-up.\n")
+    assert not (tmp_path / "r.xlsx").exists()
+
+
 def test_a_return_as_previous_is_refused_by_name(returns_q2: Path, q2_file: Path,
                                                  tmp_path: Path):
     wrong = returns_q2 / "nbr.xlsx"

@@ -55,7 +55,7 @@ def check(ctx: Context) -> Iterator[Issue]:
         for name, end in spans:
             d = row.get(name)
             if isinstance(d, date) and isinstance(start, date) and isinstance(end, date) \
-                    and not start <= d <= end:
+                    and start <= end and not start <= d <= end:  # end < start: date-order says
                 yield ctx.at(row, name, "milestone-outside-action",
                              action=action.get("action_id"),
                              start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
