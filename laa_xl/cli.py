@@ -215,6 +215,7 @@ def export(file: str, fmt: str, output: str | None) -> None:
             else:
                 click.echo(text, nl=False)
         else:
+            assert output is not None  # checked above
             for path in export_csv(report.data, output, check):
                 click.echo(f"Wrote {path}", err=True)
     except LaaXlError as err:
@@ -510,4 +511,4 @@ def run() -> None:  # pragma: no cover - console entry point for `python -m laa_
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(run())
+    run()

@@ -127,6 +127,9 @@ class Question:
     question: str
 
 
+DEFAULT_QUESTIONS = tuple(Question(*q) for q in DEFAULT_ASSURANCE)
+
+
 @dataclass(frozen=True)
 class Tolerances:
     forecast_slip_days: int = 14
@@ -148,7 +151,7 @@ class Region:
     contact_email: str = ""
     contact_phone: str = ""
     themes: tuple[str, ...] = DEFAULT_THEMES
-    questions: tuple[Question, ...] = tuple(Question(*q) for q in DEFAULT_ASSURANCE)
+    questions: tuple[Question, ...] = DEFAULT_QUESTIONS
     tolerances: Tolerances = field(default_factory=Tolerances)
     source: str = ""
 
@@ -257,7 +260,7 @@ def region_from_dict(raw: dict[str, Any], source: str = "region.toml") -> Region
         raise RegionError(f"Region file {source}: LSP code(s) {', '.join(dup)} are listed twice.")
     contact = data.get("contact", {})
     questions = tuple(Question(q["id"], q["area"], q["question"]) for q in data["assurance"]) \
-        if "assurance" in data else Region.__dataclass_fields__["questions"].default
+        if "assurance" in data else DEFAULT_QUESTIONS
     qids = [q.id for q in questions]
     if len(set(qids)) != len(qids):
         raise RegionError(f"Region file {source}: two assurance questions share an id.")

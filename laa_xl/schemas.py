@@ -199,24 +199,15 @@ def _compile_field(sheet: str, name: str, prop: dict[str, Any], required: bool,
     date_min = date_max = None
     for p in parts:  # every part's constraints apply, as in JSON Schema
         if "enum" in p:
-            allowed = tuple(p["enum"])
-            enum = allowed
+            enum = tuple(p["enum"])
             kind = "list"
-            checks.append(lambda v, a=allowed: None if v in a else Violation("enum", a))
+            checks.append(_enum_check(enum))
         t = p.get("type")
-        if t == "string" and p.get("format") == "date":
-            checks.append(lambda v: None if isinstance(v, (str, date))
-                          else Violation("type", "date"))
-        elif t == "string":
-            checks.append(lambda v: None if isinstance(v, str) else Violation("type", "string"))
-        elif t == "integer":
-            kind = "integer"
-            checks.append(lambda v: None if (isinstance(v, int) and not isinstance(v, bool))
-                          or (isinstance(v, float) and v.is_integer()) else Violation("type", "integer"))
-        elif t == "number":
-            kind = "number"
-            checks.append(lambda v: None if isinstance(v, (int, float)) and not isinstance(v, bool)
-                          else Violation("type", "number"))
+        if t in _TYPE_CHECKS:
+            is_date = t == "string" and p.get("format") == "date"
+            checks.append(_TYPE_CHECKS["date" if is_date else t])
+            if t in ("integer", "number"):
+                kind = t
         elif t is not None:
             raise SchemaError(f"{where}: type {t!r} is not one laa-xl reads from a cell.")
         if p.get("format") == "date":
@@ -226,35 +217,25 @@ def _compile_field(sheet: str, name: str, prop: dict[str, Any], required: bool,
             raise SchemaError(f"{where}: format {p['format']!r} is not one laa-xl checks.")
         if "pattern" in p:
             pattern = p["pattern"]
-            rx = re.compile(pattern)
-            checks.append(lambda v, rx=rx: None if not isinstance(v, str) or rx.search(v)
-                          else Violation("pattern", rx.pattern))
+            checks.append(_pattern_check(re.compile(pattern)))
         if "minLength" in p:
             min_len = p["minLength"]
-            checks.append(lambda v, n=min_len: None if not isinstance(v, str) or len(v) >= n
-                          else Violation("too-short", n))
+            checks.append(_length_check(min_len, "too-short"))
         if "maxLength" in p:
-            n = p["maxLength"]
-            max_len = n if max_len is None else min(max_len, n)
-            checks.append(lambda v, n=n: None if not isinstance(v, str) or len(v) <= n
-                          else Violation("too-long", n))
-        for kw, op, kind_name in (("minimum", float.__ge__, "below"),
-                                  ("exclusiveMinimum", float.__gt__, "below"),
-                                  ("maximum", float.__le__, "above"),
-                                  ("exclusiveMaximum", float.__lt__, "above")):
+            max_len = p["maxLength"] if max_len is None else min(max_len, p["maxLength"])
+            checks.append(_length_check(p["maxLength"], "too-long"))
+        for kw, (op, side) in _BOUNDS.items():
             if kw in p:
                 bound = float(p[kw])
-                if kind_name == "below":
+                if side == "below":
                     minimum = bound
                 else:
                     maximum = bound
-                checks.append(lambda v, b=bound, op=op, k=kind_name: None
-                              if not isinstance(v, (int, float)) or isinstance(v, bool)
-                              or op(float(v), b) else Violation(k, b))
+                checks.append(_bound_check(op, bound, side))
         if "x-date-min" in p or "x-date-max" in p:
             date_min = date.fromisoformat(p.get("x-date-min", "0001-01-01"))
             date_max = date.fromisoformat(p.get("x-date-max", "9999-12-31"))
-            checks.append(lambda v, lo=date_min, hi=date_max: _check_date_range(v, lo, hi))
+            checks.append(_date_range_check(date_min, date_max))
 
     hint = m.get("x-hint", "")
     return Field(
@@ -269,6 +250,66 @@ def _compile_field(sheet: str, name: str, prop: dict[str, Any], required: bool,
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+# -- the checkers a field's keywords compile to ---------------------------------------------
+
+Check = Callable[[Any], "Violation | None"]
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _type_check(ok: Callable[[Any], bool], name: str) -> Check:
+    def check(v: Any) -> Violation | None:
+        return None if ok(v) else Violation("type", name)
+    return check
+
+
+_TYPE_CHECKS: dict[str, Check] = {
+    "string": _type_check(lambda v: isinstance(v, str), "string"),
+    "date": _type_check(lambda v: isinstance(v, (str, date)), "date"),
+    "integer": _type_check(lambda v: (isinstance(v, int) and not isinstance(v, bool))
+                           or (isinstance(v, float) and v.is_integer()), "integer"),
+    "number": _type_check(_is_number, "number"),
+}
+_BOUNDS: dict[str, tuple[Callable[[float, float], bool], str]] = {
+    "minimum": (float.__ge__, "below"), "exclusiveMinimum": (float.__gt__, "below"),
+    "maximum": (float.__le__, "above"), "exclusiveMaximum": (float.__lt__, "above"),
+}
+
+
+def _enum_check(allowed: tuple[Any, ...]) -> Check:
+    def check(v: Any) -> Violation | None:
+        return None if v in allowed else Violation("enum", allowed)
+    return check
+
+
+def _pattern_check(rx: re.Pattern[str]) -> Check:
+    def check(v: Any) -> Violation | None:
+        return None if not isinstance(v, str) or rx.search(v) else Violation("pattern", rx.pattern)
+    return check
+
+
+def _length_check(n: int, kind: str) -> Check:
+    def check(v: Any) -> Violation | None:
+        if not isinstance(v, str) or (len(v) >= n if kind == "too-short" else len(v) <= n):
+            return None
+        return Violation(kind, n)
+    return check
+
+
+def _bound_check(op: Callable[[float, float], bool], bound: float, side: str) -> Check:
+    def check(v: Any) -> Violation | None:
+        return None if not _is_number(v) or op(float(v), bound) else Violation(side, bound)
+    return check
+
+
+def _date_range_check(lo: date, hi: date) -> Check:
+    def check(v: Any) -> Violation | None:
+        return _check_date_range(v, lo, hi)
+    return check
 
 
 def _check_iso_date(v: Any) -> Violation | None:
