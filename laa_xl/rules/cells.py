@@ -88,9 +88,8 @@ def normalise(f: Field, value: Any, choices: tuple[str, ...] | None = None
               ) -> tuple[Any, tuple[str, str] | None]:
     """(normal value, (how it was read, what to do next time) or None).  Raises Bad."""
     if isinstance(value, str):
-        cleaned = _CONTROL.sub("", value)
-        stripped = cleaned.strip()
-        if not stripped:
+        cleaned = value if value.isprintable() else _CONTROL.sub("", value)
+        if not cleaned or cleaned.isspace():
             return None, None
     if f.is_date:
         return _normalise_date(value)
@@ -111,7 +110,7 @@ def normalise(f: Field, value: Any, choices: tuple[str, ...] | None = None
                                 "as text")
     if isinstance(value, (int, float, date)):
         value = _fmt_date(value) if isinstance(value, date) else str(value)
-    text = _CONTROL.sub("", value)
+    text = value if value.isprintable() else _CONTROL.sub("", value)
     stripped = text.strip()
     if allowed:
         if stripped in allowed:
@@ -125,7 +124,7 @@ def normalise(f: Field, value: Any, choices: tuple[str, ...] | None = None
     coded = f.pattern is not None or f.refs
     if coded and stripped != text:
         return stripped, ("stray spaces removed", "type it without spaces")
-    if not coded:
+    if not coded and ("\n" in stripped or "\r" in stripped):
         stripped = "\n".join(line.rstrip() for line in stripped.splitlines())
     return stripped, None
 
@@ -228,13 +227,33 @@ def _choices(allowed: tuple[str, ...]) -> str:
     return ", ".join(allowed[:-1]) + " or " + allowed[-1] if len(allowed) > 1 else allowed[0]
 
 
+def _judge(f: Field, raw: Any, choices: tuple[str, ...] | None
+           ) -> tuple[Any, tuple[str, str] | None, Violation | None] | Bad:
+    """Everything the cell rules decide about one value: its normal form, how it was
+    tidied, what it breaks; or why it cannot be read at all."""
+    try:
+        value, how = normalise(f, raw, choices)
+    except Bad as err:
+        return err
+    if value is None:
+        return None, None, None
+    violation = f.check(value)
+    if violation is None and choices is not None and value not in choices:
+        violation = Violation("enum", choices)
+    return value, how, violation
+
+
 def check(ctx: Context) -> Iterator[Issue]:
-    themes = ctx.region.themes if ctx.region else None
+    themes = tuple(ctx.region.themes) if ctx.region else None
     for spec in sheets():
         if not ctx.has(spec.key):
             continue
         rows = ctx.rows(spec.key)
         present = [f for f in spec.fields if ctx.has(spec.key, f.name)]
+        choices = {f.name: themes if (f.list_name == "themes" and themes) else None
+                   for f in present}
+        # Codes, dates, statuses and numbers repeat down a column: judge each once.
+        seen: dict[str, dict[tuple[type, Any], Any]] = {f.name: {} for f in present}
         bad: set[tuple[int, str]] = set()  # cells already reported: no "required" on top
         for row in rows:
             values = row.values
@@ -248,16 +267,19 @@ def check(ctx: Context) -> Iterator[Issue]:
                         bad.add((row.row, f.name))
                         yield ctx.at(row, f.name, raw.code, value=raw.text or None)
                     continue
-                choices = tuple(themes) if (f.list_name == "themes" and themes) else None
-                try:
-                    value, how = normalise(f, raw, choices)
-                except Bad as err:
+                memo = seen[f.name]
+                key = (type(raw), raw)
+                judged = memo.get(key)
+                if judged is None:
+                    judged = memo[key] = _judge(f, raw, choices[f.name])
+                if isinstance(judged, Bad):
                     values.pop(f.name)
                     bad.add((row.row, f.name))
                     _refused(ctx, spec.key, f, raw)
-                    yield ctx.at(row, f.name, err.code, value=raw,
-                                 hint=f.hint or "a number", **err.kw)
+                    yield ctx.at(row, f.name, judged.code, value=raw,
+                                 hint=f.hint or "a number", **judged.kw)
                     continue
+                value, how, violation = judged
                 if value is None:
                     values.pop(f.name)
                     continue
@@ -265,9 +287,6 @@ def check(ctx: Context) -> Iterator[Issue]:
                 if how is not None:
                     yield ctx.at(row, f.name, "normalised", value=raw,
                                  result=_result(value), fix=how[1])
-                violation = f.check(value)
-                if violation is None and choices is not None and value not in choices:
-                    violation = Violation("enum", choices)
                 if violation is not None:
                     values.pop(f.name)
                     bad.add((row.row, f.name))
