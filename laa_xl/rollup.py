@@ -23,7 +23,7 @@ from .region import Region
 from .round import LspStatus, RoundResult
 from .schemas import SheetSpec, schema_version, sheet
 from .slippage import RULES, SEVERITIES, Flag, flags, sort_flags
-from .xlsxout import RAG_COLOURS, RATING_COLOURS, atomic_output, new_workbook, put
+from .xlsxout import RAG_COLOURS, RATING_COLOURS, atomic_output, excel_date, new_workbook, put
 
 ROLLUP_PRODUCT = "laa-xl rollup"
 META_SHEET = "_laa_xl"
@@ -572,21 +572,33 @@ class RollupWriter:
             entries.sort(key=lambda e: -(e[1].get("score") or 0))
         widths = [7, *[min(f.width, 30) for f in fields], 30, 11, 8, 8]
         self._table(ws, f"tbl{spec.name}", headers, len(entries), widths=widths)
-        rag_col = next((i for i, f in enumerate(fields) if f.rag), None)
+        # The hot loop of a national roll-up: per column, the field name, its format and,
+        # for a RAG column, the coloured formats; dates go in as Excel day numbers.
+        columns = [(c, f.name, fmts[c - 1], self.f_rag if f.rag else None)
+                   for c, f in enumerate(fields, start=1)]
+        tail = len(fields) + 1
+        text, number, f_text, f_int = ws.write_string, ws.write_number, self.f_text, self.f_int
         out = HEADER_ROW + 1
         for lsp, row, file, sheet_name, valid in entries:
-            ws.write_string(out, 0, lsp, self.f_text)
+            text(out, 0, lsp, f_text)
             values = row.values
-            for c, f in enumerate(fields, start=1):
-                v = values.get(f.name)
-                if v is not None:
-                    fmt = self.f_rag.get(v, fmts[c - 1]) if c - 1 == rag_col else fmts[c - 1]
+            for c, name, fmt, rag in columns:
+                v = values.get(name)
+                if v is None:
+                    continue
+                kind = type(v)
+                if kind is str:
+                    text(out, c, v, rag.get(v, fmt) if rag else fmt)
+                elif kind is int or kind is float:
+                    number(out, c, v, fmt)
+                elif kind is date:
+                    number(out, c, excel_date(v), fmt)
+                else:
                     put(ws, out, c, v, fmt)
-            c = len(fields) + 1
-            ws.write_string(out, c, file, self.f_text)
-            ws.write_string(out, c + 1, sheet_name, self.f_text)
-            ws.write_number(out, c + 2, row.row, self.f_int)
-            ws.write_string(out, c + 3, "Yes" if valid else "No", self.f_text)
+            text(out, tail, file, f_text)
+            text(out, tail + 1, sheet_name, f_text)
+            number(out, tail + 2, row.row, f_int)
+            text(out, tail + 3, "Yes" if valid else "No", f_text)
             out += 1
 
     # -- Assurance matrix -----------------------------------------------------------------

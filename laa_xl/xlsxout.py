@@ -79,6 +79,17 @@ def new_workbook(path: Path, *, constant_memory: bool = False,
     return wb
 
 
+_EXCEL_EPOCH = date(1899, 12, 30).toordinal()
+
+
+def excel_date(value: date) -> int:
+    """A date as Excel's day number (1900 system): what a date cell holds, with a date format.
+
+    Writing the number directly is several times quicker than xlsxwriter's write_datetime.
+    """
+    return value.toordinal() - _EXCEL_EPOCH
+
+
 def put(ws: Any, row: int, col: int, value: Any, fmt: Any = None,
         date_fmt: Any = None) -> None:
     """Write one value by its Python type; text is always text, however it starts."""
@@ -91,8 +102,7 @@ def put(ws: Any, row: int, col: int, value: Any, fmt: Any = None,
     elif isinstance(value, datetime):
         ws.write_datetime(row, col, value, date_fmt or fmt)
     elif isinstance(value, date):
-        ws.write_datetime(row, col, datetime(value.year, value.month, value.day),
-                          date_fmt or fmt)
+        ws.write_number(row, col, excel_date(value), date_fmt or fmt)
     else:
         text = str(value)
         if len(text) > MAX_CELL_TEXT:
