@@ -254,6 +254,11 @@ def check(ctx: Context) -> Iterator[Issue]:
                    for f in present}
         # Codes, dates, statuses and numbers repeat down a column: judge each once.
         seen: dict[str, dict[tuple[type, Any], Any]] = {f.name: {} for f in present}
+        # Free text (no list, pattern or reference) typed on one line needs only trimming
+        # and its length checked: the common case, done inline.
+        plain = {f.name: f.max_length or 0 for f in present
+                 if f.kind == "text" and not f.enum and not f.pattern and not f.refs
+                 and not f.list_name and not f.formula and f.min_length in (None, 1)}
         bad: set[tuple[int, str]] = set()  # cells already reported: no "required" on top
         for row in rows:
             values = row.values
@@ -267,6 +272,15 @@ def check(ctx: Context) -> Iterator[Issue]:
                         bad.add((row.row, f.name))
                         yield ctx.at(row, f.name, raw.code, value=raw.text or None)
                     continue
+                limit = plain.get(f.name)
+                if limit is not None and type(raw) is str and raw.isprintable():
+                    text = raw.strip()
+                    if not text:
+                        values.pop(f.name)
+                        continue
+                    if len(text) <= limit:
+                        values[f.name] = text
+                        continue
                 memo = seen[f.name]
                 key = (type(raw), raw)
                 judged = memo.get(key)
