@@ -18,6 +18,7 @@ import hashlib
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from operator import itemgetter
@@ -67,6 +68,14 @@ class CellProblem:
 
     def __repr__(self) -> str:
         return f"CellProblem({self.code!r}, {self.text!r})"
+
+
+class SheetReadError(ReadError):
+    """One sheet of a return cannot be read (its part missing, damaged or hostile)."""
+
+    def __init__(self, sheet: str, err: ReadError) -> None:
+        super().__init__(str(err), code=err.code, path=err.path)
+        self.sheet = sheet
 
 
 @dataclass
@@ -287,9 +296,11 @@ _PLAIN_TAGS = _tag_patterns(_PLAIN_ATTRS)
 # Two ">" with no "<" between: a ">" in an attribute value (or raw in text, which Excel never
 # writes), so the plain patterns could end a tag too soon.
 _LOOSE_GT = re.compile(rb">[^<]*>")
-# One whole cell element: its attributes and its content.
-_CELL = re.compile(_PREFIX + rb"c(?=[\s>])(" + _ATTRS + rb")(?<!/)>(.*?)</(?:[^\s<>/:!?]+:)?c>",
-                   re.S)
+# One whole cell element: its attributes and its content.  Neither runs past the start of
+# the next cell, so a cell left open (never closed by </c>) costs no more than its length:
+# otherwise each of a hundred thousand open cells would be searched to the end of the sheet.
+_CELL = re.compile(_PREFIX + rb'c(?=[\s>])((?:[^"\'<>]|"[^"<]*"|\'[^\'<]*\')*?)(?<!/)>'
+                   rb"((?:[^<]|<(?!(?:[^\s<>/:!?]+:)?c[\s/>]))*?)</(?:[^\s<>/:!?]+:)?c>")
 _ATTR_R = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{1,3})([0-9]{1,7})["\']')
 _ATTR_T = re.compile(rb'\st\s*=\s*["\']([a-zA-Z]*)["\']')
 _HAS_ERROR = re.compile(rb't\s*=\s*["\']e["\']')  # may overfind: it only decides to look
@@ -334,6 +345,22 @@ def _refs(found: list[tuple[bytes, ...]]) -> tuple[int, int]:
     return max_row, max_col
 
 
+# A sheet is scanned a slice at a time, so that the matches of a pattern are never all held
+# at once: a 50 MB return can unpack to 200 MB of XML holding ten million cells.  A slice
+# ends just before a "<", and every pattern below matches within one tag (one "<"), so no
+# match is cut in two.
+_SLICE = 4 << 20
+
+
+def _slices(xml: bytes, start: int = 0) -> Iterator[tuple[int, int]]:
+    lo = start
+    while lo < len(xml):
+        hi = xml.find(b"<", lo + _SLICE)
+        hi = len(xml) if hi < 0 else hi
+        yield lo, hi
+        lo = hi
+
+
 def _bounds(xml: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
     """The furthest row and column calamine can lay out for this sheet, never less.
 
@@ -344,46 +371,87 @@ def _bounds(xml: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
     """
     start = xml.find(b">") + 1 if xml.startswith(b"<?") else 0
     if _OTHER_MARKUP.search(xml, start):
-        return _bounds_parsed(xml)
+        return _bounds_parsed(xml, limits)
     loose = _LOOSE_GT.search(xml, start) is not None
     if not loose:
-        fast = _bounds_fast(xml, limits)
+        fast = _bounds_fast(xml, limits, start)
         if fast is not None:
             return fast
+    if not _every_lt_starts_a_tag(xml, start):
+        return _bounds_parsed(xml, limits)
     value_cell_r, value_cell, row_r, row = _EXACT_TAGS if loose else _PLAIN_TAGS
-    cells = value_cell_r.findall(xml)
-    max_row, max_col = _refs(cells)
-    n_value_cells = len(value_cell.findall(xml))
-    if n_value_cells > len(cells):
+    max_row = max_col = rows_max = n_cells = n_value_cells = n_rows = 0
+    for lo, hi in _slices(xml, start):
+        cells = value_cell_r.findall(xml, lo, hi)
+        r, c = _refs(cells)
+        max_row, max_col, n_cells = max(max_row, r), max(max_col, c), n_cells + len(cells)
+        n_value_cells += _count(value_cell, xml, lo, hi)
+        rows_max = max(rows_max, _refs(row_r.findall(xml, lo, hi))[0])
+        n_rows += _count(row, xml, lo, hi)
+    if n_value_cells > n_cells:
         # Cells without a reference follow the one before them: at worst each one moves a
         # column further right, in a row as far down as any row goes.
-        rows_max, _ = _refs(row_r.findall(xml))
-        max_row = max(max_row, rows_max + len(row.findall(xml)))
+        max_row = max(max_row, rows_max + n_rows)
         max_col += n_value_cells
     return max_row, max_col
+
+
+def _count(pattern: re.Pattern[bytes], xml: bytes, lo: int, hi: int) -> int:
+    return len(pattern.findall(xml, lo, hi))
+
+
+# Every tag a sheet can hold, attribute values quoted and free of "<" as XML requires.
+_NAME = rb'[^\s<>/="\'!?]+'
+_TAG = re.compile(rb"</" + _NAME + rb"\s*>|<" + _NAME + rb'(?:\s+' + _NAME
+                  + rb'\s*=\s*(?:"[^"<]*"|\'[^\'<]*\'))*\s*/?>')
+
+
+def _every_lt_starts_a_tag(xml: bytes, start: int) -> bool:
+    """Is every "<" the start of a tag?  Only then can the sheet be cut into slices before a
+    "<" with no tag cut in two (no "<" hides in an attribute value).  Not so only in XML that
+    is not well-formed, which the parser then refuses."""
+    return _TAG.subn(b"", xml)[1] == xml.count(b"<", start)  # the prolog is no tag
 
 
 _COMMON_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,9})"')
 _ANY_CELL_TAG = re.compile(rb"<c[\s/>]")
 _PREFIXED_CELL_TAG = re.compile(rb":c[\s/>]")
-_COMMON_VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,9})"[^>]*?(/?)>')
+_COMMON_VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,9})"[^<>]*?(?<!/)>')
+_COMMON_BLANK_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,9}"[^<>]*?/>')
 
 
-def _bounds_fast(xml: bytes, limits: Limits) -> tuple[int, int] | None:
+def _bounds_fast(xml: bytes, limits: Limits, start: int = 0) -> tuple[int, int] | None:
     """`_bounds` for a sheet as Excel, LibreOffice and openpyxl write it (every cell
     `<c r="A1" …>`, reference first, no namespace prefix), or None if this one is not."""
-    cells = _COMMON_CELL.findall(xml)
-    if len(cells) != len(_ANY_CELL_TAG.findall(xml)) or _PREFIXED_CELL_TAG.search(xml):
-        return None  # some cell is written otherwise: the careful patterns must find it
-    max_row, max_col = _refs(cells)
+    max_row = max_col = 0
+    n_cells = 0
+    for lo, hi in _slices(xml, start):
+        cells = _COMMON_CELL.findall(xml, lo, hi)
+        if len(cells) != _count(_ANY_CELL_TAG, xml, lo, hi) or \
+                _PREFIXED_CELL_TAG.search(xml, lo, hi):
+            return None  # some cell is written otherwise: the careful patterns must find it
+        r, c = _refs(cells)
+        max_row, max_col, n_cells = max(max_row, r), max(max_col, c), n_cells + len(cells)
     if max_row <= limits.max_rows and max_col < limits.max_columns:
         return max_row, max_col  # even counting formatted blanks, it is within bounds
     # Formatted blank cells (self-closed) take no room: count only cells holding something.
-    return _refs([(a, d) for a, d, slash in _COMMON_VALUE_CELL.findall(xml) if not slash])
+    max_row = max_col = 0
+    for lo, hi in _slices(xml, start):
+        found = _COMMON_VALUE_CELL.findall(xml, lo, hi)
+        n_cells -= len(found) + _count(_COMMON_BLANK_CELL, xml, lo, hi)
+        r, c = _refs(found)
+        max_row, max_col = max(max_row, r), max(max_col, c)
+    # Every cell is either kind, unless a tag holds a stray "<": then look again, carefully.
+    return (max_row, max_col) if n_cells == 0 else None
 
 
-def _bounds_parsed(xml: bytes) -> tuple[int, int]:
-    """`_bounds` for a sheet holding comments or CDATA: parsed, every cell counted."""
+class _Beyond(Exception):
+    """The parse has seen enough: the sheet is past a limit."""
+
+
+def _bounds_parsed(xml: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
+    """`_bounds` for a sheet holding comments or CDATA: parsed, every cell counted, and
+    stopped as soon as the sheet is past a limit."""
     import xml.parsers.expat as expat
 
     state = {"row": 0, "col": -1, "max_row": 0, "max_col": 0}
@@ -405,12 +473,17 @@ def _bounds_parsed(xml: bytes) -> tuple[int, int]:
                 row = state["row"]
             state["max_row"] = max(state["max_row"], row)
             state["max_col"] = max(state["max_col"], state["col"])
+            if state["max_row"] > limits.max_rows or state["max_col"] >= limits.max_columns \
+                    or state["max_row"] * (state["max_col"] + 1) > limits.max_cells:
+                raise _Beyond
 
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartElementHandler = start
     parser.EntityDeclHandler = _no_entities
     try:
         parser.Parse(xml, True)
+    except _Beyond:
+        pass
     except expat.ExpatError as err:
         raise ReadError(f"a sheet is not well-formed XML ({err})", code="damaged-file") from err
     return state["max_row"], state["max_col"]
@@ -432,7 +505,8 @@ def _problems(xml: bytes) -> dict[tuple[int, int], CellProblem]:
         and _FORMULA.search(xml) is not None
     if not (errors or formulas):
         return problems
-    for attrs, content in _CELL.findall(xml):
+    for cell in _CELL.finditer(xml):  # one at a time: a sheet may hold millions
+        attrs, content = cell.groups()
         m = _ATTR_R.search(attrs)
         if m is None:
             continue
@@ -458,7 +532,7 @@ def _scan_sheet(xml: bytes, limits: Limits) -> _Scan:
     """Bound the sheet's extent and locate cells calamine would read as blank."""
     max_row, max_col = _bounds(xml, limits)
     problems = _problems(xml) if max_row <= limits.max_rows and \
-        max_col <= limits.max_columns else {}
+        max_col < limits.max_columns and max_row * (max_col + 1) <= limits.max_cells else {}
     return _Scan(max_row, max_col, problems)
 
 
@@ -591,12 +665,25 @@ class _Reader:
     def _grid(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
               book: Any, info: _SheetInfo, quiet: bool = False
               ) -> tuple[list[list[Any]], _Scan] | None:
-        """The sheet's cells as a grid, or None (said as an issue) when it is too large."""
+        """The sheet's cells as a grid, or None (said as an issue) when it is too large.
+
+        A sheet that cannot be read at all (its part missing, damaged or hostile) makes the
+        return unreadable; the issue says which sheet.
+        """
+        try:
+            return self._sheet_grid(z, members, book, info, quiet)
+        except ReadError as err:
+            raise SheetReadError(info.name, err) from err
+
+    def _sheet_grid(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
+                    book: Any, info: _SheetInfo, quiet: bool
+                    ) -> tuple[list[list[Any]], _Scan] | None:
         part = members.get(info.part)
         if part is None:
             raise ReadError(f"the part for sheet {info.name!r} is missing", code="damaged-file")
         xml = _read_part(z, part, self.limits)
         scan = _scan_sheet(xml, self.limits)
+        del xml  # up to 200 MB, not to be held while calamine lays the sheet out
         # Calamine lays the sheet out as a dense grid: one stray value at XFD1048576 would
         # ask for 17 billion cells and abort the process.  Such a sheet is not read.
         if scan.max_row > self.limits.max_rows:
@@ -769,7 +856,8 @@ def read_return(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> ReadResult
     try:
         return reader.read()
     except ReadError as err:
-        return ReadResult(None, reader.issues + [make_issue(err.code, file=str(p),
+        sheet = err.sheet if isinstance(err, SheetReadError) else ""
+        return ReadResult(None, reader.issues + [make_issue(err.code, file=str(p), sheet=sheet,
                                                             detail=str(err))])
     except OSError as err:
         return ReadResult(None, [make_issue(
