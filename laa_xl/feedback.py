@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -19,7 +20,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from .errors import ReadError
 from .issues import ERROR, FileReport, Issue
 from .reader import open_for_copy
-from .xlsxout import atomic_output
+from .xlsxout import MAX_CELL_TEXT, atomic_output
 
 ERROR_FILL = PatternFill("solid", fgColor="FFFF9999")
 WARNING_FILL = PatternFill("solid", fgColor="FFFFE699")
@@ -33,10 +34,17 @@ _HEADER = ("Severity", "Sheet", "Cell", "Column", "Value found", "What to do", "
 def text_cell(ws: Any, row: int, col: int, value: Any) -> Any:
     """Write a value that stays text even when it starts with = + - or @."""
     cell = ws.cell(row=row, column=col)
-    cell.value = value
+    cell.value = printable(value) if isinstance(value, str) else value
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl would otherwise save "=…" as a formula
     return cell
+
+
+def printable(text: str) -> str:
+    """Text without the control characters a worksheet cannot hold (a partner's header may
+    carry one, pasted from another program): openpyxl refuses them in a cell, and in a
+    comment they would make the file one Excel has to repair."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
 def feedback_name(source: str | Path) -> str:
@@ -77,20 +85,39 @@ def write_feedback(report: FileReport, out_dir: str | Path) -> Path | None:
 
 
 def _mark(ws: Any, issues: list[Issue]) -> None:
+    """Colour each problem cell and explain it in a comment.  A cell inside merged cells
+    cannot hold either, so its problems go on the merged block's first cell, each saying
+    which cell it is about."""
     by_cell: dict[str, list[Issue]] = {}
     for issue in issues:
-        by_cell.setdefault(issue.cell, []).append(issue)
+        by_cell.setdefault(_anchor(ws, issue.cell), []).append(issue)
     for ref, found in by_cell.items():
         cell = ws[ref]
+        if isinstance(cell.value, str) and len(cell.value) > MAX_CELL_TEXT:
+            # Longer than Excel allows (only a program could have written it): Excel would
+            # call the copy damaged, so it shows the start; the comment says what is wrong.
+            cell.value = cell.value[: MAX_CELL_TEXT - 1] + "…"
+            cell.data_type = "s"
         worst = ERROR if any(i.severity == ERROR for i in found) else "warning"
         cell.fill = ERROR_FILL if worst == ERROR else WARNING_FILL
         found.sort(key=lambda i: i.severity != ERROR)
-        text = "\n".join(f"{i.severity.upper()}: {i.message}" for i in found)
+        text = "\n".join(f"{i.severity.upper()}: " + (f"{i.cell}: " if i.cell != ref else "")
+                         + i.message for i in found)
         if cell.comment is not None and cell.comment.author != AUTHOR:
             text += f"\n\n(Your note: {cell.comment.text})"
-        comment = Comment(text, AUTHOR)
+        comment = Comment(printable(text), AUTHOR)
         comment.width, comment.height = 320, 40 + 18 * (len(text) // 45 + len(found))
         cell.comment = comment
+
+
+def _anchor(ws: Any, ref: str) -> str:
+    """The cell that shows `ref`: itself, or the first cell of the merged block hiding it."""
+    if not isinstance(ws[ref], MergedCell):
+        return ref
+    for block in ws.merged_cells.ranges:
+        if ref in block:
+            return ws.cell(row=block.min_row, column=block.min_col).coordinate
+    return ref
 
 
 def _sheet_ref(sheet: str, cell: str) -> str:
