@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import resource
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from returns import REPO_ROOT, SAMPLE_REGION, build_return
 from laa_xl.cli import main
 from laa_xl.issues import CATALOGUE
 from laa_xl.rules import check_file
+from laa_xl.schemas import sheet
 
 REGION = str(REPO_ROOT / "samples" / "region.toml")
 GOOD = "anycity.xlsx"
@@ -262,3 +265,212 @@ def test_feedback_on_a_header_holding_a_control_character(made: Any, tmp_path: P
 def test_feedback_on_text_longer_than_a_cell_holds(made: Any, tmp_path: Path) -> None:
     wb = feedback_for(BY_NAME["text-over-32767"], made, tmp_path)
     assert wb["Actions"]["O5"].value == LONG_TEXT[:32_766] + "…"
+
+
+# --------------------------------------------------------------------------------------
+# Partner text is data, never a formula or a link, in everything laa-xl writes
+
+FORMULA_LIKE = {  # (sheet key, field): text a partner typed into a text cell
+    ("actions", "description"): '=HYPERLINK("http://x","y")',
+    ("actions", "resources"): "{=1+1}",
+    ("actions", "progress"): "@SUM(A1)",
+    ("actions", "mitigation"): "+1",
+    ("actions", "lead_agency"): "-1",
+    ("actions", "lead_officer"): "\tSam Lee",
+    ("outcomes", "commentary"): "http://example.com",
+    ("milestones", "description"): '=HYPERLINK("http://x","y")',
+    ("milestones", "comment"): "-2+3",
+    ("risks", "mitigation"): "=1+1",
+}
+EXTRA_HEADER = "@SUM(A1)"  # a column a partner added: reported, with its header, as a warning
+
+
+def typed(key: str) -> dict[str, Any]:
+    return {f: t for (k, f), t in FORMULA_LIKE.items() if k == key}
+
+
+def as_read(text: str) -> str:
+    """What laa-xl keeps of typed text: a leading tab is stray space, trimmed."""
+    return text.strip()
+
+
+@pytest.fixture(scope="module")
+def injected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A valid return whose text cells hold formula-like text and whose IDs start with "-"
+    (allowed: letters, digits and hyphens), and everything laa-xl writes from it."""
+    from returns import type_into
+
+    root = tmp_path_factory.mktemp("injection")
+    folder = root / "returns"
+    folder.mkdir()
+    path = build_return(folder / GOOD, {
+        "actions": [{"action_id": "-A1", **typed("actions")}],
+        "milestones": [{"milestone_id": "-1", "action_id": "-A1", **typed("milestones")}],
+        "outcomes": [typed("outcomes")],
+        "risks": [typed("risks")],
+    }, mutations=[type_into("Risks", "J4", EXTRA_HEADER)])
+    runner = CliRunner()
+    out: dict[str, Any] = {"root": root, "path": path,
+                           "report": check_file(path, SAMPLE_REGION)}
+    for name, args in {
+        "consolidate": ["consolidate", folder, "--region", REGION, "-o", root / "rollup.xlsx"],
+        "feedback": ["validate", folder, "--region", REGION, "--feedback", root / "feedback"],
+        "export": ["export", path, "--format", "csv", "-o", root / "export"],
+        "validate": ["validate", folder, "--region", REGION, "--format", "csv"],
+        "slipping": ["slipping", folder, "--region", REGION, "--format", "csv"],
+    }.items():
+        out[name] = runner.invoke(main, [str(a) for a in args])
+    return out
+
+
+def test_the_formula_like_return_is_valid_and_read_as_typed(injected: dict[str, Any]) -> None:
+    report = injected["report"]
+    assert [(i.sheet, i.cell, i.code, i.value) for i in report.issues] == [
+        ("Risks", "J4", "extra-column", EXTRA_HEADER)]
+    for (key, field), text in FORMULA_LIKE.items():
+        assert report.data.sheets[key][0].get(field) == as_read(text), field
+    assert [r.get("milestone_id") for r in report.data.sheets["milestones"]] == ["-1"]
+
+
+def worksheet_xml(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()
+                if n.startswith("xl/worksheets/") and n.endswith(".xml")}
+
+
+def hyperlink_relationships(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as z:
+        return [n for n in z.namelist() if n.endswith(".rels")
+                and b"/relationships/hyperlink" in z.read(n)]
+
+
+def cell_element(xml: bytes, ref: str) -> bytes:
+    m = re.search(rb'<c r="' + ref.encode() + rb'"[^>]*?(?:/>|>.*?</c>)', xml, re.S)
+    assert m is not None, ref
+    return m.group(0)
+
+
+def test_roll_up_holds_partner_text_as_text(injected: dict[str, Any]) -> None:
+    result = injected["consolidate"]
+    assert result.exit_code == 0, result.output
+    rollup = injected["root"] / "rollup.xlsx"
+    assert not any(re.search(rb"<f[\s>/]", xml) for xml in worksheet_xml(rollup).values())
+    assert hyperlink_relationships(rollup) == []
+    wb = openpyxl.load_workbook(rollup)
+    for key in ("actions", "outcomes", "milestones", "risks"):
+        ws = wb[key.capitalize()]
+        headers = [c.value for c in ws[4]]
+        (row,) = [r for r in ws.iter_rows(min_row=5) if r[0].value == "ANY"]
+        for field, text in typed(key).items():
+            header = sheet(key).field(field).header
+            cell = row[headers.index(header)]
+            assert (cell.value, cell.data_type) == (as_read(text), "s"), (key, field)
+    issues = wb["Issues"]
+    values = [r[7] for r in issues.iter_rows(min_row=5, values_only=True)]
+    assert EXTRA_HEADER in values
+    assert {c.data_type for r in issues.iter_rows(min_row=5) for c in r} <= {"s", "n"}
+
+
+def test_feedback_holds_partner_text_as_text(injected: dict[str, Any]) -> None:
+    result = injected["feedback"]
+    assert result.exit_code == 0, result.output  # a warning only
+    workbook = injected["root"] / "feedback" / "anycity-feedback.xlsx"
+    assert hyperlink_relationships(workbook) == []  # its links go to cells, not addresses
+    xml = worksheet_xml(workbook)
+    wb = openpyxl.load_workbook(workbook)
+    from returns import cell_ref, sheet_part
+
+    for (key, field), text in FORMULA_LIKE.items():
+        ref = cell_ref(key, field, 1)
+        sheet_name = key.capitalize()
+        cell = wb[sheet_name][ref]
+        assert (cell.value, cell.data_type) == (text, "s"), (key, field)
+        assert b"<f" not in cell_element(xml[sheet_part(workbook, sheet_name)], ref)
+    issues = list(wb["Issues"].iter_rows(min_row=6, values_only=True))
+    assert [r[:5] for r in issues] == [("warning", "Risks", "J4", None, EXTRA_HEADER)]
+    assert wb["Issues"]["E6"].data_type == "s"
+
+
+def read_csv(text: str) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(text)))
+
+
+def quoted(text: str) -> str:
+    """Text as a CSV cell must hold it for a spreadsheet to show it as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def test_every_csv_holds_partner_text_as_text(injected: dict[str, Any]) -> None:
+    export, validate, slipping = (injected[k] for k in ("export", "validate", "slipping"))
+    assert export.exit_code == 0, export.output
+    folder = injected["root"] / "export"
+    for key in ("actions", "outcomes", "milestones", "risks"):
+        header, row = read_csv((folder / f"{key}.csv").read_text(encoding="utf-8"))
+        for field, text in typed(key).items():
+            assert row[header.index(field)] == quoted(as_read(text)), (key, field)
+    header, action = read_csv((folder / "actions.csv").read_text(encoding="utf-8"))
+    assert action[header.index("action_id")] == "'-A1"
+
+    assert validate.exit_code == 0
+    (header, issue) = read_csv(validate.stdout)
+    assert (issue[header.index("code")], issue[header.index("value")]) == \
+        ("extra-column", "'" + EXTRA_HEADER)
+
+    assert slipping.exit_code == 0
+    header, *flags = read_csv(slipping.stdout)
+    milestone = [f for f in flags if f[header.index("sheet")] == "milestones"]
+    assert milestone and {(f[header.index("item_id")], f[header.index("parent")])
+                          for f in milestone} == {("'-1", "'-A1")}
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_a_spreadsheet_opens_every_csv_with_the_text_as_text(injected: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    """LibreOffice, which runs a formula it meets in a CSV, opens each one with no formula,
+    and the partner's text shown as text."""
+    from lo import profile_dir
+
+    csvs = []
+    for name in ("validate", "slipping"):
+        csvs.append(tmp_path / f"{name}.csv")
+        csvs[-1].write_text(injected[name].stdout, encoding="utf-8")
+    csvs += [injected["root"] / "export" / f"{k}.csv" for k in ("actions", "outcomes", "milestones", "risks")]
+    out = tmp_path / "opened"
+    subprocess.run([SOFFICE, "--headless", "--norestore",
+                    f"-env:UserInstallation={profile_dir().as_uri()}", "--convert-to",
+                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), *map(str, csvs)],
+                   capture_output=True, timeout=180, check=True)
+    shown: set[str] = set()
+    for csv_path in csvs:
+        ws = openpyxl.load_workbook(out / f"{csv_path.stem}.xlsx").active
+        cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+        assert [c.coordinate for c in cells if c.data_type == "f"] == [], csv_path.name
+        shown |= {c.value for c in cells if c.data_type == "s"}
+    expected = {quoted(as_read(t)) for t in FORMULA_LIKE.values()} | {"'-1", "'-A1",
+                                                                       "'" + EXTRA_HEADER}
+    assert expected <= shown
+
+
+def test_next_rounds_template_holds_last_rounds_text_as_text(injected: dict[str, Any],
+                                                              tmp_path: Path) -> None:
+    """The roll-up seeds next quarter's templates: the partner's text goes back out as text."""
+    text = Path(REGION).read_text(encoding="utf-8")
+    region = tmp_path / "region.toml"
+    region.write_text(text.replace('period = "2009/10 Q2"', 'period = "2009/10 Q3"')
+                      .replace("deadline = 2009-10-15", "deadline = 2010-01-15"),
+                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["template", "--region", str(region), "--lsp", "ANY",
+                                       "--previous", str(injected["root"] / "rollup.xlsx"),
+                                       "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    (template,) = (tmp_path / "out").iterdir()
+    assert hyperlink_relationships(template) == []
+    wb = openpyxl.load_workbook(template)
+    from returns import cell_ref
+
+    for (key, field), typed_text in FORMULA_LIKE.items():
+        cell = wb[key.capitalize()][cell_ref(key, field, 1)]
+        assert (cell.value, cell.data_type) == (as_read(typed_text), "s"), (key, field)
