@@ -70,6 +70,9 @@ def template(region_path: str | None, lsp_codes: tuple[str, ...], all_lsps: bool
     chosen = sum([bool(lsp_codes), all_lsps, blank])
     if chosen != 1:
         raise UsageProblem("Say which workbooks to make: --lsp CODE, --all or --blank.")
+    if blank and emails_dir:
+        raise UsageProblem("--emails goes with --lsp or --all: a blank template has no "
+                           "recipient.")
     region = _region(region_path)
     if blank:
         try:
@@ -84,9 +87,6 @@ def template(region_path: str | None, lsp_codes: tuple[str, ...], all_lsps: bool
         lsps = region.lsps if all_lsps else tuple(region.lsp(c) for c in lsp_codes)
     except RegionError as err:
         raise UsageProblem(str(err)) from err
-    if blank and emails_dir:
-        raise UsageProblem("--emails goes with --lsp or --all: a blank template has no "
-                           "recipient.")
     prefills = _prefills(previous, region) if previous else {}
     out_dir = Path(output)
     written = {}
