@@ -20,7 +20,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -153,7 +153,8 @@ def _read_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> byt
     try:
         with z.open(info) as fh:
             data = fh.read(info.file_size + 1)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as err:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+            ValueError) as err:
         raise ReadError(f"{info.filename} cannot be unpacked: {err}", code="damaged-file") from err
     except RuntimeError as err:  # zipfile raises this for encrypted members
         raise ReadError(str(err), code="password-protected") from err
@@ -206,6 +207,8 @@ def _xml(data: bytes, name: str) -> Any:
         raise ReadError(f"{name}: {err}", code="hostile-xml") from err
     except SafeET.ParseError as err:
         raise ReadError(f"{name} is not well-formed XML ({err})", code="damaged-file") from err
+    except LookupError as err:  # an encoding Python does not know, such as encoding="A1"
+        raise ReadError(f"{name} is not readable XML ({err})", code="damaged-file") from err
 
 
 @dataclass
@@ -252,7 +255,7 @@ def _head_of(z: zipfile.ZipFile, info: zipfile.ZipInfo, n: int = 100) -> bytes:
         with z.open(info) as fh:
             return fh.read(n)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-            RuntimeError) as err:
+            RuntimeError, ValueError) as err:
         raise ReadError(f"{info.filename} cannot be unpacked: {err}",
                         code="damaged-file") from err
 
@@ -632,7 +635,9 @@ class _Reader:
             raise ReadError(detail, code=code)
         try:
             z = zipfile.ZipFile(self.path)
-        except zipfile.BadZipFile as err:
+        # A broken central directory can also claim a zip version from the future, or a
+        # UTF-8 name that is not UTF-8.
+        except (zipfile.BadZipFile, NotImplementedError, ValueError) as err:
             raise ReadError("it is a truncated or broken zip archive",
                             code="damaged-file") from err
         with z:
@@ -647,7 +652,9 @@ class _Reader:
                     _read_part(z, members[extra], self.limits)
             try:
                 book = pc.CalamineWorkbook.from_path(str(self.path))
-            except Exception as err:  # calamine raises several types; all mean "damaged"
+            except BaseException as err:  # calamine raises several types; all mean "damaged"
+                if not _from_calamine(err):
+                    raise
                 raise ReadError(f"{type(err).__name__}: {err}", code="damaged-file") from err
             by_name = {i.name: i for i in infos}
             ret.meta = self._identity(z, members, book, by_name)
@@ -704,7 +711,9 @@ class _Reader:
             return None
         try:
             grid = book.get_sheet_by_name(info.name).to_python(skip_empty_area=False)
-        except Exception as err:
+        except BaseException as err:
+            if not _from_calamine(err):
+                raise
             raise ReadError(f"sheet {info.name!r}: {type(err).__name__}: {err}",
                             code="damaged-file") from err
         return grid, scan
@@ -842,10 +851,26 @@ class _Reader:
         return dict(sorted(found.items(), key=lambda kv: kv[1]))
 
 
+def _from_calamine(err: BaseException) -> bool:
+    """Is `err` calamine failing on the file?  It raises ordinary exceptions, and a panic in
+    its Rust code (a date-formatted cell holding -1e308, a date no calendar has) arrives as
+    PanicException, which derives from BaseException alone."""
+    return isinstance(err, Exception) or type(err).__name__ == "PanicException"
+
+
 def _plain(v: Any) -> Any:
-    """Calamine's value as the cell rules expect it: dates as date, whole floats kept."""
+    """Calamine's value as the cell rules expect it: dates as date, whole floats kept.
+
+    A number under 1 in a cell formatted as a date comes back as a time of day, and one
+    formatted as a duration as a timedelta: the cell holds a number, so it is read as one
+    (0.5 for noon), never as a date.
+    """
     if isinstance(v, datetime):
         return v.date() if v.time() == time(0) else v
+    if isinstance(v, time):
+        return (v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6) / 86400
+    if isinstance(v, timedelta):
+        return v.total_seconds() / 86400
     return v
 
 

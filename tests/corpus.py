@@ -358,6 +358,15 @@ def sparse_over_50_mb(src: Path, out: Path) -> None:
         fh.truncate(60 << 20)
 
 
+def central_directory(offset: int, value: bytes, member: str = "xl/workbook.xml") -> Build:
+    """Overwrite bytes of one member's central-directory entry (at `offset` within it)."""
+    def build(src: Path, out: Path) -> None:
+        data = src.read_bytes()
+        at = data.rindex(b"PK\x01\x02", 0, data.rindex(member.encode())) + offset
+        out.write_bytes(data[:at] + value + data[at + len(value):])
+    return build
+
+
 def many_parts(src: Path, out: Path) -> None:
     parts = members(src)
     parts.update({f"customXml/item{i}.xml": b"<a/>" for i in range(5001)})
@@ -450,13 +459,14 @@ def all_inline(src: Path, out: Path) -> None:
     rewrite_parts(src, {n: (lambda xml: inline_strings(xml, shared)) for n in sheets}, out=out)
 
 
-def cell_xml(sheet: str, ref: str, content: bytes) -> Build:
-    """Replace one cell's element (keeping its style) with `content`, such as
-    b't="e"><v>#REF!</v>' — everything after the cell's attributes r and s."""
+def cell_xml(sheet: str, ref: str, content: bytes, style: bytes | None = None) -> Build:
+    """Replace one cell's element with `content`, such as b't="e"><v>#REF!</v>' (everything
+    after the cell's attributes r and s), keeping its style or giving it `style`."""
     def edit(xml: bytes) -> bytes:
         new, n = re.subn(rb'<c r="' + ref.encode() + rb'"( s="[0-9]+")?[^>]*?(?:/>|>.*?</c>)',
-                         lambda m: b'<c r="' + ref.encode() + b'"' + (m.group(1) or b"") + b" "
-                         + content + b"</c>", xml, count=1, flags=re.S)
+                         lambda m: b'<c r="' + ref.encode() + b'"'
+                         + (b' s="' + style + b'"' if style else m.group(1) or b"")
+                         + b" " + content + b"</c>", xml, count=1, flags=re.S)
         assert n == 1, ref
         return new
     return edit_part(sheet, edit)
@@ -636,6 +646,18 @@ CASES: list[Case] = [
     Case("encrypted-members", encrypted_member, [("", "", "password-protected")],
          say("password-protected")),
     Case("too-many-parts", many_parts, [("", "", "too-large")], part_count),
+    # "Version needed to extract: 6.4", which no zip tool of the day reads.
+    Case("zip-version-from-the-future", central_directory(6, struct.pack("<H", 64)),
+         [("", "", "damaged-file")], damaged("it is a truncated or broken zip archive")),
+    # The UTF-8 flag set on a name that is not UTF-8.
+    Case("zip-name-not-utf8", both(
+        central_directory(8, struct.pack("<H", 0x800)),
+        central_directory(46, b"\xff", member="xl/workbook.xml")),
+         [("", "", "damaged-file")], damaged("it is a truncated or broken zip archive")),
+    Case("unknown-xml-encoding", edit_part(WB, lambda x: x.replace(b'encoding="UTF-8"',
+                                                                   b'encoding="A1"', 1)),
+         [("", "", "damaged-file")], damaged("xl/workbook.xml is not readable XML (unknown "
+                                             "encoding: A1)")),
     # -- hostile XML -------------------------------------------------------------------------
     Case("laughs-shared-strings", edit_part(SST, with_dtd(BILLION_LAUGHS, b"&lol9;")),
          [("", "", "hostile-xml")], hostile(SST), nasty=True),
@@ -693,6 +715,15 @@ CASES: list[Case] = [
          [("Outcomes", "I5", "error-value"), ("Actions", "F5", "error-value")],
          'The cell shows the error "#DIV/0!". Replace it with a value.', readable=True),
     Case("date-1904", openpyxl_edit(epoch_1904), [], readable=True),
+    # A number under 1 in a date cell is a time of day to calamine: read as the number it is.
+    # (C5, the action's text, formatted as a date by mistake, is read as the text "0.5".)
+    Case("time-in-a-date-cell", both(cell_xml("Actions", "H5", b"><v>0.5</v>"),
+                                     cell_xml("Actions", "C5", b"><v>0.5</v>", style=b"21")),
+         [("Actions", "H5", "not-a-date")], "0.5 is not a date. Enter it as dd/mm/yyyy, such "
+         "as 31/03/2010.", readable=True),
+    # A date no calendar holds makes calamine panic (in Rust); the sheet cannot be read.
+    Case("date-beyond-any-calendar", cell_xml("Actions", "H5", b"><v>-1e308</v>"),
+         [("Actions", "", "damaged-file")], starts=CALAMINE_SAYS + "PanicException: "),
     Case("inline-strings", all_inline, [], readable=True),
     # Excel cannot make this (it stops at 32,767 characters, as openpyxl does); a program
     # writing the XML can.

@@ -474,3 +474,10 @@ def test_next_rounds_template_holds_last_rounds_text_as_text(injected: dict[str,
     for (key, field), typed_text in FORMULA_LIKE.items():
         cell = wb[key.capitalize()][cell_ref(key, field, 1)]
         assert (cell.value, cell.data_type) == (as_read(typed_text), "s"), (key, field)
+
+
+def test_a_number_in_a_cell_formatted_as_a_date_is_read_as_that_number(made: Any) -> None:
+    """Calamine gives 0.5 in a date-formatted cell as the time 12:00."""
+    report = check_file(made(BY_NAME["time-in-a-date-cell"]), SAMPLE_REGION)
+    action = report.data.sheets["actions"][0]
+    assert (action.get("description"), action.get("start_date")) == ("0.5", None)
