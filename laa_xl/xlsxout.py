@@ -33,6 +33,11 @@ def atomic_output(target: str | Path, refuse: tuple[str | Path, ...] = ()) -> It
 
     A failed or killed run leaves nothing at `target` (and any earlier file there untouched).
     `refuse` lists inputs the output must never replace.
+
+    The temporary file is `.NAME.XXXXXXXX.part`.  A run that fails removes its own; a run
+    killed outright (SIGKILL, a power cut) cannot, and leaves it beside the target: the next
+    run writing the same target removes it, and any other such file no running laa-xl is
+    still writing (each run holds a lock on its own while it writes).
     """
     target = Path(target)
     resolved = target.resolve()
@@ -42,20 +47,64 @@ def atomic_output(target: str | Path, refuse: tuple[str | Path, ...] = ()) -> It
     parent = resolved.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        _remove_orphans(parent, target.name)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
-        os.close(fd)
     except OSError as err:
         raise WriteError(f"Cannot write to {parent}: {err.strerror}.") from err
     tmp = Path(tmp_name)
+    _lock(fd)
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
+        if os.name == "nt":  # Windows renames no file that is open
+            os.close(fd)
+            fd = -1
         os.replace(tmp, resolved)
     except OSError as err:
         raise WriteError(f"Cannot write {target}: {err.strerror}.") from err
     finally:
+        if fd >= 0:
+            os.close(fd)
         if tmp.exists():
             tmp.unlink()
+
+
+ORPHAN_AGE = 24 * 3600  # seconds; where files cannot be locked, a day-old one is abandoned
+
+
+def _lock(fd: int) -> bool:
+    """Lock an open file for this process, without waiting; False if another holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; _remove_orphans goes by age
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _remove_orphans(folder: Path, name: str) -> None:
+    """Remove the temporary files of earlier runs that were killed while writing `name`."""
+    import glob
+    import time
+
+    for stale in folder.glob(f".{glob.escape(name)}.*.part"):
+        try:
+            fd = os.open(stale, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if os.name == "nt":
+                abandoned = time.time() - os.fstat(fd).st_mtime > ORPHAN_AGE
+            else:
+                abandoned = _lock(fd)  # the lock is free: the run that made it is gone
+        finally:
+            os.close(fd)
+        if abandoned:
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
 
 def _umask() -> int:
