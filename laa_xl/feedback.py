@@ -7,6 +7,7 @@ the issue references match.  The partner's file is only read; the copy is a new 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from .errors import ReadError
+from .errors import ReadError, WriteError
 from .issues import ERROR, FileReport, Issue
 from .reader import open_for_copy
 from .xlsxout import MAX_CELL_TEXT, atomic_output
@@ -51,15 +52,24 @@ def feedback_name(source: str | Path) -> str:
     return f"{Path(source).stem}-feedback.xlsx"
 
 
-def write_feedback(report: FileReport, out_dir: str | Path) -> Path | None:
+def write_feedback(report: FileReport, out_dir: str | Path,
+                   inputs: Sequence[str | Path] = ()) -> Path | None:
     """Write the feedback workbook for one readable return with issues; None if it needs none.
 
-    Raises WriteError when the file cannot be written.  A return that the checks could read
-    but openpyxl cannot copy still gets feedback: an Issues sheet alone.
+    Raises WriteError when the file cannot be written, or would replace the return, one of
+    `inputs` (the other files being checked), or any file already beside the return: in the
+    returns' own folder a file named like a feedback workbook may be a partner's return (a
+    feedback copy, fixed and sent back).  A return that the checks could read but openpyxl
+    cannot copy still gets feedback: an Issues sheet alone.
     """
     if not report.issues or not report.readable:
         return None
     target = Path(out_dir) / feedback_name(report.file)
+    source = Path(report.file)
+    if target.exists() and target.resolve().parent == source.resolve().parent:
+        raise WriteError(f"Refusing to write {target}: a file of that name is already beside "
+                         f"{source.name}, among the returns, and may be one of them. Write "
+                         "feedback into a folder of its own.")
     wb = None
     # A sheet too large to read is too large to copy: openpyxl holds every cell in memory.
     if not any(i.code in _TOO_LARGE for i in report.issues):
@@ -79,7 +89,7 @@ def write_feedback(report: FileReport, out_dir: str | Path) -> Path | None:
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws is issues_ws
     wb.active = 0
-    with atomic_output(target, refuse=(report.file,)) as tmp:
+    with atomic_output(target, refuse=(report.file, *inputs)) as tmp:
         wb.save(tmp)
     return target
 
