@@ -419,12 +419,9 @@ def dimension(ref: bytes | None) -> Callable[[bytes], bytes]:
                               xml)
 
 
-ACTIONS_ROWS = 10_000
-
-
-def ten_thousand_actions(src: Path, out: Path) -> None:
-    """10,000 actions, each a copy of the first with its own ID, under a dimension tag that
-    says the sheet is one cell (A1)."""
+def many_actions(count: int) -> Build:
+    """`count` actions, each a copy of the first with its own ID (A-01, then A-00002 …),
+    under a dimension tag that says the sheet is one cell (A1)."""
     def edit(xml: bytes) -> bytes:
         first = re.search(rb'<row r="5".*?</row>', xml, re.S)
         assert first is not None
@@ -434,11 +431,11 @@ def ten_thousand_actions(src: Path, out: Path) -> None:
                           rb'<c r="A{N}"\1 t="inlineStr"><is><t>{ID}</t></is></c>', template)
         assert b"{ID}" in template
         rows = b"".join(template.replace(b"{N}", b"%d" % n).replace(b"{ID}", b"A-%05d" % (n - 4))
-                        for n in range(6, 5 + ACTIONS_ROWS))
+                        for n in range(6, 5 + count))
         xml = re.sub(rb'<row r="[6-9]".*?</row>', b"", xml, flags=re.S)
         return dimension(b"A1")(append_rows(xml, rows))
 
-    edit_part("Actions", edit)(src, out)
+    return edit_part("Actions", edit)
 
 
 # --------------------------------------------------------------------------------------
@@ -699,7 +696,7 @@ CASES: list[Case] = [
     Case("million-rows", million_rows, [("Milestones", "", "too-many-rows")],
          too_many_rows("Milestones", 1_048_577), readable=True, nasty=True),
     # -- read whatever the file claims -------------------------------------------------------
-    Case("dimension-a1-10000-rows", ten_thousand_actions, [], readable=True),
+    Case("dimension-a1-10000-rows", many_actions(10_000), [], readable=True),
     Case("no-dimension", edit_sheets(("Outcomes", "Actions", "Milestones", "Assurance",
                                       "Risks", "Recovery", "_laa_xl"), dimension(None)), [],
          readable=True),
