@@ -7,15 +7,22 @@ Exit codes: 0 all well (warnings allowed) · 1 a return has errors or cannot be 
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
 from .errors import LaaXlError, RegionError
 from .region import Region, load_region
+
+if TYPE_CHECKING:  # the commands import their library modules lazily, to start quickly
+    from .emails import DraftResult
+    from .rollup import Rollup
+    from .rollup_reader import PreviousRound
 
 
 class UsageProblem(click.UsageError):
@@ -119,10 +126,8 @@ def _inputs(inputs: tuple[str, ...]) -> list[Path]:
     return paths
 
 
-def _progress(total: int, label: str):  # type: ignore[no-untyped-def]
+def _progress(total: int, label: str) -> contextlib.AbstractContextManager[Any]:
     """A progress bar on stderr for long interactive runs; silent otherwise."""
-    import contextlib
-
     if total < 5 or not sys.stderr.isatty():
         return contextlib.nullcontext(None)
     return click.progressbar(length=total, label=label, file=sys.stderr)
@@ -244,7 +249,7 @@ def _previous(path: str | None, region: Region | None = None) -> tuple[dict, str
     return _read_previous(path, region).returns, path
 
 
-def _read_previous(path: str, region: Region | None):  # type: ignore[no-untyped-def]
+def _read_previous(path: str, region: Region | None) -> PreviousRound:
     from .rollup_reader import read_rollup
 
     try:
@@ -328,7 +333,7 @@ def consolidate(inputs: tuple[str, ...], region_path: str, previous: str | None,
              and not result.unmatched else 1)
 
 
-def _rollup_summary(rollup, out: Path) -> str:  # type: ignore[no-untyped-def]
+def _rollup_summary(rollup: Rollup, out: Path) -> str:
     from .slippage import summarise
 
     res = rollup.result
@@ -419,13 +424,13 @@ def slipping(inputs: tuple[str, ...], region_path: str | None, previous: str | N
     sys.exit(1 if failed else 0)
 
 
-def _now():  # type: ignore[no-untyped-def]
+def _now() -> datetime:
     from .template import generated_at
 
     return generated_at()
 
 
-def _echo_drafts(result, folder: str) -> None:  # type: ignore[no-untyped-def]
+def _echo_drafts(result: DraftResult, folder: str) -> None:
     for line in result.lines:
         click.echo(f"  {line}")
     for problem in result.problems:

@@ -740,10 +740,9 @@ def _yes(v: bool | None) -> str | None:
 
 
 def _state(s: LspStatus, deadline: date) -> str:
-    if not s.returned:
+    if s.report is None:
         return "Missing"
-    parts = ["Valid" if s.valid else ("Cannot be read" if not s.report.readable  # type: ignore[union-attr]
-                                      else "Not valid")]
+    parts = ["Valid" if s.valid else ("Not valid" if s.report.readable else "Cannot be read")]
     if s.on_time(deadline) is False:
         parts.append("late")
     return ", ".join(parts)
