@@ -222,6 +222,10 @@ class RollupWriter:
                 "columns": [{"header": h} for h in headers]})
         finally:
             ws.constant_memory = True
+        # xlsxwriter keeps an entry per cell of the table's range, only to refuse overlapping
+        # tables or merges later; each sheet has one table and no merges, and at national
+        # scale the map costs gigabytes.
+        ws.table_cells.clear()
         for c, h in enumerate(headers):
             ws.write_string(first_row, c, h, header_format or self.f_bold)
         for c, w in enumerate(widths):
@@ -538,7 +542,8 @@ class RollupWriter:
                       f.description, f.rule, f.days, f.message, f.file,
                       source_sheet if f.row else None, f.row, f.cell]
             for c, v in enumerate(values):
-                put(ws, row, c, v, self.f_sev.get(f.severity) if c == 0 else self.f_text)
+                if v is not None:
+                    put(ws, row, c, v, self.f_sev.get(f.severity) if c == 0 else self.f_text)
             row += 1
         row = HEADER_ROW + max(len(r.flags), 1) + 2
         ws.write_string(row, 0, "Rules", self.f_bold)
