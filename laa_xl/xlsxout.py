@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -34,10 +35,11 @@ def atomic_output(target: str | Path, refuse: tuple[str | Path, ...] = ()) -> It
     A failed or killed run leaves nothing at `target` (and any earlier file there untouched).
     `refuse` lists inputs the output must never replace.
 
-    The temporary file is `.NAME.XXXXXXXX.part`.  A run that fails removes its own; a run
-    killed outright (SIGKILL, a power cut) cannot, and leaves it beside the target: the next
-    run writing the same target removes it, and any other such file no running laa-xl is
-    still writing (each run holds a lock on its own while it writes).
+    The temporary file is `.NAME.XXXXXXXX.part`, with a folder `.NAME.XXXXXXXX.scratch`
+    beside it for xlsxwriter's own working files (see `new_workbook`).  A run that fails
+    removes both; a run killed outright (SIGKILL, a power cut) cannot, and leaves them beside
+    the target: the next run writing the same target removes them, and any others no running
+    laa-xl is still writing (each run holds a lock on its own .part while it writes).
     """
     target = Path(target)
     resolved = target.resolve()
@@ -53,7 +55,9 @@ def atomic_output(target: str | Path, refuse: tuple[str | Path, ...] = ()) -> It
         raise WriteError(f"Cannot write to {parent}: {err.strerror}.") from err
     tmp = Path(tmp_name)
     _lock(fd)
+    scratch = _scratch(tmp)
     try:
+        scratch.mkdir()
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
         if os.name == "nt":  # Windows renames no file that is open
@@ -67,6 +71,12 @@ def atomic_output(target: str | Path, refuse: tuple[str | Path, ...] = ()) -> It
             os.close(fd)
         if tmp.exists():
             tmp.unlink()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _scratch(part: Path) -> Path:
+    """The working folder that goes with a temporary file: `.NAME.XXXXXXXX.scratch`."""
+    return part.with_name(part.name.removesuffix(".part") + ".scratch")
 
 
 ORPHAN_AGE = 24 * 3600  # seconds; where files cannot be locked, a day-old one is abandoned
@@ -90,7 +100,12 @@ def _remove_orphans(folder: Path, name: str) -> None:
     import glob
     import time
 
-    for stale in folder.glob(f".{glob.escape(name)}.*.part"):
+    pattern = f".{glob.escape(name)}.*"
+    for scratch in folder.glob(pattern + ".scratch"):
+        part = scratch.with_name(scratch.name.removesuffix(".scratch") + ".part")
+        if not part.exists():  # its run was killed as it finished: nothing uses it
+            shutil.rmtree(scratch, ignore_errors=True)
+    for stale in folder.glob(pattern + ".part"):
         try:
             fd = os.open(stale, os.O_RDONLY)
         except OSError:
@@ -105,6 +120,7 @@ def _remove_orphans(folder: Path, name: str) -> None:
         if abandoned:
             with contextlib.suppress(OSError):
                 stale.unlink()
+            shutil.rmtree(_scratch(stale), ignore_errors=True)
 
 
 def _umask() -> int:
@@ -115,13 +131,21 @@ def _umask() -> int:
 
 def new_workbook(path: Path, *, constant_memory: bool = False,
                  created: datetime = FIXED_CREATED, title: str = "") -> xlsxwriter.Workbook:
-    """An xlsxwriter workbook that never turns text into formulas, links or numbers."""
+    """An xlsxwriter workbook that never turns text into formulas, links or numbers.
+
+    Written to a temporary file of `atomic_output`, its working files (a constant-memory
+    sheet's rows, each part before it is zipped) go in that file's scratch folder, not the
+    system's temporary folder: a run killed outright leaves them where the next run finds
+    and removes them.
+    """
+    scratch = _scratch(Path(path))
     wb = xlsxwriter.Workbook(str(path), {
         "strings_to_formulas": False,
         "strings_to_urls": False,
         "strings_to_numbers": False,
         "constant_memory": constant_memory,
         "default_date_format": "dd/mm/yyyy",
+        "tmpdir": str(scratch) if scratch.is_dir() else None,
     })
     wb.set_properties({"title": title, "author": "laa-xl", "created": created,
                        "comments": "Made by laa-xl"})

@@ -100,12 +100,12 @@ def test_a_roll_up_killed_while_writing_leaves_the_previous_one(big_round: Path,
     assert consolidate(small, "--region", REGION, "-o", target).exit_code == 0
     previous = target.read_bytes()
 
-    scratch = tmp_path / "tmp"  # xlsxwriter's own temporary files, kept out of the way
-    scratch.mkdir()
+    system_tmp = tmp_path / "tmp"  # the system's temporary folder, for this run
+    system_tmp.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "laa_xl", "consolidate", str(big_round),
                              "--region", REGION, "-o", str(target)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "TMPDIR": str(scratch)})
+                            env={**os.environ, "TMPDIR": str(system_tmp)})
     deadline = time.monotonic() + 240
     try:
         while proc.poll() is None and not started(target, moment):
@@ -118,11 +118,19 @@ def test_a_roll_up_killed_while_writing_leaves_the_previous_one(big_round: Path,
     assert proc.returncode == -signal.SIGKILL, "consolidate finished before it was killed"
 
     assert target.read_bytes() == previous  # the previous roll-up, untouched
-    # Killed outright, the run could not remove its temporary file: it stays beside the
-    # target, hidden (its name starts with a dot), and nothing else is left there.
-    leftover = parts_beside(target)
-    assert len(leftover) == 1
-    assert sorted(p.name for p in out.iterdir()) == sorted([leftover[0].name, "rollup.xlsx"])
+    # Killed outright, the run could not remove its temporary file, nor the folder of
+    # xlsxwriter's working files beside it: they stay beside the target, hidden (their names
+    # start with a dot), and nothing else is left, there or in the temporary folder.
+    (part,) = parts_beside(target)
+    scratch = part.with_name(part.name.removesuffix(".part") + ".scratch")
+    left = sorted(p.name for p in out.iterdir())
+    if moment == "half-written":
+        assert part.stat().st_size > 0 and scratch.is_dir()
+        assert left == sorted([part.name, scratch.name, "rollup.xlsx"])
+    else:  # killed a moment after the .part was made: its scratch folder may be next to it
+        assert left in (sorted([part.name, scratch.name, "rollup.xlsx"]),
+                        sorted([part.name, "rollup.xlsx"]))
+    assert list(system_tmp.iterdir()) == []
 
     # The next run writing the same roll-up removes it.
     result = consolidate(small, "--region", REGION, "-o", target)
@@ -136,8 +144,12 @@ def test_a_temporary_file_still_being_written_is_left_alone(tmp_path: Path) -> N
     target = tmp_path / "rollup.xlsx"
     orphan = tmp_path / ".rollup.xlsx.k1ll3d00.part"
     orphan.write_bytes(b"PK\x03\x04 half a zip")
+    (tmp_path / ".rollup.xlsx.k1ll3d00.scratch").mkdir()  # xlsxwriter's working files
+    (tmp_path / ".rollup.xlsx.k1ll3d00.scratch" / "tmpab12cd").write_bytes(b"rows")
+    (tmp_path / ".rollup.xlsx.f1n1sh3d.scratch").mkdir()  # killed as it renamed its .part
     busy = tmp_path / ".rollup.xlsx.wr1t1ng0.part"
     busy.write_bytes(b"")
+    (tmp_path / ".rollup.xlsx.wr1t1ng0.scratch").mkdir()
     others = [tmp_path / ".report.xlsx.k1ll3d00.part", tmp_path / "rollup.xlsx.part",
               tmp_path / ".rollup.xlsx.part"]
     for other in others:
@@ -150,7 +162,7 @@ def test_a_temporary_file_still_being_written_is_left_alone(tmp_path: Path) -> N
     assert not orphan.exists()
     assert busy.exists() and all(p.exists() for p in others)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [target.name, busy.name, *(p.name for p in others)])
+        [target.name, busy.name, ".rollup.xlsx.wr1t1ng0.scratch", *(p.name for p in others)])
 
 
 def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
