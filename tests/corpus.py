@@ -4,11 +4,12 @@ No binary is kept in the repository: each case writes its file at test time, fro
 built by `returns.build_return` (or from nothing), the way a partner, a mail system or an
 attacker would have made it.  A case knows what laa-xl must say about its file::
 
-    Case("truncated-zip", truncated_zip, [("", "", "damaged-file")], message=...)
+    Case("truncated-zip", truncated, [("", "", "damaged-file")],
+         damaged("it is a truncated or broken zip archive"))
 
 `issues` is the whole report of the bad file, flattened to (sheet, cell, code) in report
 order; `message` (when given) is the exact text of its first issue.  `nasty` cases could kill
-a careless process (memory or time): they are also run in a subprocess with a memory limit.
+a careless process (memory or time): they are run only in a subprocess with a memory limit.
 """
 
 from __future__ import annotations
@@ -598,7 +599,6 @@ def part_count(path: Path) -> str:
 
 
 ACTIONS_PART = "xl/worksheets/sheet3.xml"  # the template's Actions sheet
-ROWS_LIMIT = "laa-xl reads at most 100,000 rows"
 CALAMINE_SAYS = "The workbook is damaged and cannot be read (sheet 'Actions': "
 
 

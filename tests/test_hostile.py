@@ -39,8 +39,8 @@ MEMORY_LIMIT = 1 << 30
 TIMEOUT = 240  # seconds, for every process-killing file together; a few seconds in fact
 
 CALM = [c for c in CASES if not c.nasty]
-ERROR_CODES = {code for code, c in CATALOGUE.items() if c.severity == "error"}
 NASTY = [c for c in CASES if c.nasty]
+ERROR_CODES = {code for code, c in CATALOGUE.items() if c.severity == "error"}
 
 
 def sha256(path: Path) -> str:
