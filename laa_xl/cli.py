@@ -169,7 +169,7 @@ def validate(inputs: tuple[str, ...], region_path: str | None, fmt: str,
     if feedback_dir:
         for f in files:
             try:
-                out = write_feedback(f, feedback_dir)
+                out = write_feedback(f, feedback_dir, inputs=paths)
             except LaaXlError as err:  # the folder cannot be written: say so, report anyway
                 click.echo(f"{f.file}: no feedback workbook: {err}", err=True)
                 failed_feedback = True
@@ -474,7 +474,7 @@ def chase(returns_dir: str, region_path: str, emails_dir: str, feedback_dir: str
         if feedback_dir:
             for st in result.statuses:
                 if st.report is not None and not st.report.valid and st.report.readable:
-                    st.feedback = write_feedback(st.report, feedback_dir)
+                    st.feedback = write_feedback(st.report, feedback_dir, inputs=paths)
     except InputError as err:
         raise UsageProblem(str(err)) from err
     except LaaXlError as err:

@@ -76,6 +76,9 @@ def test_parse_date_text_refuses_what_is_unclear(text: str, code: str) -> None:
     ("actions", "description", "  Mentoring  \n", "Mentoring", False),
     ("actions", "description", "", None, False),
     ("actions", "description", "   ", None, False),
+    # control characters go; Word's line break (a vertical tab) becomes a new line
+    ("actions", "description", "Mentors\x0brecruited\x07", "Mentors\nrecruited", False),
+    ("actions", "action_id", "A-01\x00", "A-01", False),
     # numbers
     ("actions", "cost", 12500.0, 12500, False),
     ("actions", "cost", "£1,200", 1200, True),

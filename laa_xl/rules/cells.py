@@ -20,6 +20,11 @@ from ..schemas import Field, Violation, sheet, sheets
 from . import Context
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    """Control characters out; Word's manual line break (a vertical tab) becomes a new line."""
+    return _CONTROL.sub("", text.replace("\x0b", "\n"))
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 _NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
@@ -88,7 +93,7 @@ def normalise(f: Field, value: Any, choices: tuple[str, ...] | None = None
               ) -> tuple[Any, tuple[str, str] | None]:
     """(normal value, (how it was read, what to do next time) or None).  Raises Bad."""
     if isinstance(value, str):
-        cleaned = value if value.isprintable() else _CONTROL.sub("", value)
+        cleaned = value if value.isprintable() else _clean(value)
         if not cleaned or cleaned.isspace():
             return None, None
     if f.is_date:
@@ -110,7 +115,7 @@ def normalise(f: Field, value: Any, choices: tuple[str, ...] | None = None
                                 "as text")
     if isinstance(value, (int, float, date)):
         value = _fmt_date(value) if isinstance(value, date) else str(value)
-    text = value if value.isprintable() else _CONTROL.sub("", value)
+    text = value if value.isprintable() else _clean(value)
     stripped = text.strip()
     if allowed:
         if stripped in allowed:
