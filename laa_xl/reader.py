@@ -759,10 +759,8 @@ class _Reader:
         if got is None:
             return
         grid, scan = got
-        hdr = _find_header_row(grid, spec)
+        hdr = self._header_row(grid, spec, info.name)
         if hdr is None:
-            self.issue("no-header-row", sheet=info.name,
-                       expected=", ".join(f'"{h}"' for h in spec.headers[:3]))
             return
         self.tables_found += 1
         columns = self._columns(grid[hdr], spec, info.name, hdr + 1)
@@ -815,6 +813,14 @@ class _Reader:
         self.issue("missing-sheet", sheet=spec.name,
                    fix=" Put it back with its original name, from the template you were sent.")
         return None, None
+
+    def _header_row(self, grid: list[list[Any]], spec: SheetSpec, sheet_name: str) -> int | None:
+        """The 0-based row of the sheet's headers; an issue, and None, when there is none."""
+        hdr = _find_header_row(grid, spec)
+        if hdr is None:
+            self.issue("no-header-row", sheet=sheet_name,
+                       expected=", ".join(f'"{h}"' for h in spec.headers[:3]))
+        return hdr
 
     def _columns(self, header: list[Any], spec: SheetSpec, sheet_name: str,
                  row: int) -> dict[str, int]:

@@ -15,7 +15,7 @@ from typing import Any
 from .errors import ReadError
 from .issues import CATALOGUE, ERROR
 from .model import Return, Row
-from .reader import DEFAULT_LIMITS, _find_header_row, _norm_header, _Reader, _SheetInfo
+from .reader import DEFAULT_LIMITS, _norm_header, _Reader, _SheetInfo
 from .region import Region
 from .rollup import DATA_SHEETS, PROVENANCE, ROLLUP_PRODUCT
 from .rules.cells import Bad, normalise
@@ -75,10 +75,8 @@ class _RollupReader(_Reader):
         if got is None:
             return
         grid, _ = got
-        hdr = _find_header_row(grid, spec)
+        hdr = self._header_row(grid, spec, info.name)
         if hdr is None:
-            self.issue("no-header-row", sheet=info.name,
-                       expected=", ".join(f'"{h}"' for h in spec.headers[:3]))
             return
         header = [_norm_header(h) for h in grid[hdr]]
         by_header = {_norm_header(f.header): f for f in spec.fields}
