@@ -770,16 +770,18 @@ class _Reader:
         # A row is filled in when a partner typed something in it: a worked-out column (the
         # risk score's formula, on every row of the table) does not make a row count.
         typed = [name for name, _ in items if not spec.field(name).formula]
+        problems = scan.problems
+        plain_types = (str, int, float, bool)  # what calamine gives that needs no conversion
         for i in range(first_data, len(grid)):
             line = grid[i]
+            width = len(line)
             values: dict[str, Any] = {}
             for name, col in items:
-                v = line[col] if col < len(line) else ""
-                problem = scan.problems.get((i + 1, col))
-                if problem is not None:
-                    values[name] = problem
+                v = line[col] if col < width else ""
+                if problems and (i + 1, col) in problems:
+                    values[name] = problems[(i + 1, col)]
                 elif v != "" and v is not None:
-                    values[name] = _plain(v)
+                    values[name] = v if type(v) in plain_types else _plain(v)
             if any(name in values and not (isinstance(values[name], str)
                                            and not values[name].strip()) for name in typed):
                 rows.append(Row(spec.key, i + 1, values, columns))
