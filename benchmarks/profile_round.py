@@ -293,6 +293,16 @@ def _where(func: tuple[str, int, str]) -> str:
     return f"`{name}` ({short}:{line})"
 
 
+def _profile_section(title: str, note: str | None, stats: Any, top: int) -> list[str]:
+    """One cProfile section: its top functions by cumulative and by own time."""
+    lines = [f"## cProfile: {title}", ""]
+    if note:
+        lines += [note, ""]
+    for label, key in (("cumulative time", "cumulative"), ("own time", "tottime")):
+        lines += [f"### Top {top} by {label}", "", top_table(stats, key, top), ""]
+    return lines
+
+
 def top_table(stats: pstats.Stats, key: str, n: int) -> str:
     """The top `n` functions of a profile by 'cumulative' or 'tottime', as Markdown."""
     raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
@@ -387,30 +397,13 @@ def render(case: str, n_files: int, ph: Phases, validate: pstats.Stats,
         "",
         memory_table(ph.memory),
         "",
-        f"## cProfile: validate (`check_files(paths, region)`), total "
-        f"{validate.total_tt:.1f} s under the profiler",  # type: ignore[attr-defined]
-        "",
-        f"### Top {top} by cumulative time",
-        "",
-        top_table(validate, "cumulative", top),
-        "",
-        f"### Top {top} by own time",
-        "",
-        top_table(validate, "tottime", top),
-        "",
-        f"## cProfile: consolidate + write_rollup on the collected round, total "
-        f"{consolidate.total_tt:.1f} s under the profiler",  # type: ignore[attr-defined]
-        "",
-        "(collect, which consolidate runs first, is the validate profile above.)",
-        "",
-        f"### Top {top} by cumulative time",
-        "",
-        top_table(consolidate, "cumulative", top),
-        "",
-        f"### Top {top} by own time",
-        "",
-        top_table(consolidate, "tottime", top),
-        "",
+        *_profile_section(f"validate (`check_files(paths, region)`), total "
+                          f"{validate.total_tt:.1f} s under the profiler",  # type: ignore[attr-defined]
+                          None, validate, top),
+        *_profile_section(f"consolidate + write_rollup on the collected round, total "
+                          f"{consolidate.total_tt:.1f} s under the profiler",  # type: ignore[attr-defined]
+                          "(collect, which consolidate runs first, is the validate profile above.)",
+                          consolidate, top),
     ])
 
 
