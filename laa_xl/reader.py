@@ -308,6 +308,8 @@ _ATTR_R = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{1,3})([0-9]{1,7})["\']')
 _ATTR_T = re.compile(rb'\st\s*=\s*["\']([a-zA-Z]*)["\']')
 _HAS_ERROR = re.compile(rb't\s*=\s*["\']e["\']')  # may overfind: it only decides to look
 _FORMULA = re.compile(rb"<(?:[^\s<>/:!?]+:)?f[\s/>]")
+_PLAIN_FORMULA = re.compile(rb"<f[ />]")  # the tags Excel writes, as <f>, <f t=".."> or <f/>
+_PREFIXED_FORMULA = re.compile(rb":f[ />]")  # the same with a prefix, such as <x:f>
 _VALUE = re.compile(rb"<(?:[^\s<>/:!?]+:)?v\s*(?:/>|>([^<]*)<)")
 # Anything but tags and text: a comment, CDATA or processing instruction could hide a tag
 # from the patterns above, so a sheet holding one is scanned by an XML parser instead.
@@ -323,8 +325,8 @@ def _col_index(letters: str) -> int:
 
 @dataclass
 class _Scan:
-    max_row: int  # 1-based; 0 for an empty sheet
-    max_col: int  # 0-based
+    max_row: int  # 1-based; 0 for an empty sheet; never less than the furthest cell's row
+    max_col: int  # 0-based; never less than the furthest cell's column
     problems: dict[tuple[int, int], CellProblem]
 
 
@@ -423,15 +425,31 @@ _COMMON_VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,9})"[^<>]*?(?<!/)>
 _COMMON_BLANK_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,9}"[^<>]*?/>')
 
 
+# A cell tag that does not start `<c r="A1"`: one column letter, at most five row digits.
+_ODD_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,5}")[\s/>]')
+# The furthest such a cell can be: row 99,999, column Z.
+_SMALL_BOUND = (99_999, 25)
+
+
 def _bounds_fast(xml: bytes, limits: Limits, start: int = 0) -> tuple[int, int] | None:
     """`_bounds` for a sheet as Excel, LibreOffice and openpyxl write it (every cell
-    `<c r="A1" …>`, reference first, no namespace prefix), or None if this one is not."""
+    `<c r="A1" …>`, reference first, no namespace prefix), or None if this one is not.
+
+    A return's sheets seldom reach column AA or row 100,000.  When two searches prove that
+    no cell does, the furthest place such a cell could be stands in for the furthest cell
+    (never less, as `_bounds` promises), and no cell is looked at one by one.
+    """
+    if _PREFIXED_CELL_TAG.search(xml, start):
+        return None  # some cell is written otherwise: the careful patterns must find it
+    max_row, max_col = _SMALL_BOUND
+    if max_row <= limits.max_rows and max_col < limits.max_columns and \
+            max_row * (max_col + 1) <= limits.max_cells and not _ODD_CELL.search(xml, start):
+        return _SMALL_BOUND
     max_row = max_col = 0
     n_cells = 0
     for lo, hi in _slices(xml, start):
         cells = _COMMON_CELL.findall(xml, lo, hi)
-        if len(cells) != _count(_ANY_CELL_TAG, xml, lo, hi) or \
-                _PREFIXED_CELL_TAG.search(xml, lo, hi):
+        if len(cells) != _count(_ANY_CELL_TAG, xml, lo, hi):
             return None  # some cell is written otherwise: the careful patterns must find it
         r, c = _refs(cells)
         max_row, max_col, n_cells = max(max_row, r), max(max_col, c), n_cells + len(cells)
@@ -503,10 +521,11 @@ def _problems(xml: bytes) -> dict[tuple[int, int], CellProblem]:
     calculated, to "": such a cell is blank, not a problem.
     """
     problems: dict[tuple[int, int], CellProblem] = {}
-    errors = _HAS_ERROR.search(xml) is not None
-    formulas = any(tag in xml for tag in (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/")) \
-        and _FORMULA.search(xml) is not None
-    if not (errors or formulas):
+    # Each search starts with a literal, which the regular-expression engine skips to: far
+    # faster than one search for all of them, or a `tag in xml` per tag.
+    formulas = _PLAIN_FORMULA.search(xml) is not None or (
+        _PREFIXED_FORMULA.search(xml) is not None and _FORMULA.search(xml) is not None)
+    if not formulas and _HAS_ERROR.search(xml) is None:
         return problems
     for cell in _CELL.finditer(xml):  # one at a time: a sheet may hold millions
         attrs, content = cell.groups()
