@@ -1,15 +1,18 @@
 """Consolidation: the region's roll-up workbook (DESIGN.md §6), the GO's working document.
 
-`consolidate` works out what goes in (which returns, which flags); `RollupWriter` lays it out
-with xlsxwriter in constant-memory mode, so a national round stays small in memory.  Every
-data row carries its LSP and its source (file, sheet, row); the data sheets use the return's
-own header texts, so the roll-up can be read back as the previous round.
+`consolidate` works out what goes in (which returns, which flags); `RollupWriter` lays it out.
+xlsxwriter writes the workbook's frame: the small sheets, and the titles, headers, Tables and
+formats of the big ones.  The big sheets' rows (data sheets, Slipping, Issues, Timeline) are
+then streamed into it by `sheetrows`, several times quicker than xlsxwriter's per-cell path,
+and without holding them in memory.  Every data row carries its LSP and its source (file,
+sheet, row); the data sheets use the return's own header texts, so the roll-up can be read
+back as the previous round.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,8 +25,9 @@ from .model import Return, Row, col_letter
 from .region import Region
 from .round import LspStatus, RoundResult
 from .schemas import SheetSpec, schema_version, sheet
+from .sheetrows import BigSheet, RowWriter, splice, style_index
 from .slippage import RULES, SEVERITIES, Flag, flags, sort_flags
-from .xlsxout import RAG_COLOURS, RATING_COLOURS, atomic_output, excel_date, new_workbook, put
+from .xlsxout import RAG_COLOURS, RATING_COLOURS, atomic_output, new_workbook, put, scratch_folder
 
 ROLLUP_PRODUCT = "laa-xl rollup"
 META_SHEET = "_laa_xl"
@@ -106,9 +110,12 @@ class RollupWriter:
     def write(self, path: Path) -> None:
         self._check_size()
         region = self.region
-        wb = new_workbook(path, constant_memory=True,
+        scratch = scratch_folder(path)
+        frame = (scratch if scratch.is_dir() else path.parent) / f"{path.name}.frame.xlsx"
+        wb = new_workbook(frame, constant_memory=True,
                           title=f"LAA roll-up {region.region} {region.period}")
         self.wb = wb
+        self.big: list[BigSheet] = []
         self._formats()
         about = wb.add_worksheet("About")
         dash = wb.add_worksheet("Dashboard")
@@ -139,6 +146,11 @@ class RollupWriter:
             ws.set_paper(9)  # A4
             ws.fit_to_pages(1, 0)
         wb.close()
+        try:
+            with open(frame, "rb") as fh:
+                splice(fh, path, self.big, scratch if scratch.is_dir() else None)
+        finally:
+            frame.unlink(missing_ok=True)
 
     def _check_size(self) -> None:
         """WriteError, before anything is written, if a table would not fit in a sheet.
@@ -231,6 +243,20 @@ class RollupWriter:
         for c, w in enumerate(widths):
             ws.set_column(c, c, w)
         ws.freeze_panes(first_row + 1, 0)
+
+    def _big_table(self, ws: Any, name: str | None, headers: list[str], nrows: int,
+                   rows: Callable[[RowWriter], Iterator[str]],
+                   widths: Sequence[float] = ()) -> None:
+        """A table of `nrows` rows below HEADER_ROW, written by `rows` into the closed frame.
+
+        The frame's Table covers the header and one row (xlsxwriter checks a Table's range
+        cell by cell, which costs seconds at national scale); `splice` widens it to the rows.
+        """
+        if name is not None:
+            self._table(ws, name, headers, 1, widths=widths)
+        ncols = len(headers)
+        self.big.append(BigSheet(ws.index, HEADER_ROW + 2, ncols, lambda: rows(RowWriter(ncols)),
+                                 nrows, table=name))
 
     # -- figures --------------------------------------------------------------------------
 
@@ -530,21 +556,23 @@ class RollupWriter:
                     "table (and in the README).")
         headers = ["Severity", "LSP", "Sheet", "Item", "Belongs to", "Description", "Rule",
                    "Days", "What is wrong", *PROVENANCE, "Cell"]
-        self._table(ws, "tblSlipping", headers, len(r.flags),
-                    widths=[9, 7, 11, 10, 10, 36, 22, 7, 60, 30, 11, 8, 7])
         # The sheet as the partner's workbook names it (a renamed sheet is read, and says so).
         names = {s.report.file: s.report.data.sheet_names for s in r.included
                  if s.report is not None and s.report.data is not None}
-        row = HEADER_ROW + 1
-        for f in r.flags:
-            source_sheet = names.get(f.file, {}).get(f.sheet, sheet(f.sheet).name)
-            values = [f.severity, f.lsp, sheet(f.sheet).name, f.item_id, f.parent,
-                      f.description, f.rule, f.days, f.message, f.file,
-                      source_sheet if f.row else None, f.row, f.cell]
-            for c, v in enumerate(values):
-                if v is not None:
-                    put(ws, row, c, v, self.f_sev.get(f.severity) if c == 0 else self.f_text)
-            row += 1
+        plain = style_index(self.f_text)
+        severity = {k: style_index(f) for k, f in self.f_sev.items()}
+        styles = [plain] * len(headers)
+
+        def rows(w: RowWriter) -> Iterator[str]:
+            for n, f in enumerate(r.flags, start=HEADER_ROW + 2):
+                source_sheet = names.get(f.file, {}).get(f.sheet, sheet(f.sheet).name)
+                styles[0] = severity.get(f.severity, plain)
+                yield w.row(n, [f.severity, f.lsp, sheet(f.sheet).name, f.item_id, f.parent,
+                                f.description, f.rule, f.days, f.message, f.file,
+                                source_sheet if f.row else None, f.row, f.cell], styles)
+
+        self._big_table(ws, "tblSlipping", headers, len(r.flags), rows,
+                        widths=[9, 7, 11, 10, 10, 36, 22, 7, 60, 30, 11, 8, 7])
         row = HEADER_ROW + max(len(r.flags), 1) + 2
         ws.write_string(row, 0, "Rules", self.f_bold)
         for rule, text in RULES.items():
@@ -576,35 +604,25 @@ class RollupWriter:
         if spec.key == "risks":  # highest scores first
             entries.sort(key=lambda e: -(e[1].get("score") or 0))
         widths = [7, *[min(f.width, 30) for f in fields], 30, 11, 8, 8]
-        self._table(ws, f"tbl{spec.name}", headers, len(entries), widths=widths)
-        # The hot loop of a national roll-up: per column, the field name, its format and,
-        # for a RAG column, the coloured formats; dates go in as Excel day numbers.
-        columns = [(c, f.name, fmts[c - 1], self.f_rag if f.rag else None)
-                   for c, f in enumerate(fields, start=1)]
-        tail = len(fields) + 1
-        text, number, f_text, f_int = ws.write_string, ws.write_number, self.f_text, self.f_int
-        out = HEADER_ROW + 1
-        for lsp, row, file, sheet_name, valid in entries:
-            text(out, 0, lsp, f_text)
-            values = row.values
-            for c, name, fmt, rag in columns:
-                v = values.get(name)
-                if v is None:
-                    continue
-                kind = type(v)
-                if kind is str:
-                    text(out, c, v, rag.get(v, fmt) if rag else fmt)
-                elif kind is int or kind is float:
-                    number(out, c, v, fmt)
-                elif kind is date:
-                    number(out, c, excel_date(v), fmt)
-                else:
-                    put(ws, out, c, v, fmt)
-            text(out, tail, file, f_text)
-            text(out, tail + 1, sheet_name, f_text)
-            number(out, tail + 2, row.row, f_int)
-            text(out, tail + 3, "Yes" if valid else "No", f_text)
-            out += 1
+        text = style_index(self.f_text)
+        base = [text, *[style_index(f) for f in fmts], text, text, style_index(self.f_int), text]
+        rag = {k: style_index(f) for k, f in self.f_rag.items()}
+        rag_columns = [c for c, f in enumerate(fields, start=1) if f.rag]
+        names = [f.name for f in fields]
+
+        # The hot loop of a national roll-up: one list of values and one of styles a row.
+        def rows(w: RowWriter) -> Iterator[str]:
+            styles = list(base)
+            for n, (lsp, row, file, sheet_name, valid) in enumerate(entries,
+                                                                    start=HEADER_ROW + 2):
+                get = row.values.get
+                values = [lsp, *[get(name) for name in names], file, sheet_name, row.row,
+                          "Yes" if valid else "No"]
+                for c in rag_columns:
+                    styles[c] = rag.get(str(values[c]), base[c])
+                yield w.row(n, values, styles)
+
+        self._big_table(ws, f"tbl{spec.name}", headers, len(entries), rows, widths=widths)
 
     # -- Assurance matrix -----------------------------------------------------------------
 
@@ -654,18 +672,21 @@ class RollupWriter:
         headers = ["LSP", "File", "Severity", "Code", "Sheet", "Cell", "Column", "Value",
                    "Message"]
         reports = self.r.result.reports
-        self._table(ws, "tblIssues", headers, sum(len(x.issues) for x in reports),
-                    widths=[7, 30, 8, 20, 11, 7, 20, 20, 80])
-        row = HEADER_ROW + 1
-        for rep in reports:
-            lsp = rep.data.lsp_code if rep.data is not None else ""
-            for i in rep.sorted_issues():
-                values = [lsp, rep.file, i.severity, i.code, i.sheet, i.cell, i.field,
-                          i.value, i.message]
-                for c, v in enumerate(values):
-                    fmt = self.f_rag["Red"] if (c == 2 and v == ERROR) else self.f_text
-                    put(ws, row, c, v, fmt)
-                row += 1
+        text, red = style_index(self.f_text), style_index(self.f_rag["Red"])
+        plain, error = [text] * len(headers), [text, text, red, *[text] * (len(headers) - 3)]
+
+        def rows(w: RowWriter) -> Iterator[str]:
+            n = HEADER_ROW + 2
+            for rep in reports:
+                lsp = rep.data.lsp_code if rep.data is not None else ""
+                for i in rep.sorted_issues():
+                    yield w.row(n, [lsp, rep.file, i.severity, i.code, i.sheet, i.cell, i.field,
+                                    i.value, i.message],
+                                error if i.severity == ERROR else plain)
+                    n += 1
+
+        self._big_table(ws, "tblIssues", headers, sum(len(x.issues) for x in reports), rows,
+                        widths=[7, 30, 8, 20, 11, 7, 20, 20, 80])
 
     # -- Timeline -------------------------------------------------------------------------
 
@@ -686,20 +707,28 @@ class RollupWriter:
             ws.write_datetime(HEADER_ROW, first_month_col + i, datetime(m.year, m.month, 1),
                               self.f_month)
         ws.set_row(HEADER_ROW, 48)
-        row = HEADER_ROW + 1
+        entries: list[tuple[str, list[Row]]] = []
         for s in r.included:
             assert s.report is not None and s.report.data is not None
             ms = [m for m in s.report.data.sheets["milestones"]
                   if m.get("status") != "Cancelled" and isinstance(m.get("baseline_date"), date)]
             ms.sort(key=lambda m: (m.get("baseline_date"), m.get("milestone_id") or ""))
-            for m in ms:
-                values = [s.lsp.code, m.get("milestone_id"), m.get("action_id"),
-                          m.get("description"), m.get("status"), m.get("baseline_date"),
-                          m.get("forecast_date") or m.get("baseline_date")]
-                for c, v in enumerate(values):
-                    put(ws, row, c, v, self.f_date if isinstance(v, date) else self.f_text)
-                row += 1
-        n = row - HEADER_ROW - 1
+            entries.append((s.lsp.code, ms))
+        n = sum(len(ms) for _, ms in entries)
+        text, day = style_index(self.f_text), style_index(self.f_date)
+
+        def rows(w: RowWriter) -> Iterator[str]:
+            number = HEADER_ROW + 2
+            for lsp, ms in entries:
+                for m in ms:
+                    values = [lsp, m.get("milestone_id"), m.get("action_id"),
+                              m.get("description"), m.get("status"), m.get("baseline_date"),
+                              m.get("forecast_date") or m.get("baseline_date")]
+                    yield w.row(number, values,
+                                [day if isinstance(v, date) else text for v in values])
+                    number += 1
+
+        self._big_table(ws, None, headers + [""] * len(months), n, rows)
         ws.set_column(0, 2, 9)
         ws.set_column(3, 3, 36)
         ws.set_column(4, 6, 11)

@@ -55,7 +55,7 @@ def atomic_output(target: str | Path, refuse: tuple[str | Path, ...] = ()) -> It
         raise WriteError(f"Cannot write to {parent}: {err.strerror}.") from err
     tmp = Path(tmp_name)
     _lock(fd)
-    scratch = _scratch(tmp)
+    scratch = scratch_folder(tmp)
     try:
         scratch.mkdir()
         yield tmp
@@ -74,8 +74,11 @@ def atomic_output(target: str | Path, refuse: tuple[str | Path, ...] = ()) -> It
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _scratch(part: Path) -> Path:
-    """The working folder that goes with a temporary file: `.NAME.XXXXXXXX.scratch`."""
+def scratch_folder(part: Path) -> Path:
+    """The working folder that goes with a temporary file: `.NAME.XXXXXXXX.scratch`.
+
+    Writers put their own working files there too: a run killed outright leaves them where
+    the next run finds and removes them."""
     return part.with_name(part.name.removesuffix(".part") + ".scratch")
 
 
@@ -120,7 +123,7 @@ def _remove_orphans(folder: Path, name: str) -> None:
         if abandoned:
             with contextlib.suppress(OSError):
                 stale.unlink()
-            shutil.rmtree(_scratch(stale), ignore_errors=True)
+            shutil.rmtree(scratch_folder(stale), ignore_errors=True)
 
 
 def _umask() -> int:
@@ -138,7 +141,7 @@ def new_workbook(path: Path, *, constant_memory: bool = False,
     system's temporary folder: a run killed outright leaves them where the next run finds
     and removes them.
     """
-    scratch = _scratch(Path(path))
+    scratch = scratch_folder(Path(path))
     wb = xlsxwriter.Workbook(str(path), {
         "strings_to_formulas": False,
         "strings_to_urls": False,
@@ -177,7 +180,23 @@ def put(ws: Any, row: int, col: int, value: Any, fmt: Any = None,
     elif isinstance(value, date):
         ws.write_number(row, col, excel_date(value), date_fmt or fmt)
     else:
-        text = str(value)
-        if len(text) > MAX_CELL_TEXT:
-            text = text[: MAX_CELL_TEXT - 1] + "…"
-        ws.write_string(row, col, text, fmt)
+        write_text(ws, row, col, str(value), fmt)
+
+
+def write_text(ws: Any, row: int, col: int, text: str, fmt: Any = None) -> None:
+    """Write text exactly as typed, cut to the length Excel allows.
+
+    xlsxwriter copies text that starts with `<r>` and ends with `</r>` into the workbook as
+    raw rich-text XML, unescaped: a partner's "<r>…</r>" would be lost, or break the file.
+    Written as three rich-text runs in the same format instead, it is escaped like any text.
+    """
+    if len(text) > MAX_CELL_TEXT:
+        text = text[: MAX_CELL_TEXT - 1] + "…"
+    if text.startswith("<r>") and text.endswith("</r>"):
+        runs = (text[:1], text[1:-1], text[-1:])
+        if fmt is None:
+            ws.write_rich_string(row, col, *runs)
+        else:
+            ws.write_rich_string(row, col, fmt, runs[0], fmt, runs[1], fmt, runs[2], fmt)
+        return
+    ws.write_string(row, col, text, fmt)

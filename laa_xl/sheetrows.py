@@ -1,0 +1,239 @@
+"""The roll-up's big tables, written as worksheet XML and spliced into xlsxwriter's workbook.
+
+xlsxwriter lays out everything else (formats, tables, validations, charts, the small sheets)
+but spends about 10 µs on each cell, and a national roll-up has millions of cells.  So a big
+sheet is made in two parts:
+
+1. xlsxwriter writes its frame: title, header row, the Table over the rows to come, column
+   widths, conditional formats, anything below the table (such as a legend);
+2. `splice` copies that workbook into the output, and as it copies the sheet inserts the
+   table's rows after the header row, one `<row>` string at a time, from a generator.
+
+Cells are written as xlsxwriter writes them in constant-memory mode (inline strings, numbers,
+booleans; dates as day numbers with a date style), with two differences: text is always
+escaped, even text that looks like rich-text XML (which xlsxwriter passes through raw, so a
+partner's `<r>…</r>` would break the workbook), and a number that is not finite is written
+as text rather than refused.  Text is never a formula: there is no way to write one here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from .model import col_letter
+from .xlsxout import MAX_CELL_TEXT, excel_date
+
+# Text holding none of these characters is copied as it is: XML's own characters, control
+# characters and the two non-characters (Excel's _xHHHH_ escape), and the underscore, which
+# starts text that looks like that escape.  One character class is several times quicker
+# to search than the exact patterns, and most text has none of them.
+_MAYBE_SPECIAL = re.compile("[&<>_\x00-\x08\x0b-\x1f\ufffe\uffff]")
+_ESCAPED_LOOKALIKE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+_ROW_TAG = re.compile(rb'<row r="(\d+)"')
+_DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
+
+
+def xml_text(text: str) -> str:
+    """Text as the content of an inline string's <t>: escaped exactly as Excel expects."""
+    if len(text) > MAX_CELL_TEXT:
+        text = text[: MAX_CELL_TEXT - 1] + "…"
+    if _MAYBE_SPECIAL.search(text):
+        text = _ESCAPED_LOOKALIKE.sub(r"_x005F\1", text)
+        text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def style_index(fmt: Any) -> int:
+    """The style number of an xlsxwriter Format, fixed now so rows can name it.
+
+    xlsxwriter numbers a format the first time a cell uses it; asking is the same as using,
+    and the format is then written to the workbook's styles like any other.
+    """
+    return int(fmt._get_xf_index())
+
+
+class RowWriter:
+    """Turns rows of Python values into worksheet `<row>` XML, for one table's columns."""
+
+    def __init__(self, ncols: int) -> None:
+        self.letters = [col_letter(c) for c in range(ncols)]
+
+    def row(self, number: int, values: Sequence[Any], styles: Sequence[int]) -> str:
+        """One `<row>` of the sheet: `number` is 1-based; None and '' leave a cell out."""
+        r = str(number)
+        parts = [f'<row r="{r}">']
+        add = parts.append
+        for letter, v, s in zip(self.letters, values, styles, strict=False):
+            kind = type(v)
+            if kind is str:
+                if not v:
+                    continue
+                if v[0].isspace() or v[-1].isspace():
+                    add(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is><t xml:space='
+                        f'"preserve">{xml_text(v)}</t></is></c>')
+                else:
+                    add(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is><t>{xml_text(v)}</t>'
+                        "</is></c>")
+            elif v is None:
+                continue
+            elif kind is int or kind is float:
+                if kind is float and not math.isfinite(v):
+                    add(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is><t>{v}</t></is></c>')
+                else:
+                    add(f'<c r="{letter}{r}" s="{s}"><v>{v:.16G}</v></c>')
+            elif kind is date:
+                add(f'<c r="{letter}{r}" s="{s}"><v>{excel_date(v)}</v></c>')
+            elif kind is bool:
+                add(f'<c r="{letter}{r}" s="{s}" t="b"><v>{int(v)}</v></c>')
+            elif isinstance(v, datetime):
+                serial = excel_date(v.date()) + (v - datetime.combine(v.date(), datetime.min
+                                                                      .time())).seconds / 86400
+                add(f'<c r="{letter}{r}" s="{s}"><v>{serial:.16G}</v></c>')
+            else:  # anything else reads as its text
+                add(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is><t>{xml_text(str(v))}'
+                    "</t></is></c>")
+        add("</row>")
+        return "".join(parts)
+
+
+@dataclass
+class BigSheet:
+    """A sheet whose table rows go in at `first_row` (1-based), after xlsxwriter's frame."""
+
+    index: int  # the worksheet's position in the workbook, 0-based
+    first_row: int
+    ncols: int
+    rows: Callable[[], Iterable[str]]  # yields each `<row>` string, in row order
+    nrows: int  # how many the generator yields
+    table: str | None = None  # the Table above the rows, which `splice` widens to cover them
+
+    @property
+    def part(self) -> str:
+        return f"xl/worksheets/sheet{self.index + 1}.xml"
+
+
+def splice(frame: IO[bytes], target: Path, sheets: Sequence[BigSheet],
+           scratch: Path | None = None) -> None:
+    """Write `target`: the workbook `frame` (from xlsxwriter) with each big sheet's rows in.
+
+    Every other part is copied as it is, with its name, order, date and compression.  A big
+    sheet's XML goes to a temporary file first, so the zip knows the part's size before it is
+    deflated and uses the ZIP64 form only for a part that needs it.  Deflating runs in a
+    second thread (zlib lets go of the interpreter while it works), one part after another,
+    while this one writes the next sheet's rows.
+    """
+    by_part = {s.part: s for s in sheets}
+    tables = {s.table: s for s in sheets if s.table}
+    with zipfile.ZipFile(frame) as src, zipfile.ZipFile(target, "w") as out, \
+            ThreadPoolExecutor(max_workers=1) as deflate:
+        pending = []
+        try:
+            for info in src.infolist():
+                data = src.read(info)
+                big = by_part.get(info.filename)
+                if big is None:
+                    if info.filename.startswith("xl/tables/"):
+                        data = _widen_table(data, tables)
+                    pending.append(deflate.submit(out.writestr, _copy_info(info), data))
+                    continue
+                tmp = tempfile.TemporaryFile(dir=scratch)
+                try:
+                    for chunk in _spliced(data, big):
+                        tmp.write(chunk)
+                except BaseException:
+                    tmp.close()
+                    raise
+                pending.append(deflate.submit(_add_part, out, _copy_info(info), tmp))
+        finally:
+            for job in pending:  # in order; the first failure is the one reported
+                job.result()
+
+
+def _add_part(out: zipfile.ZipFile, info: zipfile.ZipInfo, tmp: IO[bytes]) -> None:
+    with tmp:
+        info.file_size = tmp.tell()
+        tmp.seek(0)
+        with out.open(info, "w") as dest:
+            shutil.copyfileobj(tmp, dest, 1 << 20)
+
+
+def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    new = zipfile.ZipInfo(info.filename, info.date_time)
+    new.compress_type = info.compress_type
+    new.external_attr = info.external_attr
+    return new
+
+
+def _spliced(xml: bytes, big: BigSheet) -> Iterator[bytes]:
+    """The sheet's XML with its rows inserted before the first row below the header."""
+    if big.nrows:
+        last_row = big.first_row + big.nrows - 1
+        xml = _widen_dimension(xml, last_row, big.ncols)
+    at = len(xml)
+    for m in _ROW_TAG.finditer(xml):
+        if int(m.group(1)) >= big.first_row:
+            at = m.start()
+            break
+    else:
+        empty = xml.find(b"<sheetData/>")
+        if empty >= 0:
+            xml = xml.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1)
+            at = empty + len(b"<sheetData>")
+        else:
+            at = xml.index(b"</sheetData>")
+    yield xml[:at]
+    batch: list[str] = []
+    for row in big.rows():
+        batch.append(row)
+        if len(batch) == 2000:
+            yield "".join(batch).encode("utf-8")
+            batch.clear()
+    yield "".join(batch).encode("utf-8")
+    yield xml[at:]
+
+
+_TABLE_NAME = re.compile(rb'<table [^>]*\bname="([^"]+)"')
+_REF = re.compile(rb'\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _widen_table(xml: bytes, tables: dict[str, BigSheet]) -> bytes:
+    """A Table part with its range (and its filter's) reaching the last inserted row."""
+    m = _TABLE_NAME.search(xml)
+    big = tables.get(m.group(1).decode()) if m else None
+    if big is None:
+        return xml
+    last = str(big.first_row - 1 + max(big.nrows, 1)).encode()
+    return _REF.sub(lambda r: b'ref="%s%s:%s%s"' % (r[1], r[2], r[3], last), xml)
+
+
+def _widen_dimension(xml: bytes, last_row: int, ncols: int) -> bytes:
+    """Make the sheet's <dimension> cover the inserted rows as well as what was there."""
+    m = _DIMENSION.search(xml)
+    if m is None:
+        return xml
+    ref = m.group()[len(b'<dimension ref="'):-3].decode()
+    end = ref.split(":")[-1]
+    col = "".join(ch for ch in end if ch.isalpha())
+    row = int("".join(ch for ch in end if ch.isdigit()) or 1)
+    width = max(_col_number(col), ncols)
+    new = f'<dimension ref="A1:{col_letter(width - 1)}{max(row, last_row)}"/>'.encode()
+    return xml[:m.start()] + new + xml[m.end():]
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
