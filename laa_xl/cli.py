@@ -143,10 +143,11 @@ def _progress(total: int, label: str) -> contextlib.AbstractContextManager[Any]:
               help="Write a feedback workbook for each return with issues into this folder.")
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False), metavar="ROLLUP",
               help="Last round's roll-up: also flag changed baselines and vanished items.")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Check files in this many processes.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Check files in this many processes (default: one per core, up to 4, "
+                   "for 8 files or more; otherwise 1).")
 def validate(inputs: tuple[str, ...], region_path: str | None, fmt: str,
-             feedback_dir: str | None, previous: str | None, jobs: int) -> None:
+             feedback_dir: str | None, previous: str | None, jobs: int | None) -> None:
     """Check returned workbooks and report every problem at its cell.
 
     Exit code 0 when every file is valid (warnings allowed), 1 when any file has an error or
@@ -161,7 +162,7 @@ def validate(inputs: tuple[str, ...], region_path: str | None, fmt: str,
     paths = _inputs(inputs)
     prev, _ = _previous(previous, region)
     with _progress(len(paths), "Checking returns") as bar:
-        files = check_files(paths, region, prev, jobs=jobs,
+        files = check_files(paths, region, prev, jobs=jobs, keep_rows=False,
                             progress=bar.update if bar is not None else None)
     report = Report(files)
     written = []
@@ -295,13 +296,14 @@ def _check_previous_period(period: str, path: str, region: Region | None) -> Non
               metavar="FILE", help="Of two returns for one LSP, use this one (repeatable).")
 @click.option("--received", "received_log", type=click.Path(exists=True, dir_okay=False),
               help="CSV of file name,received date (default: each file's modified time).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Check files in this many processes.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Check files in this many processes (default: one per core, up to 4, "
+                   "for 8 files or more; otherwise 1).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               metavar="ROLLUP.xlsx", help="The roll-up workbook to write.")
 def consolidate(inputs: tuple[str, ...], region_path: str, previous: str | None,
                 as_of: str | None, include_invalid: bool, use: tuple[str, ...],
-                received_log: str | None, jobs: int, output: str) -> None:
+                received_log: str | None, jobs: int | None, output: str) -> None:
     """Roll every return of the region up into one workbook.
 
     Exit code 0 when every return received is valid, 1 when any has errors or cannot be read

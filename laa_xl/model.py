@@ -60,6 +60,11 @@ class Return:
     def period(self) -> str:
         return self.meta.get("period", "")
 
+    def without_rows(self) -> Return:
+        """The same return with no rows: its identity, for a report that needs no more."""
+        return Return(self.path, dict(self.meta), sheet_names=dict(self.sheet_names),
+                      sha256=self.sha256)
+
     def to_document(self) -> dict[str, Any]:
         """The return as the JSON document of DESIGN.md §3: ISO dates, no empty keys."""
         doc: dict[str, Any] = {"meta": dict(self.meta)}

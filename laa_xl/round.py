@@ -7,6 +7,7 @@ chasing and the demo all start from its answer.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -86,18 +87,45 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
     return unique
 
 
-def _check_one(args: tuple[Path, Region | None, Mapping[str, Return] | None]) -> FileReport:
+def default_jobs(files: int) -> int:
+    """How many processes to check `files` files in: every core (up to 4) for a big round.
+
+    Starting a process costs more than checking a few returns, so a small round runs in one.
+    """
+    if files < 8:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+def _check_one(args: tuple[Path, Region | None, Mapping[str, Return] | None, bool]
+               ) -> FileReport:
     from .rules import check_file
 
-    path, region, previous = args
-    return check_file(path, region, previous)
+    path, region, previous, keep_rows = args
+    report = check_file(path, region, previous)
+    if not keep_rows and report.data is not None:
+        report.data = report.data.without_rows()
+    return report
 
 
 def check_files(paths: Sequence[Path], region: Region | None = None,
-                previous: Mapping[str, Return] | None = None, jobs: int = 1,
-                progress: Callable[[int], None] | None = None) -> list[FileReport]:
-    """Check every file, in order, in `jobs` processes; `progress(n)` after each n files."""
-    tasks = [(p, region, previous) for p in paths]
+                previous: Mapping[str, Return] | None = None, jobs: int | None = 1,
+                progress: Callable[[int], None] | None = None,
+                keep_rows: bool = True) -> list[FileReport]:
+    """Check every file, in order, in `jobs` processes; `progress(n)` after each n files.
+
+    `jobs=None` chooses by the number of files (`default_jobs`).  With `keep_rows=False`
+    each report keeps its issues and the return's identity but not its rows: all a
+    validation report needs, in a fraction of the memory, and quicker to send back from a
+    worker process.
+    """
+    if jobs is None:
+        jobs = default_jobs(len(paths))
+    tasks = [(p, region, previous, keep_rows) for p in paths]
     if jobs <= 1 or len(paths) < 2:
         out = []
         for t in tasks:
@@ -173,7 +201,7 @@ def _read_log(log: Path) -> dict[str, date]:
 
 
 def collect(paths: Sequence[Path], region: Region,
-            previous: Mapping[str, Return] | None = None, *, jobs: int = 1,
+            previous: Mapping[str, Return] | None = None, *, jobs: int | None = 1,
             progress: Callable[[int], None] | None = None, received_log: Path | None = None,
             use: Sequence[Path] = ()) -> RoundResult:
     """Check every file and pair each return with its LSP by the identity inside it.

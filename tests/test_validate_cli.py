@@ -161,6 +161,31 @@ def test_jobs_2_gives_the_same_report_as_jobs_1(returns: dict[str, Path]) -> Non
     assert two.output == one.output
 
 
+def test_the_default_uses_every_core_for_a_big_round_and_one_process_for_a_small_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from laa_xl import round as round_
+
+    monkeypatch.setattr(round_.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5})
+    assert [round_.default_jobs(n) for n in (1, 7, 8, 150)] == [1, 1, 4, 4]
+    monkeypatch.setattr(round_.os, "sched_getaffinity", lambda pid: {0, 1})
+    assert round_.default_jobs(150) == 2
+
+
+def test_without_rows_a_report_keeps_its_issues_and_identity(returns: dict[str, Path]) -> None:
+    from laa_xl.region import load_region
+    from laa_xl.round import check_files, expand_inputs
+
+    paths = expand_inputs([returns["folder"]])
+    region = load_region(REGION)
+    full = check_files(paths, region)
+    lean = check_files(paths, region, jobs=2, keep_rows=False)
+    assert [r.issues for r in lean] == [r.issues for r in full]
+    assert [r.data.meta if r.data else None for r in lean] == [
+        r.data.meta if r.data else None for r in full]
+    assert any(r.data and any(r.data.sheets.values()) for r in full)
+    assert all(not any(r.data.sheets.values()) for r in lean if r.data is not None)
+
+
 @pytest.mark.parametrize("args, message", [
     (["no-such-file.xlsx"], "No such file or folder: no-such-file.xlsx"),
     ([], "Missing argument 'FILE_OR_DIR...'"),
