@@ -255,66 +255,88 @@ def check(ctx: Context) -> Iterator[Issue]:
             continue
         rows = ctx.rows(spec.key)
         present = [f for f in spec.fields if ctx.has(spec.key, f.name)]
-        choices = {f.name: themes if (f.list_name == "themes" and themes) else None
-                   for f in present}
-        # Codes, dates, statuses and numbers repeat down a column: judge each once.
-        seen: dict[str, dict[tuple[type, Any], Any]] = {f.name: {} for f in present}
-        # Free text (no list, pattern or reference) typed on one line needs only trimming
-        # and its length checked: the common case, done inline.
-        plain = {f.name: f.max_length or 0 for f in present
-                 if f.kind == "text" and not f.enum and not f.pattern and not f.refs
-                 and not f.list_name and not f.formula and f.min_length in (None, 1)}
         bad: set[tuple[int, str]] = set()  # cells already reported: no "required" on top
-        for row in rows:
-            values = row.values
-            for f in present:
-                raw = values.get(f.name)
-                if raw is None:
-                    continue
-                if isinstance(raw, CellProblem):
-                    values.pop(f.name)
-                    if not f.formula:
-                        bad.add((row.row, f.name))
-                        yield ctx.at(row, f.name, raw.code, value=raw.text or None)
-                    continue
-                limit = plain.get(f.name)
-                if limit is not None and type(raw) is str and raw.isprintable():
-                    text = raw.strip()
-                    if not text:
-                        values.pop(f.name)
-                        continue
-                    if len(text) <= limit:
-                        values[f.name] = text
-                        continue
-                memo = seen[f.name]
-                key = (type(raw), raw)
-                judged = memo.get(key)
-                if judged is None:
-                    judged = memo[key] = _judge(f, raw, choices[f.name])
-                if isinstance(judged, Bad):
-                    values.pop(f.name)
-                    bad.add((row.row, f.name))
-                    _refused(ctx, spec.key, f, raw)
-                    yield ctx.at(row, f.name, judged.code, value=raw,
-                                 hint=f.hint or "a number", **judged.kw)
-                    continue
-                value, how, violation = judged
-                if value is None:
-                    values.pop(f.name)
-                    continue
-                values[f.name] = value
-                if how is not None:
-                    yield ctx.at(row, f.name, "normalised", value=raw,
-                                 result=_result(value), fix=how[1])
-                if violation is not None:
-                    values.pop(f.name)
-                    bad.add((row.row, f.name))
-                    _refused(ctx, spec.key, f, value)
-                    yield _violation_issue(ctx, row, f, violation, value)
-                elif f.name == "indicator" and value == "NI 31":
-                    yield ctx.at(row, f.name, "withdrawn-indicator")
+        # Column by column, each with its own memo and limits at hand; the issues are then
+        # put back in reading order (row by row, field by field), the order a person fixes
+        # them in.  A sheet has few issues and many cells, so the sort costs next to nothing.
+        found: list[tuple[int, int, Issue]] = []
+        for order, f in enumerate(present):
+            choices = themes if (f.list_name == "themes" and themes) else None
+            for i, issue in _column(ctx, spec.key, f, choices, rows, bad):
+                found.append((i, order, issue))
+        found.sort(key=lambda item: (item[0], item[1]))  # stable: one cell's issues keep order
+        for _, _, issue in found:
+            yield issue
         yield from _required(ctx, spec.key, present, rows, bad)
         yield from _duplicates(ctx, spec.key, rows)
+
+
+def _column(ctx: Context, key: str, f: Field, choices: tuple[str, ...] | None,
+            rows: list[Row], bad: set[tuple[int, str]]) -> Iterator[tuple[int, Issue]]:
+    """Normalise and check one field down the sheet: (index of the row, issue) for each
+    issue, values replaced in place by their normal form."""
+    name = f.name
+    # Free text (no list, pattern or reference) typed on one line needs only trimming and
+    # its length checked: the common case, done inline.
+    limit = f.max_length or 0 if f.kind == "text" and not f.enum and not f.pattern \
+        and not f.refs and not f.list_name and not f.formula \
+        and f.min_length in (None, 1) else None
+    # Other text with no list to choose from (IDs, codes) is mostly typed as it should be:
+    # on one line, no stray spaces.  Then it stands as typed, and only the field's own
+    # checks apply, which is what `_judge` would decide.
+    as_typed = f.kind == "text" and choices is None
+    # Codes, dates, statuses and numbers repeat down a column: judge each once.
+    seen: dict[tuple[type, Any], Any] = {}
+    for i, row in enumerate(rows):
+        values = row.values
+        raw = values.get(name)
+        if raw is None:
+            continue
+        if isinstance(raw, CellProblem):
+            values.pop(name)
+            if not f.formula:
+                bad.add((row.row, name))
+                yield i, ctx.at(row, name, raw.code, value=raw.text or None)
+            continue
+        if limit is not None and type(raw) is str and raw.isprintable():
+            text = raw.strip()
+            if not text:
+                values.pop(name)
+                continue
+            if len(text) <= limit:
+                values[name] = text
+                continue
+        memo_key = (type(raw), raw)
+        judged = seen.get(memo_key)
+        if judged is None:
+            if as_typed and type(raw) is str and raw and raw.isprintable() \
+                    and raw.strip() == raw:
+                judged = (raw, None, f.check(raw))
+            else:
+                judged = _judge(f, raw, choices)
+            seen[memo_key] = judged
+        if isinstance(judged, Bad):
+            values.pop(name)
+            bad.add((row.row, name))
+            _refused(ctx, key, f, raw)
+            yield i, ctx.at(row, name, judged.code, value=raw, hint=f.hint or "a number",
+                            **judged.kw)
+            continue
+        value, how, violation = judged
+        if value is None:
+            values.pop(name)
+            continue
+        values[name] = value
+        if how is not None:
+            yield i, ctx.at(row, name, "normalised", value=raw, result=_result(value),
+                            fix=how[1])
+        if violation is not None:
+            values.pop(name)
+            bad.add((row.row, name))
+            _refused(ctx, key, f, value)
+            yield i, _violation_issue(ctx, row, f, violation, value)
+        elif name == "indicator" and value == "NI 31":
+            yield i, ctx.at(row, name, "withdrawn-indicator")
 
 
 def _refused(ctx: Context, key: str, f: Field, value: Any) -> None:
@@ -334,25 +356,28 @@ def _result(value: Any) -> str:
 
 def _required(ctx: Context, key: str, present: list[Field], rows: list[Row],
               bad: set[tuple[int, str]]) -> Iterator[Issue]:
-    spec = next(s for s in sheets() if s.key == key)
+    spec = sheet(key)
     names = {f.name for f in present}
+    required = [f for f in present if f.required and not f.formula]
+    # Each "if <field> is one of … then required …" rule whose field was read, with the
+    # fields it requires that were read too.
+    rules = [(cond, spec.field(cond.field), [spec.field(n) for n in cond.then_required
+                                             if n in names])
+             for cond in spec.conditionals if cond.field in names]
     for row in rows:
         values = row.values
-        for f in present:
-            if f.required and not f.formula and f.name not in values \
-                    and (row.row, f.name) not in bad:
+        for f in required:
+            if f.name not in values and (row.row, f.name) not in bad:
                 yield ctx.at(row, f.name, "required", value=None,
                              hint_sentence=_hint_sentence(f))
-        for cond in spec.conditionals:
-            if cond.field not in names or values.get(cond.field) not in cond.values:
+        for cond, because_field, needs in rules:
+            if values.get(cond.field) not in cond.values:
                 continue
-            if spec.field(cond.field).rag and values.get("status") in CLOSED:
+            if because_field.rag and values.get("status") in CLOSED:
                 continue  # a closed item's RAG is to be cleared (rag-on-closed), not acted on
-            because_field = spec.field(cond.field)
-            for need in cond.then_required:
-                if need in names and need not in values and (row.row, need) not in bad:
-                    f = spec.field(need)
-                    yield ctx.at(row, need, "required-when", value=None,
+            for f in needs:
+                if f.name not in values and (row.row, f.name) not in bad:
+                    yield ctx.at(row, f.name, "required-when", value=None,
                                  because=f"{because_field.header} is {values[cond.field]}",
                                  hint_sentence=_hint_sentence(f))
 
