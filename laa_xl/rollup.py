@@ -12,7 +12,7 @@ back as the previous round.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -159,7 +159,7 @@ class RollupWriter:
         a sheet would lose rows without a word; nothing lost means refusing instead.
         """
         r = self.r
-        sizes = {sheet(k).name: sum(len(s.report.data.sheets.get(k, [])) for s in r.included
+        sizes = {sheet(k).name: sum(s.report.data.count(k) for s in r.included
                                     if s.report is not None and s.report.data is not None)
                  for k in DATA_SHEETS}
         sizes["Timeline"] = sizes[sheet("milestones").name]
@@ -594,15 +594,22 @@ class RollupWriter:
         fields = [f for f in spec.fields]
         headers = ["LSP", *[f.header for f in fields], *PROVENANCE, "Return valid"]
         fmts = [self._fmt_for(spec, f.name) for f in fields]
-        entries: list[tuple[str, Row, str, str, bool]] = []
-        for s in r.included:
-            assert s.report is not None and s.report.data is not None
-            d = s.report.data
-            sheet_name = d.sheet_names.get(spec.key, spec.name)
-            for row in d.sheets.get(spec.key, []):
-                entries.append((s.lsp.code, row, s.report.file, sheet_name, s.report.valid))
-        if spec.key == "risks":  # highest scores first
-            entries.sort(key=lambda e: -(e[1].get("score") or 0))
+
+        def entries() -> Iterator[tuple[str, Row, str, str, bool]]:
+            """Every return's rows, one return at a time (its rows may be packed)."""
+            for s in r.included:
+                assert s.report is not None and s.report.data is not None
+                d = s.report.data
+                sheet_name = d.sheet_names.get(spec.key, spec.name)
+                for row in d.sheets.get(spec.key, []):
+                    yield (s.lsp.code, row, s.report.file, sheet_name, s.report.valid)
+
+        source: Callable[[], Iterable[tuple[str, Row, str, str, bool]]] = entries
+        if spec.key == "risks":  # highest scores first, across the region: a few rows each
+            ranked = sorted(entries(), key=lambda e: -(e[1].get("score") or 0))
+            source = lambda: ranked  # noqa: E731
+        count = sum(s.report.data.count(spec.key) for s in r.included
+                    if s.report is not None and s.report.data is not None)
         widths = [7, *[min(f.width, 30) for f in fields], 30, 11, 8, 8]
         text = style_index(self.f_text)
         base = [text, *[style_index(f) for f in fmts], text, text, style_index(self.f_int), text]
@@ -613,7 +620,7 @@ class RollupWriter:
         # The hot loop of a national roll-up: one list of values and one of styles a row.
         def rows(w: RowWriter) -> Iterator[str]:
             styles = list(base)
-            for n, (lsp, row, file, sheet_name, valid) in enumerate(entries,
+            for n, (lsp, row, file, sheet_name, valid) in enumerate(source(),
                                                                     start=HEADER_ROW + 2):
                 get = row.values.get
                 values = [lsp, *[get(name) for name in names], file, sheet_name, row.row,
@@ -622,7 +629,7 @@ class RollupWriter:
                     styles[c] = rag.get(str(values[c]), base[c])
                 yield w.row(n, values, styles)
 
-        self._big_table(ws, f"tbl{spec.name}", headers, len(entries), rows, widths=widths)
+        self._big_table(ws, f"tbl{spec.name}", headers, count, rows, widths=widths)
 
     # -- Assurance matrix -----------------------------------------------------------------
 
@@ -707,19 +714,23 @@ class RollupWriter:
             ws.write_datetime(HEADER_ROW, first_month_col + i, datetime(m.year, m.month, 1),
                               self.f_month)
         ws.set_row(HEADER_ROW, 48)
-        entries: list[tuple[str, list[Row]]] = []
-        for s in r.included:
-            assert s.report is not None and s.report.data is not None
-            ms = [m for m in s.report.data.sheets["milestones"]
-                  if m.get("status") != "Cancelled" and isinstance(m.get("baseline_date"), date)]
-            ms.sort(key=lambda m: (m.get("baseline_date"), m.get("milestone_id") or ""))
-            entries.append((s.lsp.code, ms))
-        n = sum(len(ms) for _, ms in entries)
+
+        def entries() -> Iterator[tuple[str, list[Row]]]:
+            """Each return's milestones on the timeline, by baseline date."""
+            for s in r.included:
+                assert s.report is not None and s.report.data is not None
+                ms = [m for m in s.report.data.sheets["milestones"]
+                      if m.get("status") != "Cancelled"
+                      and isinstance(m.get("baseline_date"), date)]
+                ms.sort(key=lambda m: (m.get("baseline_date"), m.get("milestone_id") or ""))
+                yield s.lsp.code, ms
+
+        n = sum(len(ms) for _, ms in entries())
         text, day = style_index(self.f_text), style_index(self.f_date)
 
         def rows(w: RowWriter) -> Iterator[str]:
             number = HEADER_ROW + 2
-            for lsp, ms in entries:
+            for lsp, ms in entries():
                 for m in ms:
                     values = [lsp, m.get("milestone_id"), m.get("action_id"),
                               m.get("description"), m.get("status"), m.get("baseline_date"),

@@ -101,31 +101,43 @@ def default_jobs(files: int) -> int:
     return max(1, min(cores, 4))
 
 
-def _check_one(args: tuple[Path, Region | None, Mapping[str, Return] | None, bool]
+# Above this many bytes of returns in a round, collect packs each return's rows as soon as
+# it is checked (model.PackedRows).  Held as objects, a return's rows take 5 to 10 times the
+# size of its .xlsx file, so this keeps a round's rows within about 400 MB; below it, rows
+# stay as objects, quicker to consolidate.  England's 150 returns at realistic size come to
+# about 31 MB.
+PACK_ROWS_ABOVE = 40_000_000
+
+
+def _check_one(args: tuple[Path, Region | None, Mapping[str, Return] | None, bool, bool]
                ) -> FileReport:
     from .rules import check_file
 
-    path, region, previous, keep_rows = args
+    path, region, previous, keep_rows, pack_rows = args
     report = check_file(path, region, previous)
-    if not keep_rows and report.data is not None:
-        report.data = report.data.without_rows()
+    if report.data is not None:
+        if not keep_rows:
+            report.data = report.data.without_rows()
+        elif pack_rows:
+            report.data.pack()
     return report
 
 
 def check_files(paths: Sequence[Path], region: Region | None = None,
                 previous: Mapping[str, Return] | None = None, jobs: int | None = 1,
                 progress: Callable[[int], None] | None = None,
-                keep_rows: bool = True) -> list[FileReport]:
+                keep_rows: bool = True, pack_rows: bool = False) -> list[FileReport]:
     """Check every file, in order, in `jobs` processes; `progress(n)` after each n files.
 
     `jobs=None` chooses by the number of files (`default_jobs`).  With `keep_rows=False`
     each report keeps its issues and the return's identity but not its rows: all a
     validation report needs, in a fraction of the memory, and quicker to send back from a
-    worker process.
+    worker process.  With `pack_rows=True` each return's rows are packed (`Return.pack`)
+    as soon as it is checked, in the worker.
     """
     if jobs is None:
         jobs = default_jobs(len(paths))
-    tasks = [(p, region, previous, keep_rows) for p in paths]
+    tasks = [(p, region, previous, keep_rows, pack_rows) for p in paths]
     if jobs <= 1 or len(paths) < 2:
         out = []
         for t in tasks:
@@ -142,6 +154,13 @@ def check_files(paths: Sequence[Path], region: Region | None = None,
             if progress:
                 progress(1)
         return out
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # reported when the file is checked
+        return 0
 
 
 def received_dates(paths: Sequence[Path], log: Path | None = None) -> dict[Path, date]:
@@ -203,11 +222,12 @@ def _read_log(log: Path) -> dict[str, date]:
 def collect(paths: Sequence[Path], region: Region,
             previous: Mapping[str, Return] | None = None, *, jobs: int | None = 1,
             progress: Callable[[int], None] | None = None, received_log: Path | None = None,
-            use: Sequence[Path] = ()) -> RoundResult:
+            use: Sequence[Path] = (), pack_rows: bool | None = None) -> RoundResult:
     """Check every file and pair each return with its LSP by the identity inside it.
 
     Two or more returns for one LSP and this period are an error (InputError) unless `use`
     names the one to take; the others are then kept as duplicates, listed but left out.
+    `pack_rows=None` packs the rows of a round of more than PACK_ROWS_ABOVE bytes.
     """
     from .errors import InputError
 
@@ -217,7 +237,10 @@ def collect(paths: Sequence[Path], region: Region,
         if Path(p).resolve() not in given:
             raise InputError(f"--use {p} is not one of the files being consolidated.")
     received = received_dates(paths, received_log)
-    reports = check_files(paths, region, previous, jobs=jobs, progress=progress)
+    if pack_rows is None:
+        pack_rows = sum(_size(p) for p in paths) > PACK_ROWS_ABOVE
+    reports = check_files(paths, region, previous, jobs=jobs, progress=progress,
+                          pack_rows=pack_rows)
     for path, rep in zip(paths, reports, strict=True):
         if not rep.sha256:  # unreadable files too: About lists every file with its checksum
             rep.sha256 = file_sha256(path)

@@ -195,12 +195,17 @@ def _spliced(xml: bytes, big: BigSheet) -> Iterator[bytes]:
             at = xml.index(b"</sheetData>")
     yield xml[:at]
     batch: list[str] = []
+    written = 0
     for row in big.rows():
         batch.append(row)
         if len(batch) == 2000:
+            written += len(batch)
             yield "".join(batch).encode("utf-8")
             batch.clear()
+    written += len(batch)
     yield "".join(batch).encode("utf-8")
+    if written != big.nrows:  # the Table and the dimension were made for nrows
+        raise RuntimeError(f"{big.part}: {written} rows written, {big.nrows} expected")
     yield xml[at:]
 
 

@@ -610,6 +610,23 @@ def test_two_runs_give_the_same_rollup(rollup_path: Path, region_file: Path,
     assert _members(again) == _members(rollup_path)
 
 
+def test_a_round_too_big_to_hold_as_objects_gives_the_same_rollup(
+        rollup_path: Path, region_file: Path, region: Region, files: dict[str, Path],
+        received_log: Path, work: Path, monkeypatch: pytest.MonkeyPatch):
+    import laa_xl.round
+    from laa_xl.model import PackedRows
+
+    monkeypatch.setattr(laa_xl.round, "PACK_ROWS_ABOVE", 0)
+    result = collect(expand_inputs([files["ANY"].parent]), region)
+    assert all(isinstance(s.report.data.sheets, PackedRows) for s in result.statuses
+               if s.report is not None and s.report.data is not None)
+    packed = work / "packed.xlsx"
+    outcome = run("consolidate", files["ANY"].parent, "--region", region_file,
+                  "--received", received_log, "-o", packed)
+    assert outcome.exit_code == 1
+    assert _members(packed) == _members(rollup_path)
+
+
 def test_the_rollup_reads_back_as_the_previous_round(rollup_path: Path, files: dict[str, Path],
                                                      region: Region):
     previous = read_rollup(rollup_path)
