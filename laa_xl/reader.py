@@ -20,7 +20,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -790,19 +790,22 @@ class _Reader:
         # risk score's formula, on every row of the table) does not make a row count.
         typed = [name for name, _ in items if not spec.field(name).formula]
         problems = scan.problems
-        plain_types = (str, int, float, bool)  # what calamine gives that needs no conversion
+        # What calamine gives that needs no conversion (a date is a date; a datetime or a
+        # time of day needs `_plain`).
+        plain_types = (str, int, float, bool, date)
+        width = max(columns.values(), default=-1) + 1  # as wide as a row must be
         for i in range(first_data, len(grid)):
             line = grid[i]
-            width = len(line)
+            if len(line) < width:
+                line = line + [""] * (width - len(line))
+            if problems:  # cells calamine reads as blank that are not: put them in place
+                line = [problems.get((i + 1, col), v) for col, v in enumerate(line)]
             values: dict[str, Any] = {}
             for name, col in items:
-                v = line[col] if col < width else ""
-                if problems and (i + 1, col) in problems:
-                    values[name] = problems[(i + 1, col)]
-                elif v != "" and v is not None:
+                v = line[col]
+                if v != "" and v is not None:
                     values[name] = v if type(v) in plain_types else _plain(v)
-            if any(name in values and not (isinstance(values[name], str)
-                                           and not values[name].strip()) for name in typed):
+            if _filled_in(values, typed):
                 rows.append(Row(spec.key, i + 1, values, columns))
 
     def _stand_in(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], book: Any,
@@ -883,6 +886,15 @@ def _from_calamine(err: BaseException) -> bool:
     its Rust code (a date-formatted cell holding -1e308, a date no calendar has) arrives as
     PanicException, which derives from BaseException alone."""
     return isinstance(err, Exception) or type(err).__name__ == "PanicException"
+
+
+def _filled_in(values: dict[str, Any], typed: list[str]) -> bool:
+    """Does the row hold something other than spaces in any of these fields?"""
+    for name in typed:
+        v = values.get(name)
+        if v is not None and not (isinstance(v, str) and not v.strip()):
+            return True
+    return False
 
 
 def _plain(v: Any) -> Any:
