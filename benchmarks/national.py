@@ -7,13 +7,14 @@ Generates (or reuses) the round's workbooks, then times each step in a fresh Pyt
 and reads that process's peak memory from the operating system (`os.wait4`):
 
 - the read floor: python-calamine reading every sheet of every file, no checks;
-- `validate`: `check_files(paths, region)`, in one process and with `jobs=2`;
+- `validate`: `check_files(paths, region, keep_rows=False)`, in one process and with `jobs=2`;
 - a naive approach: pandas `read_excel` (openpyxl) plus jsonschema on every row dict, timed
   on a subset of the files and scaled linearly to the whole round;
 - `consolidate`: collect + consolidate + write_rollup, in one process;
 - `write_rollup` alone, and plain xlsxwriter writing the same rows as the roll-up's data
   sheets (constant memory, `write_row` per row, nothing else);
-- the whole round end to end: `laa-xl consolidate` run as a command.
+- the whole round end to end: `laa-xl consolidate` run as a command, with its default
+  `--jobs` (one process per core, up to 4).
 
 Times are medians of `--runs` runs (3 for realistic, 1 for stress); peak memory is the largest
 seen.  The stress case times only the read floor, validate and the whole round unless
@@ -111,13 +112,13 @@ def _report_counts(reports: Sequence[Any]) -> dict[str, Any]:
 
 
 def work_validate(folder: Path, jobs: int = 1, **_: Any) -> dict[str, Any]:
-    """`check_files(paths, region, jobs=N)`, as `laa-xl validate` calls it."""
+    """`check_files(paths, region, jobs=N, keep_rows=False)`, as `laa-xl validate` calls it."""
     from laa_xl.round import check_files
 
     region = _region(folder)
     paths = _returns(folder)
     t0 = time.perf_counter()
-    reports = check_files(paths, region, jobs=jobs)
+    reports = check_files(paths, region, jobs=jobs, keep_rows=False)
     seconds = time.perf_counter() - t0
     out = {"seconds": seconds, **_report_counts(reports)}
     out["self_mb"] = _maxrss_mb(0)  # RUSAGE_SELF
