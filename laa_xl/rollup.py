@@ -601,8 +601,9 @@ class RollupWriter:
                 assert s.report is not None and s.report.data is not None
                 d = s.report.data
                 sheet_name = d.sheet_names.get(spec.key, spec.name)
+                lsp, file, valid = s.lsp.code, s.report.file, s.report.valid
                 for row in d.sheets.get(spec.key, []):
-                    yield (s.lsp.code, row, s.report.file, sheet_name, s.report.valid)
+                    yield (lsp, row, file, sheet_name, valid)
 
         source: Callable[[], Iterable[tuple[str, Row, str, str, bool]]] = entries
         if spec.key == "risks":  # highest scores first, across the region: a few rows each
