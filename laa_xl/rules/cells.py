@@ -248,6 +248,27 @@ def _judge(f: Field, raw: Any, choices: tuple[str, ...] | None
     return value, how, violation
 
 
+# Judging a value is pure: the same value in the same field is judged the same way in every
+# return.  So each field's judgements are kept for as long as the process runs (a round),
+# up to a limit.
+_MEMO_LIMIT = 5_000
+_memos: dict[tuple[int, tuple[str, ...] | None],
+             tuple[Field, dict[tuple[type, Any], Any]]] = {}
+
+
+def _memo(f: Field, choices: tuple[str, ...] | None) -> dict[tuple[type, Any], Any]:
+    """The judgements of one field (with these choices) so far, emptied when too many.
+
+    Keyed by the field object itself, which the entry holds so that no other field can take
+    its id: a schema loaded again makes new fields, with memos of their own.
+    """
+    key = (id(f), choices)
+    held = _memos.get(key)
+    if held is None or len(held[1]) > _MEMO_LIMIT:
+        held = _memos[key] = (f, {})
+    return held[1]
+
+
 def check(ctx: Context) -> Iterator[Issue]:
     themes = tuple(ctx.region.themes) if ctx.region else None
     for spec in sheets():
@@ -285,8 +306,9 @@ def _column(ctx: Context, key: str, f: Field, choices: tuple[str, ...] | None,
     # on one line, no stray spaces.  Then it stands as typed, and only the field's own
     # checks apply, which is what `_judge` would decide.
     as_typed = f.kind == "text" and choices is None
-    # Codes, dates, statuses and numbers repeat down a column: judge each once.
-    seen: dict[tuple[type, Any], Any] = {}
+    # Codes, dates, statuses and numbers repeat down a column, and from one return to the
+    # next: judge each once a round.  Free text seldom repeats: judged afresh in each return.
+    seen = _memo(f, choices) if limit is None else {}
     for i, row in enumerate(rows):
         values = row.values
         raw = values.get(name)
