@@ -588,6 +588,20 @@ def _append_row(xml: bytes, row: bytes) -> bytes:
     return xml.replace(b"</sheetData>", row + b"</sheetData>")
 
 
+def test_values_out_to_the_limits_are_read(tmp_path: Path) -> None:
+    # Past column Z or row 99,999 a sheet's extent is worked out cell by cell, not proved at
+    # a glance: a value in column AB and one in row 100,000 (the last that is read) are
+    # within the limits, so the sheet is read.
+    plain = check(build_return(tmp_path / "plain.xlsx"))
+    path = build_return(tmp_path / "r.xlsx", mutations=[
+        type_into("Actions", "AB30", "note to self"), type_into("Actions", "A100000", "A-99")])
+    report = check(path)
+    assert "too-many-rows" not in {i.code for i in report.issues}
+    assert [r.row for r in report.data.sheets["actions"]][-1] == 100_000
+    assert report.data.sheets["actions"][-1].get("action_id") == "A-99"
+    assert len(report.data.sheets["actions"]) == len(plain.data.sheets["actions"]) + 1
+
+
 def test_a_far_away_value_leaves_the_rest_of_the_workbook_read(tmp_path: Path) -> None:
     path = build_return(tmp_path / "r.xlsx", {"outcomes": [{"theme": "Transport"}]},
                         mutations=[type_into("Actions", "XFD1048576", "stray")])

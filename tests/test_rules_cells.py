@@ -325,6 +325,18 @@ def test_theme_is_checked_against_the_region(tmp_path: Path) -> None:
     assert flat(check(path)) == [("Outcomes", "D5", "not-in-list")]
 
 
+def test_each_return_gets_its_own_issues_for_a_value_judged_before(tmp_path: Path) -> None:
+    # A value is judged once a round, whichever return it is in: the next return with the
+    # same values is told the same things, at its own cells.
+    tables = {"actions": [{"action_id": "A-01 ", "status": "in progress", "cost": "lots",
+                           "start_date": "31/03/2009"}]}
+    first = check(build_return(tmp_path / "first.xlsx", tables))
+    second = check(build_return(tmp_path / "second.xlsx", tables))
+    assert flat(first) == flat(second)
+    assert {code for _, _, code in flat(second)} >= {"normalised", "not-a-number"}
+    assert [i.file for i in second.issues] == [str(tmp_path / "second.xlsx")] * len(flat(second))
+
+
 def test_duplicate_ids_and_withdrawn_indicator(tmp_path: Path) -> None:
     path = build_return(tmp_path / "r.xlsx", {
         "outcomes": '''
