@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import heapq
 import re
 import zipfile
 import zlib
@@ -307,6 +308,7 @@ _CELL = re.compile(_PREFIX + rb'c(?=[\s>])((?:[^"\'<>]|"[^"<]*"|\'[^\'<]*\')*?)(
 _ATTR_R = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]{1,3})([0-9]{1,7})["\']')
 _ATTR_T = re.compile(rb'\st\s*=\s*["\']([a-zA-Z]*)["\']')
 _HAS_ERROR = re.compile(rb't\s*=\s*["\']e["\']')  # may overfind: it only decides to look
+_CELL_START = re.compile(_PREFIX + rb"c(?=[\s>])")  # where a `_CELL` can start
 _FORMULA = re.compile(rb"<(?:[^\s<>/:!?]+:)?f[\s/>]")
 _PLAIN_FORMULA = re.compile(rb"<f[ />]")  # the tags Excel writes, as <f>, <f t=".."> or <f/>
 _PREFIXED_FORMULA = re.compile(rb":f[ />]")  # the same with a prefix, such as <x:f>
@@ -527,7 +529,7 @@ def _problems(xml: bytes) -> dict[tuple[int, int], CellProblem]:
         _PREFIXED_FORMULA.search(xml) is not None and _FORMULA.search(xml) is not None)
     if not formulas and _HAS_ERROR.search(xml) is None:
         return problems
-    for cell in _CELL.finditer(xml):  # one at a time: a sheet may hold millions
+    for cell in _cells_with_clues(xml):
         attrs, content = cell.groups()
         m = _ATTR_R.search(attrs)
         if m is None:
@@ -542,6 +544,36 @@ def _problems(xml: bytes) -> dict[tuple[int, int], CellProblem]:
         elif _FORMULA.search(content) and not text.strip() and kind != b"str":
             problems[where] = CellProblem("formula-no-value")
     return problems
+
+
+def _cells_with_clues(xml: bytes) -> Iterator[re.Match[bytes]]:
+    """The cells (`_CELL` matches) holding a formula or t="e", in order, each once: the only
+    cells that can be problems.  A sheet may hold millions of cells and a few formulas.
+
+    No cell holds the start of another (neither its attributes nor its content can), so the
+    cell holding a clue, if any, is the one at the last cell start before the clue.  Cell
+    starts and clues are both visited in order, one at a time, and each cell start is tried
+    at most once: a cell left open costs no more than its length, however many clues follow.
+    """
+    starts = _CELL_START.finditer(xml)
+    following = next(starts, None)
+    start = tried = -1
+    clues = heapq.merge(_FORMULA.finditer(xml), _HAS_ERROR.finditer(xml), key=_start)
+    for clue in clues:
+        at = clue.start()
+        while following is not None and following.start() < at:
+            start = following.start()
+            following = next(starts, None)
+        if start < 0 or start == tried:
+            continue
+        tried = start
+        cell = _CELL.match(xml, start)
+        if cell is not None and cell.end() > at:
+            yield cell
+
+
+def _start(match: re.Match[bytes]) -> int:
+    return match.start()
 
 
 def _unescape(text: bytes) -> str:
