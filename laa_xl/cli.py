@@ -320,11 +320,12 @@ def consolidate(inputs: tuple[str, ...], region_path: str, previous: str | None,
     prev, prev_source = _previous(previous, region)
     try:
         with _progress(len(paths), "Checking returns") as bar:
+            when = _as_of(as_of) or region.period.end
             result = collect(paths, region, prev, jobs=jobs,
                              progress=bar.update if bar is not None else None,
                              received_log=Path(received_log) if received_log else None,
-                             use=[Path(u) for u in use])
-        rollup = build(result, _as_of(as_of), prev, include_invalid, prev_source)
+                             use=[Path(u) for u in use], slippage_as_of=when)
+        rollup = build(result, when, prev, include_invalid, prev_source)
         out = write_rollup(rollup, output, inputs=[*paths, *([previous] if previous else [])])
     except InputError as err:
         raise UsageProblem(str(err)) from err

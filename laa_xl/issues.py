@@ -273,6 +273,7 @@ class FileReport:
     issues: list[Issue] = field(default_factory=list)
     data: Any = None  # model.Return, when the workbook could be read
     sha256: str = ""
+    flags: list[Any] | None = None  # slippage.Flag, when worked out as the file was checked
 
     @property
     def errors(self) -> int:

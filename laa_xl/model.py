@@ -83,6 +83,7 @@ class Return:
     sheets: Mapping[str, list[Row]] = field(default_factory=lambda: {k: [] for k in SHEET_KEYS})
     sheet_names: dict[str, str] = field(default_factory=dict)  # key -> actual worksheet name
     sha256: str = ""
+    dropped: dict[str, int] | None = None  # without_rows(): how many rows each sheet had
 
     @property
     def lsp_code(self) -> str:
@@ -99,14 +100,16 @@ class Return:
 
     def count(self, key: str) -> int:
         """How many rows a sheet has, without unpacking them."""
+        if self.dropped is not None:
+            return self.dropped.get(key, 0)
         if isinstance(self.sheets, PackedRows):
             return self.sheets.count(key)
         return len(self.sheets.get(key, ()))
 
     def without_rows(self) -> Return:
-        """The same return with no rows: its identity, for a report that needs no more."""
+        """The same return with no rows (but their count): for a report that needs no more."""
         return Return(self.path, dict(self.meta), sheet_names=dict(self.sheet_names),
-                      sha256=self.sha256)
+                      sha256=self.sha256, dropped={k: self.count(k) for k in self.sheets})
 
     def to_document(self) -> dict[str, Any]:
         """The return as the JSON document of DESIGN.md §3: ISO dates, no empty keys."""

@@ -62,11 +62,17 @@ def consolidate(result: RoundResult, as_of: date | None = None,
     included = [s for s in result.statuses
                 if s.report is not None and s.report.readable
                 and (s.report.valid or include_invalid)]
+    # The flags collect worked out as it checked each file, if for this date and round.
+    ready = result.flags_as_of == as_of and (result.previous is previous
+                                             or not (result.previous or previous))
     found: list[Flag] = []
     for s in included:
         assert s.report is not None and s.report.data is not None
-        found.extend(flags(s.report.data, (previous or {}).get(s.lsp.code), as_of,
-                           region.tolerances, region.period))
+        if ready and s.report.flags is not None:
+            found.extend(s.report.flags)
+        else:
+            found.extend(flags(s.report.data, (previous or {}).get(s.lsp.code), as_of,
+                               region.tolerances, region.period))
     return Rollup(result, as_of, sort_flags(found), included, include_invalid,
                   previous_source)
 

@@ -50,6 +50,10 @@ class RoundResult:
     region: Region
     statuses: list[LspStatus]
     unmatched: list[FileReport] = field(default_factory=list)  # unreadable or not ours
+    # When each report's slippage flags were worked out as it was checked: as at this date,
+    # against this previous round.
+    flags_as_of: date | None = None
+    previous: Mapping[str, Return] | None = field(default=None, repr=False)
 
     @property
     def reports(self) -> list[FileReport]:
@@ -109,13 +113,20 @@ def default_jobs(files: int) -> int:
 PACK_ROWS_ABOVE = 40_000_000
 
 
-def _check_one(args: tuple[Path, Region | None, Mapping[str, Return] | None, bool, bool]
-               ) -> FileReport:
+def _check_one(args: tuple[Path, Region | None, Mapping[str, Return] | None, bool, bool,
+                          date | None]) -> FileReport:
     from .rules import check_file
 
-    path, region, previous, keep_rows, pack_rows = args
+    path, region, previous, keep_rows, pack_rows, as_of = args
     report = check_file(path, region, previous)
     if report.data is not None:
+        if as_of is not None and region is not None:
+            from .slippage import flags
+
+            code = report.data.lsp_code.casefold()
+            lsp = next((x for x in region.lsps if x.code.casefold() == code), None)
+            before = previous.get(lsp.code) if (previous and lsp) else None
+            report.flags = flags(report.data, before, as_of, region.tolerances, region.period)
         if not keep_rows:
             report.data = report.data.without_rows()
         elif pack_rows:
@@ -126,18 +137,20 @@ def _check_one(args: tuple[Path, Region | None, Mapping[str, Return] | None, boo
 def check_files(paths: Sequence[Path], region: Region | None = None,
                 previous: Mapping[str, Return] | None = None, jobs: int | None = 1,
                 progress: Callable[[int], None] | None = None,
-                keep_rows: bool = True, pack_rows: bool = False) -> list[FileReport]:
+                keep_rows: bool = True, pack_rows: bool = False,
+                slippage_as_of: date | None = None) -> list[FileReport]:
     """Check every file, in order, in `jobs` processes; `progress(n)` after each n files.
 
     `jobs=None` chooses by the number of files (`default_jobs`).  With `keep_rows=False`
     each report keeps its issues and the return's identity but not its rows: all a
     validation report needs, in a fraction of the memory, and quicker to send back from a
     worker process.  With `pack_rows=True` each return's rows are packed (`Return.pack`)
-    as soon as it is checked, in the worker.
+    as soon as it is checked, in the worker.  With `slippage_as_of`, each readable return's
+    slippage flags as at that date are worked out there too (`FileReport.flags`).
     """
     if jobs is None:
         jobs = default_jobs(len(paths))
-    tasks = [(p, region, previous, keep_rows, pack_rows) for p in paths]
+    tasks = [(p, region, previous, keep_rows, pack_rows, slippage_as_of) for p in paths]
     if jobs <= 1 or len(paths) < 2:
         out = []
         for t in tasks:
@@ -222,12 +235,15 @@ def _read_log(log: Path) -> dict[str, date]:
 def collect(paths: Sequence[Path], region: Region,
             previous: Mapping[str, Return] | None = None, *, jobs: int | None = 1,
             progress: Callable[[int], None] | None = None, received_log: Path | None = None,
-            use: Sequence[Path] = (), pack_rows: bool | None = None) -> RoundResult:
+            use: Sequence[Path] = (), pack_rows: bool | None = None,
+            slippage_as_of: date | None = None) -> RoundResult:
     """Check every file and pair each return with its LSP by the identity inside it.
 
     Two or more returns for one LSP and this period are an error (InputError) unless `use`
     names the one to take; the others are then kept as duplicates, listed but left out.
     `pack_rows=None` packs the rows of a round of more than PACK_ROWS_ABOVE bytes.
+    `slippage_as_of` works out each return's slippage flags as it is checked, in parallel,
+    for `rollup.consolidate` to use when it asks for the same date and previous round.
     """
     from .errors import InputError
 
@@ -240,7 +256,7 @@ def collect(paths: Sequence[Path], region: Region,
     if pack_rows is None:
         pack_rows = sum(_size(p) for p in paths) > PACK_ROWS_ABOVE
     reports = check_files(paths, region, previous, jobs=jobs, progress=progress,
-                          pack_rows=pack_rows)
+                          pack_rows=pack_rows, slippage_as_of=slippage_as_of)
     for path, rep in zip(paths, reports, strict=True):
         if not rep.sha256:  # unreadable files too: About lists every file with its checksum
             rep.sha256 = file_sha256(path)
@@ -265,7 +281,7 @@ def collect(paths: Sequence[Path], region: Region,
             status.received = received[path]
             status.duplicates = [rep for _, rep in others]
         statuses.append(status)
-    return RoundResult(region, statuses, unmatched)
+    return RoundResult(region, statuses, unmatched, slippage_as_of, previous)
 
 
 def _pick(group: list[tuple[Path, FileReport]], chosen: set[Path], lsp: Lsp,

@@ -565,3 +565,23 @@ def test_a_copy_of_the_rollup_elsewhere_reads_the_same(rollup1: Path, tmp_path: 
         {k: {s: [(r.row, r.values) for r in v.sheets[s]] for s in v.sheets}
          for k, v in b.returns.items()}
     assert date.fromisoformat(a.meta["as_of"]) == date(2009, 6, 30)
+
+
+def test_flags_worked_out_as_each_file_is_checked_are_those_consolidate_works_out(
+        q2: Region, rollup1: Path, returns_q2: Path):
+    from laa_xl.rollup import consolidate
+    from laa_xl.round import collect, expand_inputs
+
+    previous = read_rollup(rollup1).returns
+    paths = expand_inputs([returns_q2])
+    plain = consolidate(collect(paths, q2, previous), q2.period.end, previous)
+    early = collect(paths, q2, previous, jobs=2, slippage_as_of=q2.period.end)
+    assert all(s.report.flags is not None for s in early.statuses if s.report is not None)
+    assert consolidate(early, q2.period.end, previous).flags == plain.flags
+    assert any(f.rule == "slipped-since-last-round" for f in plain.flags)
+    # Asked for another date, or another previous round, consolidate works them out again.
+    later = date(2010, 3, 31)
+    assert consolidate(early, later, previous).flags == consolidate(
+        collect(paths, q2, previous), later, previous).flags != plain.flags
+    assert consolidate(early, q2.period.end, {}).flags == consolidate(
+        collect(paths, q2), q2.period.end, {}).flags != plain.flags

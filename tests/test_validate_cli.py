@@ -184,6 +184,8 @@ def test_without_rows_a_report_keeps_its_issues_and_identity(returns: dict[str, 
         r.data.meta if r.data else None for r in full]
     assert any(r.data and any(r.data.sheets.values()) for r in full)
     assert all(not any(r.data.sheets.values()) for r in lean if r.data is not None)
+    assert [{k: r.data.count(k) for k in r.data.sheets} for r in lean if r.data] == [
+        {k: len(v) for k, v in r.data.sheets.items()} for r in full if r.data]
 
 
 @pytest.mark.parametrize("args, message", [
