@@ -377,7 +377,7 @@ def _bounds(xml: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
     room, so a sheet formatted down to row 1,048,576 is not counted as that long.
     """
     start = xml.find(b">") + 1 if xml.startswith(b"<?") else 0
-    if _OTHER_MARKUP.search(xml, start):
+    if _OTHER_MARKUP.search(xml, start) or _stray_r(xml, start):
         return _bounds_parsed(xml, limits)
     loose = _LOOSE_GT.search(xml, start) is not None
     if not loose:
@@ -401,6 +401,25 @@ def _bounds(xml: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
         max_row = max(max_row, rows_max + n_rows)
         max_col += n_value_cells
     return max_row, max_col
+
+
+_XML_SPACE = bytes.maketrans(b"\t\n\r", b"   ")
+
+
+def _stray_r(xml: bytes, start: int) -> bool:
+    """Might a tag hold an `r` attribute other than the one that opens `<c r=` or `<row r=`?
+
+    A second one (`<c r="A1" r="XFD1048576">`) is not well-formed XML, and Excel never
+    writes it, but calamine places the cell by the last where the patterns here read the
+    first: such a sheet goes to the parser, which refuses it.  Counting is enough: every
+    `<c r=` and `<row r=` holds one " r=", so any other " r=" (or an r with space before its
+    "=") is a stray.  Text in a sheet that reads " r=" merely takes the parser's slower path.
+    """
+    if xml.find(b"\t", start) >= 0 or xml.find(b"\n", start) >= 0 or \
+            xml.find(b"\r", start) >= 0:
+        xml = xml.translate(_XML_SPACE)  # then every space between attributes is " "
+    stray = xml.count(b" r=", start) - xml.count(b"<c r=", start) - xml.count(b"<row r=", start)
+    return stray != 0 or xml.find(b" r ", start) >= 0
 
 
 def _count(pattern: re.Pattern[bytes], xml: bytes, lo: int, hi: int) -> int:

@@ -600,6 +600,7 @@ def part_count(path: Path) -> str:
 
 ACTIONS_PART = "xl/worksheets/sheet3.xml"  # the template's Actions sheet
 CALAMINE_SAYS = "The workbook is damaged and cannot be read (sheet 'Actions': "
+NOT_WELL_FORMED = "The workbook is damaged and cannot be read (a sheet is not well-formed XML ("
 
 
 def too_many_rows(sheet: str, row: int) -> str:
@@ -693,6 +694,17 @@ CASES: list[Case] = [
     Case("rows-past-1048576-unnumbered-cells", edit_part("Milestones", far_row(
         1_048_577, ref=False)), [("Milestones", "", "too-many-rows")],
          too_many_rows("Milestones", 1_048_585), readable=True, nasty=True),
+    # A repeated r attribute: calamine would place the cell (or row) by the last one, far
+    # beyond what the first one says.  XML forbids it; the sheet is refused as damaged.
+    Case("repeated-r-on-a-cell", edit_part("Actions", lambda x: x.replace(
+        b'<c r="B5"', b'<c r="B5" r="XFD1048576"', 1)), [("Actions", "", "damaged-file")],
+         starts=NOT_WELL_FORMED + "duplicate attribute", nasty=True),
+    Case("repeated-r-spaced-out", edit_part("Actions", lambda x: x.replace(
+        b'<c r="B5"', b"<c r=\"B5\"\n\tr = 'A200000'", 1)), [("Actions", "", "damaged-file")],
+         starts=NOT_WELL_FORMED + "duplicate attribute", nasty=True),
+    Case("repeated-r-on-a-row", edit_part("Actions", lambda x: x.replace(
+        b'<row r="5"', b'<row r="5" r="1048576"', 1)), [("Actions", "", "damaged-file")],
+         starts=NOT_WELL_FORMED + "duplicate attribute", nasty=True),
     Case("million-rows", million_rows, [("Milestones", "", "too-many-rows")],
          too_many_rows("Milestones", 1_048_577), readable=True, nasty=True),
     # -- read whatever the file claims -------------------------------------------------------
