@@ -94,6 +94,29 @@ class Timers:
         self._undo.append((owner, attr, original))
         setattr(owner, attr, timed)
 
+    def wrap_generator(self, owner: Any, attr: str, label: Callable[..., str]) -> None:
+        """Time every step of the generators `owner.attr` returns, under label(*args)."""
+        original = getattr(owner, attr)
+        seconds, calls = self.seconds, self.calls
+
+        @functools.wraps(original)
+        def timed(*args: Any, **kw: Any) -> Iterator[Any]:
+            name = label(*args, **kw)
+            calls[name] += 1
+            steps = original(*args, **kw)
+            while True:
+                t0 = time.perf_counter()
+                try:
+                    item = next(steps)
+                except StopIteration:
+                    seconds[name] += time.perf_counter() - t0
+                    return
+                seconds[name] += time.perf_counter() - t0
+                yield item
+
+        self._undo.append((owner, attr, original))
+        setattr(owner, attr, timed)
+
     def undo(self) -> None:
         for owner, attr, original in reversed(self._undo):
             setattr(owner, attr, original)
@@ -156,7 +179,7 @@ def instrumented() -> Iterator[Timers]:
     """Wrap the reader, the rule families, slippage and the roll-up writer with timers."""
     import xlsxwriter.workbook
 
-    from laa_xl import reader, rollup, rules
+    from laa_xl import reader, rollup, rules, sheetrows, slippage
     from laa_xl.rules import cells
 
     t = Timers()
@@ -189,17 +212,19 @@ def instrumented() -> Iterator[Timers]:
         return out
 
     rules.families = families  # type: ignore[assignment]
+    t.wrap(slippage, "flags", "slippage: flags (in collect, as each file is checked)")
     t.wrap(rollup, "flags", "slippage: flags")
     t.wrap(rollup, "sort_flags", "slippage: sort_flags")
     w = rollup.RollupWriter
-    for method in ("_figures", "_about", "_dashboard", "_completeness", "_slipping",
-                   "_assurance", "_issues", "_timeline", "_meta"):
-        t.wrap(w, method, f"write: {method.strip('_')}", memory=True)
-    t.wrap(w, "_data_sheet", lambda self, ws, spec: f"write: data sheet {spec.name}",
+    for method in ("_figures", "_about", "_dashboard", "_completeness", "_assurance",
+                   "_meta"):
+        t.wrap(w, method, f"write: frame: {method.strip('_')}", memory=True)
+    t.wrap(xlsxwriter.workbook.Workbook, "close", "write: frame: xlsxwriter close",
            memory=True)
     t.wrap(w, "write", "write: whole roll-up")
-    t.wrap(xlsxwriter.workbook.Workbook, "close", "write: workbook close (assemble the zip)",
-           memory=True)
+    t.wrap(sheetrows, "splice", "write: splice (big sheets' rows into the zip)", memory=True)
+    t.wrap_generator(sheetrows, "_spliced", lambda xml, big: f"write: rows of {big.name}")
+    t.wrap(sheetrows, "_add_part", "write: deflate a big sheet (second thread, overlapping)")
     try:
         yield t
     finally:
@@ -215,21 +240,23 @@ def instrumented() -> Iterator[Timers]:
 def _validate(folder: Path) -> list[Any]:
     from laa_xl.round import check_files
 
-    return check_files(national._returns(folder), national._region(folder))
+    return check_files(national._returns(folder), national._region(folder), keep_rows=False)
 
 
 def _consolidate(result: Any, output: Path) -> Any:
     from laa_xl.rollup import consolidate, write_rollup
 
-    rollup = consolidate(result, None, {}, False, "")
+    rollup = consolidate(result, result.region.period.end, {}, False, "")
     write_rollup(rollup, output)
     return rollup
 
 
 def _collect(folder: Path) -> Any:
+    """As `laa-xl consolidate` does it (in one process here): flags worked out in collect."""
     from laa_xl.round import collect
 
-    return collect(national._returns(folder), national._region(folder), {})
+    region = national._region(folder)
+    return collect(national._returns(folder), region, {}, slippage_as_of=region.period.end)
 
 
 @dataclass
@@ -361,6 +388,8 @@ def phase_table(ph: Phases) -> str:
                  f"{calls.get('rules: cells.normalise (per cell)', 0):,} calls; the timer "
                  "adds ~0.3 µs each"))
     rows.append(("**consolidate + write_rollup**", consolidate_s, ""))
+    rows.append(("· slippage flags, worked out as each file is checked",
+                 s["slippage: flags (in collect, as each file is checked)"], "part of collect"))
     rows.append(("slippage (`flags` + `sort_flags`)",
                  s["slippage: flags"] + s["slippage: sort_flags"], ""))
     rows.append(("write_rollup, whole", s["write: whole roll-up"], ""))

@@ -262,7 +262,7 @@ class RollupWriter:
             self._table(ws, name, headers, 1, widths=widths)
         ncols = len(headers)
         self.big.append(BigSheet(ws.index, HEADER_ROW + 2, ncols, lambda: rows(RowWriter(ncols)),
-                                 nrows, table=name))
+                                 nrows, table=name, name=ws.name))
 
     # -- figures --------------------------------------------------------------------------
 

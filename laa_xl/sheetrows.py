@@ -126,6 +126,7 @@ class BigSheet:
     rows: Callable[[], Iterable[str]]  # yields each `<row>` string, in row order
     nrows: int  # how many the generator yields
     table: str | None = None  # the Table above the rows, which `splice` widens to cover them
+    name: str = ""  # the sheet's name, for messages
 
     @property
     def part(self) -> str:
@@ -217,7 +218,8 @@ def _spliced(xml: bytes, big: BigSheet) -> Iterator[bytes]:
     written += len(batch)
     yield "".join(batch).encode("utf-8")
     if written != big.nrows:  # the Table and the dimension were made for nrows
-        raise RuntimeError(f"{big.part}: {written} rows written, {big.nrows} expected")
+        raise RuntimeError(f"{big.name or big.part}: {written} rows written, {big.nrows} "
+                           "expected")
     yield xml[at:]
 
 
