@@ -118,7 +118,7 @@ class RollupWriter:
         region = self.region
         scratch = scratch_folder(path)
         frame = (scratch if scratch.is_dir() else path.parent) / f"{path.name}.frame.xlsx"
-        wb = new_workbook(frame, constant_memory=True,
+        wb = new_workbook(frame, constant_memory=True, scratch=scratch,
                           title=f"LAA roll-up {region.region} {region.period}")
         self.wb = wb
         self.big: list[BigSheet] = []

@@ -133,15 +133,16 @@ def _umask() -> int:
 
 
 def new_workbook(path: Path, *, constant_memory: bool = False,
-                 created: datetime = FIXED_CREATED, title: str = "") -> xlsxwriter.Workbook:
+                 created: datetime = FIXED_CREATED, title: str = "",
+                 scratch: Path | None = None) -> xlsxwriter.Workbook:
     """An xlsxwriter workbook that never turns text into formulas, links or numbers.
 
     Written to a temporary file of `atomic_output`, its working files (a constant-memory
-    sheet's rows, each part before it is zipped) go in that file's scratch folder, not the
-    system's temporary folder: a run killed outright leaves them where the next run finds
-    and removes them.
+    sheet's rows, each part before it is zipped) go in that file's scratch folder (or the
+    `scratch` folder given), not the system's temporary folder: a run killed outright leaves
+    them where the next run finds and removes them.
     """
-    scratch = scratch_folder(Path(path))
+    scratch = scratch or scratch_folder(Path(path))
     wb = xlsxwriter.Workbook(str(path), {
         "strings_to_formulas": False,
         "strings_to_urls": False,
