@@ -712,7 +712,8 @@ def notes(res: CaseResult) -> list[str]:
     if "end-to-end" in st:
         summary = st["end-to-end"]["found"]["summary"].splitlines()
         out.append("- The end-to-end time is the wall clock of the command, interpreter "
-                   f"start-up and imports included. It said: “{summary[0]}”")
+                   "start-up and imports included, with its default `--jobs` (one process "
+                   f"per core, up to 4). It said: “{summary[0]}”")
     c = res.correctness
     if c:
         gen, inr = c["rows_generated"], c["rows_in_rollup"]
