@@ -14,6 +14,7 @@ with no cached value are located so that they become issues, never silent blanks
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import heapq
 import re
@@ -316,6 +317,7 @@ _VALUE = re.compile(rb"<(?:[^\s<>/:!?]+:)?v\s*(?:/>|>([^<]*)<)")
 # Anything but tags and text: a comment, CDATA or processing instruction could hide a tag
 # from the patterns above, so a sheet holding one is scanned by an XML parser instead.
 _OTHER_MARKUP = re.compile(rb"<[!?]")
+_SPACES = re.compile(rb"\s*")
 
 
 def _col_index(letters: str) -> int:
@@ -377,8 +379,13 @@ def _bounds(xml: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
     room, so a sheet formatted down to row 1,048,576 is not counted as that long.
     """
     start = xml.find(b">") + 1 if xml.startswith(b"<?") else 0
-    if _OTHER_MARKUP.search(xml, start) or _stray_r(xml, start):
+    # Past the line break after the prolog too: it holds no tag, and a sheet with no other
+    # line break, tab or carriage return spares `_stray_r` a copy of the whole sheet.
+    start = _SPACES.match(xml, start).end()  # type: ignore[union-attr]  # \s* always matches
+    if _other_markup(xml, start) or _stray_r(xml, start):
         return _bounds_parsed(xml, limits)
+    if _within_small_bound(xml, limits, start):
+        return _SMALL_BOUND
     loose = _LOOSE_GT.search(xml, start) is not None
     if not loose:
         fast = _bounds_fast(xml, limits, start)
@@ -404,6 +411,14 @@ def _bounds(xml: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
 
 
 _XML_SPACE = bytes.maketrans(b"\t\n\r", b"   ")
+
+
+def _other_markup(xml: bytes, start: int) -> bool:
+    """Does the sheet hold `<!` or `<?` (past its prolog)?  A search for one byte runs many
+    times faster than a search for a pair, and most sheets hold no "!" and no "?" at all."""
+    if xml.find(b"!", start) < 0 and xml.find(b"?", start) < 0:
+        return False
+    return _OTHER_MARKUP.search(xml, start) is not None
 
 
 def _stray_r(xml: bytes, start: int) -> bool:
@@ -452,20 +467,31 @@ _ODD_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,5}")[\s/>]')
 _SMALL_BOUND = (99_999, 25)
 
 
+def _within_small_bound(xml: bytes, limits: Limits, start: int = 0) -> bool:
+    """Is every cell tag `<c r="A1"` (one column letter, at most five row digits), so that
+    `_SMALL_BOUND` bounds the sheet, and is that bound within the limits?
+
+    A return's sheets seldom reach column AA or row 100,000: two searches prove that none
+    of this one's cells does, and no cell is looked at one by one.  No ">" inside an
+    attribute value can spoil this: every cell calamine reads opens with the bytes `<c`
+    (a prefixed `<x:c` is searched for), each of them is searched for wherever it is, and
+    `_stray_r` has already made sure no cell holds a second `r`.
+    """
+    max_row, max_col = _SMALL_BOUND
+    return max_row <= limits.max_rows and max_col < limits.max_columns and \
+        max_row * (max_col + 1) <= limits.max_cells and \
+        not _PREFIXED_CELL_TAG.search(xml, start) and not _ODD_CELL.search(xml, start)
+
+
 def _bounds_fast(xml: bytes, limits: Limits, start: int = 0) -> tuple[int, int] | None:
     """`_bounds` for a sheet as Excel, LibreOffice and openpyxl write it (every cell
     `<c r="A1" …>`, reference first, no namespace prefix), or None if this one is not.
 
-    A return's sheets seldom reach column AA or row 100,000.  When two searches prove that
-    no cell does, the furthest place such a cell could be stands in for the furthest cell
-    (never less, as `_bounds` promises), and no cell is looked at one by one.
+    Every cell's reference is read (the sheet is past `_SMALL_BOUND`, or some cell is
+    written otherwise), but by searches that trust no ">" to sit inside an attribute value.
     """
     if _PREFIXED_CELL_TAG.search(xml, start):
         return None  # some cell is written otherwise: the careful patterns must find it
-    max_row, max_col = _SMALL_BOUND
-    if max_row <= limits.max_rows and max_col < limits.max_columns and \
-            max_row * (max_col + 1) <= limits.max_cells and not _ODD_CELL.search(xml, start):
-        return _SMALL_BOUND
     max_row = max_col = 0
     n_cells = 0
     for lo, hi in _slices(xml, start):
@@ -616,6 +642,11 @@ def _scan_sheet(xml: bytes, limits: Limits) -> _Scan:
 def _norm_header(text: Any) -> str:
     if not isinstance(text, str):
         return ""
+    return _norm_text(text)
+
+
+@functools.lru_cache(maxsize=4096)  # the header search meets the same texts in every return
+def _norm_text(text: str) -> str:
     return " ".join(text.replace("*", " ").split()).casefold()
 
 
@@ -840,7 +871,10 @@ class _Reader:
         # A row is filled in when a partner typed something in it: a worked-out column (the
         # risk score's formula, on every row of the table) does not make a row count.
         typed = [name for name, _ in items if not spec.field(name).formula]
-        problems = scan.problems
+        # Cells calamine reads as blank that are not, by row: only their rows are patched.
+        problems: dict[int, list[tuple[int, CellProblem]]] = {}
+        for (r, c), problem in scan.problems.items():
+            problems.setdefault(r - 1, []).append((c, problem))
         # What calamine gives that needs no conversion (a date is a date; a datetime or a
         # time of day needs `_plain`).
         plain_types = (str, int, float, bool, date)
@@ -849,8 +883,11 @@ class _Reader:
             line = grid[i]
             if len(line) < width:
                 line = line + [""] * (width - len(line))
-            if problems:  # cells calamine reads as blank that are not: put them in place
-                line = [problems.get((i + 1, col), v) for col, v in enumerate(line)]
+            if i in problems:  # put them in place (those past the row's end stay out)
+                line = list(line)
+                for col, problem in problems[i]:
+                    if col < len(line):
+                        line[col] = problem
             values: dict[str, Any] = {}
             for name, col in items:
                 v = line[col]
