@@ -20,7 +20,7 @@ import heapq
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from operator import itemgetter
@@ -596,25 +596,60 @@ def _cells_with_clues(xml: bytes) -> Iterator[re.Match[bytes]]:
     cells that can be problems.  A sheet may hold millions of cells and a few formulas.
 
     No cell holds the start of another (neither its attributes nor its content can), so the
-    cell holding a clue, if any, is the one at the last cell start before the clue.  Cell
-    starts and clues are both visited in order, one at a time, and each cell start is tried
-    at most once: a cell left open costs no more than its length, however many clues follow.
+    cell holding a clue, if any, is the one at the last cell start before the clue.  Clues
+    are visited in order, the stretch of the sheet between two clues is searched for cell
+    starts once, and each cell start is tried at most once: a cell left open costs no more
+    than its length, however many clues follow.
     """
-    starts = _CELL_START.finditer(xml)
-    following = next(starts, None)
-    start = tried = -1
     clues = heapq.merge(_FORMULA.finditer(xml), _HAS_ERROR.finditer(xml), key=_start)
+    last_start = _last_cell_start if _PREFIXED_CELL_TAG.search(xml) is None else \
+        _cell_start_walk(xml)
+    start = tried = -1
+    lo = 0
     for clue in clues:
         at = clue.start()
-        while following is not None and following.start() < at:
-            start = following.start()
-            following = next(starts, None)
+        found = last_start(xml, lo, at)
+        if found >= 0:
+            start = found
+        lo = at
         if start < 0 or start == tried:
             continue
         tried = start
         cell = _CELL.match(xml, start)
         if cell is not None and cell.end() > at:
             yield cell
+
+
+# What may follow `<c` in a cell's start tag (the `(?=[\s>])` of `_CELL_START`).
+_AFTER_CELL_NAME = frozenset(b" \t\n\r\f\v>")
+
+
+def _last_cell_start(xml: bytes, lo: int, at: int) -> int:
+    """The last cell start in xml[lo:at], or -1, for a sheet where every cell start is a
+    plain `<c` (no `:c` tag anywhere, so no prefixed one).  Searched backwards from the
+    clue, it costs a few bytes per clue, not a step per cell of the sheet.  The search
+    stops at `lo`, the previous clue: the range is searched only once however many clues
+    follow, so a cell left open costs no more than its length."""
+    while True:
+        at = xml.rfind(b"<c", lo, at)
+        if at < 0 or xml[at + 2] in _AFTER_CELL_NAME:  # a clue follows: at + 2 is in xml
+            return at
+
+
+def _cell_start_walk(xml: bytes) -> Callable[[bytes, int, int], int]:
+    """`_last_cell_start` for any sheet: every cell start is visited in order, once."""
+    starts = _CELL_START.finditer(xml)
+    following = next(starts, None)
+
+    def last_start(_: bytes, lo: int, at: int) -> int:
+        nonlocal following
+        found = -1
+        while following is not None and following.start() < at:
+            found = following.start()
+            following = next(starts, None)
+        return found
+
+    return last_start
 
 
 def _start(match: re.Match[bytes]) -> int:
