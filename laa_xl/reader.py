@@ -313,6 +313,9 @@ _CELL_START = re.compile(_PREFIX + rb"c(?=[\s>])")  # where a `_CELL` can start
 _FORMULA = re.compile(rb"<(?:[^\s<>/:!?]+:)?f[\s/>]")
 _PLAIN_FORMULA = re.compile(rb"<f[ />]")  # the tags Excel writes, as <f>, <f t=".."> or <f/>
 _PREFIXED_FORMULA = re.compile(rb":f[ />]")  # the same with a prefix, such as <x:f>
+# Where a prefixed cell or formula tag (`<x:c`, `<x:f`) may be: most sheets have none, and
+# then one search spares the search for each.
+_PREFIXED_TAG = re.compile(rb":[cf][\s/>]")
 _VALUE = re.compile(rb"<(?:[^\s<>/:!?]+:)?v\s*(?:/>|>([^<]*)<)")
 # Anything but tags and text: a comment, CDATA or processing instruction could hide a tag
 # from the patterns above, so a sheet holding one is scanned by an XML parser instead.
@@ -370,13 +373,15 @@ def _slices(xml: bytes, start: int = 0) -> Iterator[tuple[int, int]]:
         lo = hi
 
 
-def _bounds(xml: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
+def _bounds(xml: bytes, limits: Limits = DEFAULT_LIMITS, prefixed: bool = True
+            ) -> tuple[int, int]:
     """The furthest row and column calamine can lay out for this sheet, never less.
 
     Calamine builds a dense grid out to the furthest cell that holds anything, taking a
     cell's place from its reference, or for a cell (or row) without one, from the one
     before it.  Cells that hold nothing (`<c r="X9" s="1"/>`, a formatted blank) take no
     room, so a sheet formatted down to row 1,048,576 is not counted as that long.
+    `prefixed` False says `_PREFIXED_TAG` is nowhere in the sheet.
     """
     start = xml.find(b">") + 1 if xml.startswith(b"<?") else 0
     # Past the line break after the prolog too: it holds no tag, and a sheet with no other
@@ -384,7 +389,7 @@ def _bounds(xml: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
     start = _SPACES.match(xml, start).end()  # type: ignore[union-attr]  # \s* always matches
     if _other_markup(xml, start) or _stray_r(xml, start):
         return _bounds_parsed(xml, limits)
-    if _within_small_bound(xml, limits, start):
+    if _within_small_bound(xml, limits, start, prefixed):
         return _SMALL_BOUND
     loose = _LOOSE_GT.search(xml, start) is not None
     if not loose:
@@ -467,7 +472,8 @@ _ODD_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,5}")[\s/>]')
 _SMALL_BOUND = (99_999, 25)
 
 
-def _within_small_bound(xml: bytes, limits: Limits, start: int = 0) -> bool:
+def _within_small_bound(xml: bytes, limits: Limits, start: int = 0,
+                        prefixed: bool = True) -> bool:
     """Is every cell tag `<c r="A1"` (one column letter, at most five row digits), so that
     `_SMALL_BOUND` bounds the sheet, and is that bound within the limits?
 
@@ -480,7 +486,8 @@ def _within_small_bound(xml: bytes, limits: Limits, start: int = 0) -> bool:
     max_row, max_col = _SMALL_BOUND
     return max_row <= limits.max_rows and max_col < limits.max_columns and \
         max_row * (max_col + 1) <= limits.max_cells and \
-        not _PREFIXED_CELL_TAG.search(xml, start) and not _ODD_CELL.search(xml, start)
+        not (prefixed and _PREFIXED_CELL_TAG.search(xml, start)) and \
+        not _ODD_CELL.search(xml, start)
 
 
 def _bounds_fast(xml: bytes, limits: Limits, start: int = 0) -> tuple[int, int] | None:
@@ -561,20 +568,22 @@ def _no_entities(*_: Any) -> None:
     raise ReadError("a sheet declares entities", code="hostile-xml")
 
 
-def _problems(xml: bytes) -> dict[tuple[int, int], CellProblem]:
+def _problems(xml: bytes, prefixed: bool = True) -> dict[tuple[int, int], CellProblem]:
     """Cells calamine would read as blank: error values, and formulas never calculated.
 
     A formula whose cached value is an empty string (`t="str"` with an empty `<v>`) was
-    calculated, to "": such a cell is blank, not a problem.
+    calculated, to "": such a cell is blank, not a problem.  `prefixed` False says
+    `_PREFIXED_TAG` is nowhere in the sheet.
     """
     problems: dict[tuple[int, int], CellProblem] = {}
     # Each search starts with a literal, which the regular-expression engine skips to: far
     # faster than one search for all of them, or a `tag in xml` per tag.
     formulas = _PLAIN_FORMULA.search(xml) is not None or (
-        _PREFIXED_FORMULA.search(xml) is not None and _FORMULA.search(xml) is not None)
+        prefixed and _PREFIXED_FORMULA.search(xml) is not None
+        and _FORMULA.search(xml) is not None)
     if not formulas and _HAS_ERROR.search(xml) is None:
         return problems
-    for cell in _cells_with_clues(xml):
+    for cell in _cells_with_clues(xml, prefixed):
         attrs, content = cell.groups()
         m = _ATTR_R.search(attrs)
         if m is None:
@@ -591,7 +600,7 @@ def _problems(xml: bytes) -> dict[tuple[int, int], CellProblem]:
     return problems
 
 
-def _cells_with_clues(xml: bytes) -> Iterator[re.Match[bytes]]:
+def _cells_with_clues(xml: bytes, prefixed: bool = True) -> Iterator[re.Match[bytes]]:
     """The cells (`_CELL` matches) holding a formula or t="e", in order, each once: the only
     cells that can be problems.  A sheet may hold millions of cells and a few formulas.
 
@@ -602,7 +611,8 @@ def _cells_with_clues(xml: bytes) -> Iterator[re.Match[bytes]]:
     than its length, however many clues follow.
     """
     clues = heapq.merge(_FORMULA.finditer(xml), _HAS_ERROR.finditer(xml), key=_start)
-    last_start = _last_cell_start if _PREFIXED_CELL_TAG.search(xml) is None else \
+    plain = not prefixed or _PREFIXED_CELL_TAG.search(xml) is None
+    last_start = _last_cell_start if plain else \
         _cell_start_walk(xml)
     start = tried = -1
     lo = 0
@@ -664,8 +674,9 @@ def _unescape(text: bytes) -> str:
 
 def _scan_sheet(xml: bytes, limits: Limits) -> _Scan:
     """Bound the sheet's extent and locate cells calamine would read as blank."""
-    max_row, max_col = _bounds(xml, limits)
-    problems = _problems(xml) if max_row <= limits.max_rows and \
+    prefixed = _PREFIXED_TAG.search(xml) is not None
+    max_row, max_col = _bounds(xml, limits, prefixed)
+    problems = _problems(xml, prefixed) if max_row <= limits.max_rows and \
         max_col < limits.max_columns and max_row * (max_col + 1) <= limits.max_cells else {}
     return _Scan(max_row, max_col, problems)
 
