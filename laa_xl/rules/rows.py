@@ -15,8 +15,9 @@ CLOSED_ACTION = ("Complete", "Cancelled")
 
 def check(ctx: Context) -> Iterator[Issue]:
     for row in iter_rows(ctx, "actions"):
-        for later in ("due_date", "forecast_date", "completed_date"):
-            yield from _date_order(ctx, row, later, "start_date")
+        if isinstance(row.values.get("start_date"), date):  # else no date is out of order
+            for later in ("due_date", "forecast_date", "completed_date"):
+                yield from _date_order(ctx, row, later, "start_date")
         yield from _completion(ctx, row)
         status = row.get("status")
         if status in CLOSED_ACTION and row.get("rag"):
