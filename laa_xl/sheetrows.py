@@ -70,22 +70,30 @@ class RowWriter:
 
     def __init__(self, ncols: int) -> None:
         self.letters = [col_letter(c) for c in range(ncols)]
+        # Short text already found to need no escaping: statuses, RAGs, IDs, LSP codes and
+        # file names repeat down a sheet, and looking one up is quicker than checking it.
+        self.plain: set[str] = set()
 
     def row(self, number: int, values: Sequence[Any], styles: Sequence[int]) -> str:
         """One `<row>` of the sheet: `number` is 1-based; None and '' leave a cell out."""
         r = str(number)
         parts = [f'<row r="{r}">']
         add = parts.append
+        plain = self.plain
         special = _MAYBE_SPECIAL.search
         for letter, v, s in zip(self.letters, values, styles, strict=False):
             kind = type(v)
             if kind is str:
-                if not v:
+                if v in plain:
+                    add(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is><t>{v}</t></is></c>')
+                elif not v:
                     continue
-                if (special(v) or len(v) > MAX_CELL_TEXT or v[0].isspace()
+                elif (special(v) or len(v) > MAX_CELL_TEXT or v[0].isspace()
                         or v[-1].isspace()):
                     add(self._text(f"{letter}{r}", s, v))
                 else:  # most text: nothing to escape, no space to keep
+                    if len(v) <= 40 and len(plain) < 100_000:
+                        plain.add(v)
                     add(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is><t>{v}</t></is></c>')
             elif v is None:
                 continue
