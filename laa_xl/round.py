@@ -162,7 +162,8 @@ def check_files(paths: Sequence[Path], region: Region | None = None,
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         out = []
-        for rep in pool.map(_check_one, tasks, chunksize=max(1, len(tasks) // (jobs * 4))):
+        # Small chunks, so that no process is left with a long tail of files at the end.
+        for rep in pool.map(_check_one, tasks, chunksize=min(4, max(1, len(tasks) // (jobs * 8)))):
             out.append(rep)
             if progress:
                 progress(1)

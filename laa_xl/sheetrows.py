@@ -183,11 +183,13 @@ def splice(frame: IO[bytes], target: Path, sheets: Sequence[BigSheet],
 
 
 def _add_part(out: zipfile.ZipFile, info: zipfile.ZipInfo, tmp: IO[bytes]) -> None:
+    # Big chunks: between them this thread needs the interpreter back from the one writing
+    # rows, which can take it several milliseconds to give up.
     with tmp:
         info.file_size = tmp.tell()
         tmp.seek(0)
         with out.open(info, "w") as dest:
-            shutil.copyfileobj(tmp, dest, 1 << 20)
+            shutil.copyfileobj(tmp, dest, 16 << 20)
 
 
 def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
