@@ -222,7 +222,7 @@ def instrumented() -> Iterator[Timers]:
     t.wrap(xlsxwriter.workbook.Workbook, "close", "write: frame: xlsxwriter close",
            memory=True)
     t.wrap(w, "write", "write: whole roll-up")
-    t.wrap(sheetrows, "splice", "write: splice (big sheets' rows into the zip)", memory=True)
+    t.wrap(rollup, "splice", "write: splice (big sheets' rows into the zip)", memory=True)
     t.wrap_generator(sheetrows, "_spliced", lambda xml, big: f"write: rows of {big.name}")
     t.wrap(sheetrows, "_add_part", "write: deflate a big sheet (second thread, overlapping)")
     try:
