@@ -9,7 +9,7 @@ Uses the round `national.py` generates (generating it if need be) and writes
   timers at run time (nothing in `laa_xl` is changed), so the split between the reader's XML
   scan, calamine, building rows, each rule family, slippage and each roll-up sheet is not
   distorted by cProfile's per-call cost;
-- cProfile of `check_files(paths, region)` (what `validate` does) and of consolidate +
+- cProfile of `check_files(paths, region, keep_rows=False)` (what `validate` does) and of consolidate +
   write_rollup on the collected round, top functions by cumulative and by own time.
 
 The hand-written analysis between the `<!-- analysis -->` markers of an existing profile.md is
@@ -426,7 +426,7 @@ def render(case: str, n_files: int, ph: Phases, validate: pstats.Stats,
         "",
         memory_table(ph.memory),
         "",
-        *_profile_section(f"validate (`check_files(paths, region)`), total "
+        *_profile_section(f"validate (`check_files(paths, region, keep_rows=False)`), total "
                           f"{validate.total_tt:.1f} s under the profiler",  # type: ignore[attr-defined]
                           None, validate, top),
         *_profile_section(f"consolidate + write_rollup on the collected round, total "
