@@ -177,9 +177,12 @@ def splice(frame: IO[bytes], target: Path, sheets: Sequence[BigSheet],
                 # for a file about 10% bigger.  (ZipInfo.compress_level from Python 3.13.)
                 part._compresslevel = BIG_PART_LEVEL  # type: ignore[attr-defined]
                 pending.append(deflate.submit(_add_part, out, part, tmp))
-        finally:
-            for job in pending:  # in order; the first failure is the one reported
-                job.result()
+        except BaseException:
+            for job in pending:  # what has not started need not: the output is abandoned
+                job.cancel()
+            raise
+        for job in pending:  # in order; the first failure is the one reported
+            job.result()
 
 
 def _add_part(out: zipfile.ZipFile, info: zipfile.ZipInfo, tmp: IO[bytes]) -> None:

@@ -207,3 +207,29 @@ def test_write_text_never_writes_raw_rich_text(tmp_path: Path, value: str):
     with zipfile.ZipFile(path) as z:
         assert b"<r>x</r>" not in z.read("xl/sharedStrings.xml")
     assert openpyxl.load_workbook(path)["Data"]["A1"].value == value
+
+
+def _frame() -> io.BytesIO:
+    frame = io.BytesIO()
+    wb = xlsxwriter.Workbook(frame)
+    wb.add_worksheet("Data").write_string(0, 0, "ID")
+    wb.close()
+    frame.seek(0)
+    return frame
+
+
+def test_a_failure_while_writing_rows_is_the_error_raised(tmp_path: Path):
+    def rows() -> Any:
+        yield RowWriter(1).row(2, ["first"], [0])
+        raise ValueError("the data ran out")
+
+    with pytest.raises(ValueError, match="the data ran out"):
+        splice(_frame(), tmp_path / "out.xlsx", [BigSheet(0, 2, 1, rows, 2, name="Data")])
+
+
+def test_a_sheet_given_fewer_rows_than_its_table_was_made_for_is_refused(tmp_path: Path):
+    def rows() -> Any:
+        yield RowWriter(1).row(2, ["only one"], [0])
+
+    with pytest.raises(RuntimeError, match="Data: 1 rows written, 2 expected"):
+        splice(_frame(), tmp_path / "out.xlsx", [BigSheet(0, 2, 1, rows, 2, name="Data")])
