@@ -154,7 +154,7 @@ def validate(inputs: tuple[str, ...], region_path: str | None, fmt: str,
     cannot be read, 2 for a usage error.
     """
     from . import render
-    from .feedback import write_feedback
+    from .feedback import feedback_names, write_feedback
     from .issues import Report
     from .round import check_files
 
@@ -168,9 +168,10 @@ def validate(inputs: tuple[str, ...], region_path: str | None, fmt: str,
     written = []
     failed_feedback = False
     if feedback_dir:
+        names = feedback_names([f.file for f in files])
         for f in files:
             try:
-                out = write_feedback(f, feedback_dir, inputs=paths)
+                out = write_feedback(f, feedback_dir, inputs=paths, name=names[f.file])
             except LaaXlError as err:  # the folder cannot be written: say so, report anyway
                 click.echo(f"{f.file}: no feedback workbook: {err}", err=True)
                 failed_feedback = True
@@ -465,7 +466,7 @@ def chase(returns_dir: str, region_path: str, emails_dir: str, feedback_dir: str
     """
     from .emails import chase_drafts
     from .errors import InputError
-    from .feedback import write_feedback
+    from .feedback import feedback_names, write_feedback
     from .round import collect
 
     region = _region(region_path)
@@ -475,9 +476,11 @@ def chase(returns_dir: str, region_path: str, emails_dir: str, feedback_dir: str
         result = collect(paths, region, received_log=Path(received_log)
                          if received_log else None)
         if feedback_dir:
+            names = feedback_names([r.file for r in result.reports])
             for st in result.statuses:
                 if st.report is not None and not st.report.valid and st.report.readable:
-                    st.feedback = write_feedback(st.report, feedback_dir, inputs=paths)
+                    st.feedback = write_feedback(st.report, feedback_dir, inputs=paths,
+                                                 name=names[st.report.file])
     except InputError as err:
         raise UsageProblem(str(err)) from err
     except LaaXlError as err:

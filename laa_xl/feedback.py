@@ -7,6 +7,7 @@ the issue references match.  The partner's file is only read; the copy is a new 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,10 +53,35 @@ def feedback_name(source: str | Path) -> str:
     return f"{Path(source).stem}-feedback.xlsx"
 
 
+def feedback_names(sources: Sequence[str | Path]) -> dict[str, str]:
+    """A feedback file name for each return, no two the same.
+
+    A return's feedback is named after it; two returns that would share a name (anycity.xlsx
+    in two folders, or beside anycity.xlsm) also take their folder's name and their extension,
+    and a number if that is not enough, so one never replaces the other's.
+    """
+    plain = {str(s): feedback_name(s) for s in sources}
+    shared = Counter(plain.values())
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for source, name in plain.items():
+        if shared[name] > 1:
+            p = Path(source)
+            base = f"{p.parent.name}-{p.stem}{p.suffix.replace('.', '-')}".lstrip("-")
+            name, n = f"{base}-feedback.xlsx", 1
+            while name in taken:
+                n += 1
+                name = f"{base}-{n}-feedback.xlsx"
+        taken.add(name)
+        out[source] = name
+    return out
+
+
 def write_feedback(report: FileReport, out_dir: str | Path,
-                   inputs: Sequence[str | Path] = ()) -> Path | None:
+                   inputs: Sequence[str | Path] = (), name: str | None = None) -> Path | None:
     """Write the feedback workbook for one readable return with issues; None if it needs none.
 
+    `name` is the file's name (see `feedback_names`), its return's own by default.
     Raises WriteError when the file cannot be written, or would replace the return, one of
     `inputs` (the other files being checked), or any file already beside the return: in the
     returns' own folder a file named like a feedback workbook may be a partner's return (a
@@ -64,7 +90,7 @@ def write_feedback(report: FileReport, out_dir: str | Path,
     """
     if not report.issues or not report.readable:
         return None
-    target = Path(out_dir) / feedback_name(report.file)
+    target = Path(out_dir) / (name or feedback_name(report.file))
     source = Path(report.file)
     if target.exists() and target.resolve().parent == source.resolve().parent:
         raise WriteError(f"Refusing to write {target}: a file of that name is already beside "

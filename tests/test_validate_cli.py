@@ -206,6 +206,32 @@ def test_a_bad_region_file_exits_2(returns: dict[str, Path], tmp_path: Path) -> 
     assert f"Region file {bad} has" in result.output
 
 
+def test_returns_of_one_name_in_two_folders_get_a_feedback_workbook_each(tmp_path: Path
+                                                                         ) -> None:
+    (tmp_path / "north").mkdir()
+    (tmp_path / "south").mkdir()
+    north = build_return(tmp_path / "north" / "return.xlsx", {"actions": [{"rag": "Gren"}]})
+    south = build_return(tmp_path / "south" / "return.xlsx", {"actions": [{"rag": "Rd"}]})
+    out = tmp_path / "feedback"
+    result = run(north, south, "--region", REGION, "--feedback", out)
+    assert result.exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["north-return-xlsx-feedback.xlsx",
+                                                      "south-return-xlsx-feedback.xlsx"]
+    for name, typed in (("north", "Gren"), ("south", "Rd")):
+        issues = openpyxl.load_workbook(out / f"{name}-return-xlsx-feedback.xlsx")["Issues"]
+        assert typed in [row[4] for row in issues.iter_rows(min_row=6, values_only=True)]
+
+
+def test_feedback_names_are_distinct() -> None:
+    from laa_xl.feedback import feedback_names
+
+    assert feedback_names(["a/any.xlsx", "b/nbr.xlsx", "a/any.xlsm", "c/a/any.xlsx",
+                           "d/a/any.xlsx"]) == {
+        "a/any.xlsx": "a-any-xlsx-feedback.xlsx", "b/nbr.xlsx": "nbr-feedback.xlsx",
+        "a/any.xlsm": "a-any-xlsm-feedback.xlsx", "c/a/any.xlsx": "a-any-xlsx-2-feedback.xlsx",
+        "d/a/any.xlsx": "a-any-xlsx-3-feedback.xlsx"}
+
+
 def test_feedback_workbooks_for_returns_with_issues_only(returns: dict[str, Path],
                                                          tmp_path: Path) -> None:
     clean = build_return(tmp_path / "clean.xlsx")
