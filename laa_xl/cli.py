@@ -333,8 +333,23 @@ def consolidate(inputs: tuple[str, ...], region_path: str, previous: str | None,
     except LaaXlError as err:
         raise click.ClickException(str(err)) from err
     click.echo(_rollup_summary(rollup, out))
+    _warn_log_strays(paths, received_log)
     sys.exit(0 if all(s.valid for s in result.statuses if s.returned)
              and not result.unmatched else 1)
+
+
+def _warn_log_strays(paths: list[Path], received_log: str | None) -> None:
+    """Say which files the received log names that are not among the returns."""
+    from .round import log_strays
+
+    if not received_log:
+        return
+    strays = log_strays(paths, Path(received_log))
+    if strays:
+        shown = ", ".join(strays[:5]) + (f" and {len(strays) - 5} more" if len(strays) > 5
+                                         else "")
+        click.echo(f"Note: {received_log} gives a date for {len(strays)} file(s) not among the "
+                   f"returns, so those dates were not used: {shown}.", err=True)
 
 
 def _rollup_summary(rollup: Rollup, out: Path) -> str:
@@ -488,6 +503,7 @@ def chase(returns_dir: str, region_path: str, emails_dir: str, feedback_dir: str
     when = _as_of(as_of) or date.today()
     _echo_drafts(chase_drafts(region, result.statuses, Path(emails_dir), when, _now()),
                  emails_dir)
+    _warn_log_strays(paths, received_log)
 
 
 @main.command()

@@ -195,6 +195,16 @@ def received_dates(paths: Sequence[Path], log: Path | None = None) -> dict[Path,
     return out
 
 
+def log_strays(paths: Sequence[Path], log: Path) -> list[str]:
+    """The file names a received log gives a date for that are not among `paths`.
+
+    Usually a return saved under another name than the log says, whose date then comes from
+    the file's time instead: worth telling the GO officer.
+    """
+    names = {p.name for p in paths}
+    return [name for name in _read_log(log) if name not in names]
+
+
 _TIME_OF_DAY = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 
 

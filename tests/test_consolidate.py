@@ -943,3 +943,22 @@ def test_json_of_the_flags_matches_the_slipping_sheet(book: Any, files: dict[str
     assert [(f["severity"], f["lsp"], f["item_id"], f["rule"], f["days"]) for f in flags] == [
         (r["Severity"], r["LSP"], r["Item"], r["Rule"], r["Days"])
         for r in records(book["Slipping"])]
+
+
+def test_a_received_log_naming_files_not_among_the_returns_says_so(
+        tmp_path: Path, region_file: Path, files: dict[str, Path]):
+    log = tmp_path / "received.csv"
+    log.write_text("file,received\nnbr.xlsx,20/10/2009\nnbr-v2.xlsx,21/10/2009\n"
+                   "ghost.xlsx,22/10/2009\n", encoding="utf-8")
+    result = run("consolidate", files["NBR"], files["SMR"], "--region", region_file,
+                 "--received", log, "-o", tmp_path / "rollup.xlsx")
+    assert result.exit_code == 0
+    assert result.stderr == (f"Note: {log} gives a date for 2 file(s) not among the returns, "
+                             "so those dates were not used: nbr-v2.xlsx, ghost.xlsx.\n")
+    quiet = run("consolidate", files["NBR"], "--region", region_file,
+                "--received", log.with_name("one.csv"), "-o", tmp_path / "again.xlsx")
+    assert quiet.exit_code == 2  # the log must exist
+    log.write_text("nbr.xlsx,20/10/2009\n", encoding="utf-8")
+    clean = run("consolidate", files["NBR"], "--region", region_file, "--received", log,
+                "-o", tmp_path / "again.xlsx")
+    assert clean.stderr == ""
