@@ -22,7 +22,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from .errors import ReadError, WriteError
 from .issues import ERROR, FileReport, Issue
 from .reader import open_for_copy
-from .xlsxout import MAX_CELL_TEXT, atomic_output
+from .xlsxout import MAX_CELL_TEXT, atomic_output, cut_to_cell
 
 ERROR_FILL = PatternFill("solid", fgColor="FFFF9999")
 WARNING_FILL = PatternFill("solid", fgColor="FFFFE699")
@@ -132,7 +132,7 @@ def _mark(ws: Any, issues: list[Issue]) -> None:
         if isinstance(cell.value, str) and len(cell.value) > MAX_CELL_TEXT:
             # Longer than Excel allows (only a program could have written it): Excel would
             # call the copy damaged, so it shows the start; the comment says what is wrong.
-            cell.value = cell.value[: MAX_CELL_TEXT - 1] + "…"
+            cell.value = cut_to_cell(cell.value)
             cell.data_type = "s"
         worst = ERROR if any(i.severity == ERROR for i in found) else "warning"
         cell.fill = ERROR_FILL if worst == ERROR else WARNING_FILL

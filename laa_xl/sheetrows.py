@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .model import col_letter
-from .xlsxout import MAX_CELL_TEXT, excel_date
+from .xlsxout import MAX_CELL_TEXT, cut_to_cell, excel_date
 
 # Text holding none of these characters is copied as it is: XML's own characters, control
 # characters and the two non-characters (Excel's _xHHHH_ escape), and the underscore, which
@@ -47,8 +47,7 @@ _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 
 def xml_text(text: str) -> str:
     """Text as the content of an inline string's <t>: escaped exactly as Excel expects."""
-    if len(text) > MAX_CELL_TEXT:
-        text = text[: MAX_CELL_TEXT - 1] + "…"
+    text = cut_to_cell(text)
     if _MAYBE_SPECIAL.search(text):
         text = _ESCAPED_LOOKALIKE.sub(r"_x005F\1", text)
         text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)

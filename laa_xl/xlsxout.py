@@ -184,6 +184,11 @@ def put(ws: Any, row: int, col: int, value: Any, fmt: Any = None,
         write_text(ws, row, col, str(value), fmt)
 
 
+def cut_to_cell(text: str) -> str:
+    """Text cut to the length an Excel cell holds, ending "…" where it was cut."""
+    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
+
+
 def write_text(ws: Any, row: int, col: int, text: str, fmt: Any = None) -> None:
     """Write text exactly as typed, cut to the length Excel allows.
 
@@ -191,8 +196,7 @@ def write_text(ws: Any, row: int, col: int, text: str, fmt: Any = None) -> None:
     raw rich-text XML, unescaped: a partner's "<r>…</r>" would be lost, or break the file.
     Written as three rich-text runs in the same format instead, it is escaped like any text.
     """
-    if len(text) > MAX_CELL_TEXT:
-        text = text[: MAX_CELL_TEXT - 1] + "…"
+    text = cut_to_cell(text)
     if text.startswith("<r>") and text.endswith("</r>"):
         runs = (text[:1], text[1:-1], text[-1:])
         if fmt is None:
