@@ -21,6 +21,14 @@ def col_letter(index: int) -> str:
     return out
 
 
+def col_index(letters: str) -> int:
+    """Excel column letters to a 0-based index: A → 0, Z → 25, AA → 26."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
 def a1(row: int, col: int) -> str:
     """1-based row and 0-based column to an A1 reference: (12, 5) → F12."""
     return f"{col_letter(col)}{row}"

@@ -33,7 +33,7 @@ from defusedxml.common import DefusedXmlException
 
 from .errors import ReadError
 from .issues import Issue, make_issue
-from .model import Return, Row, a1, col_letter
+from .model import Return, Row, a1, col_index, col_letter
 from .schemas import SheetSpec, schema_version, sheets
 from .template import LISTS_SHEET, META_SHEET, PRODUCT
 
@@ -323,13 +323,6 @@ _OTHER_MARKUP = re.compile(rb"<[!?]")
 _SPACES = re.compile(rb"\s*")
 
 
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 @dataclass
 class _Scan:
     max_row: int  # 1-based; 0 for an empty sheet; never less than the furthest cell's row
@@ -352,7 +345,7 @@ def _refs(found: list[tuple[bytes, ...]]) -> tuple[int, int]:
     cols.discard(b"")
     huge = 10 ** 9
     max_row = max((int(r) if len(r) <= 9 else huge for r in rows), default=0)
-    max_col = max((_col_index(c.decode()) if len(c) <= 4 else huge
+    max_col = max((col_index(c.decode()) if len(c) <= 4 else huge
                    for c in {c.upper() for c in cols}), default=0)
     return max_row, max_col
 
@@ -541,7 +534,7 @@ def _bounds_parsed(xml: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[int, in
             m = re.fullmatch(r"([A-Za-z]{1,4})([0-9]{1,9})", attrs.get("r", ""))
             if m:
                 state["row"] = max(state["row"], int(m.group(2)))
-                state["col"] = _col_index(m.group(1))
+                state["col"] = col_index(m.group(1))
                 row = int(m.group(2))
             else:
                 state["col"] += 1
@@ -588,7 +581,7 @@ def _problems(xml: bytes, prefixed: bool = True) -> dict[tuple[int, int], CellPr
         m = _ATTR_R.search(attrs)
         if m is None:
             continue
-        where = (int(m.group(2)), _col_index(m.group(1).decode()))
+        where = (int(m.group(2)), col_index(m.group(1).decode()))
         t = _ATTR_T.search(attrs)
         kind = t.group(1) if t else b"n"
         v = _VALUE.search(content)

@@ -30,7 +30,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from .model import col_letter
+from .model import col_index, col_letter
 from .xlsxout import MAX_CELL_TEXT, cut_to_cell, excel_date
 
 # Text holding none of these characters is copied as it is: XML's own characters, control
@@ -258,13 +258,6 @@ def _widen_dimension(xml: bytes, last_row: int, ncols: int) -> bytes:
     end = ref.split(":")[-1]
     col = "".join(ch for ch in end if ch.isalpha())
     row = int("".join(ch for ch in end if ch.isdigit()) or 1)
-    width = max(_col_number(col), ncols)
+    width = max(col_index(col) + 1, ncols)
     new = f'<dimension ref="A1:{col_letter(width - 1)}{max(row, last_row)}"/>'.encode()
     return xml[:m.start()] + new + xml[m.end():]
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
