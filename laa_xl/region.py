@@ -160,10 +160,15 @@ class Region:
         """The return deadline: as set, or 15 days after the period ends."""
         return self.deadline or self.period.end + timedelta(days=15)
 
+    def find_lsp(self, code: str) -> Lsp | None:
+        """The LSP of this code (in any case), or None."""
+        code = code.casefold()
+        return next((item for item in self.lsps if item.code.casefold() == code), None)
+
     def lsp(self, code: str) -> Lsp:
-        for item in self.lsps:
-            if item.code.casefold() == code.casefold():
-                return item
+        found = self.find_lsp(code)
+        if found is not None:
+            return found
         known = ", ".join(x.code for x in self.lsps)
         raise RegionError(f"{self.source or 'The region file'} has no LSP with code {code!r}. "
                           f"Its LSPs are: {known}.")

@@ -123,8 +123,7 @@ def _check_one(args: tuple[Path, Region | None, Mapping[str, Return] | None, boo
         if as_of is not None and region is not None:
             from .slippage import flags
 
-            code = report.data.lsp_code.casefold()
-            lsp = next((x for x in region.lsps if x.code.casefold() == code), None)
+            lsp = region.find_lsp(report.data.lsp_code)
             before = previous.get(lsp.code) if (previous and lsp) else None
             report.flags = flags(report.data, before, as_of, region.tolerances, region.period)
         if not keep_rows:
