@@ -116,8 +116,9 @@ class RollupWriter:
     def write(self, path: Path) -> None:
         self._check_size()
         region = self.region
-        scratch = scratch_folder(path)
-        frame = (scratch if scratch.is_dir() else path.parent) / f"{path.name}.frame.xlsx"
+        folder = scratch_folder(path)
+        scratch = folder if folder.is_dir() else None  # atomic_output's, if it made one
+        frame = (scratch or path.parent) / f"{path.name}.frame.xlsx"
         wb = new_workbook(frame, constant_memory=True, scratch=scratch,
                           title=f"LAA roll-up {region.region} {region.period}")
         self.wb = wb
@@ -154,7 +155,7 @@ class RollupWriter:
         wb.close()
         try:
             with open(frame, "rb") as fh:
-                splice(fh, path, self.big, scratch if scratch.is_dir() else None)
+                splice(fh, path, self.big, scratch)
         finally:
             frame.unlink(missing_ok=True)
 
@@ -165,9 +166,7 @@ class RollupWriter:
         a sheet would lose rows without a word; nothing lost means refusing instead.
         """
         r = self.r
-        sizes = {sheet(k).name: sum(s.report.data.count(k) for s in r.included
-                                    if s.report is not None and s.report.data is not None)
-                 for k in DATA_SHEETS}
+        sizes = {sheet(k).name: self._rows_in(k) for k in DATA_SHEETS}
         sizes["Timeline"] = sizes[sheet("milestones").name]
         sizes["Slipping"] = len(r.flags) + len(RULES) + len(SEVERITIES) + 4  # and the legend
         sizes["Issues"] = sum(len(x.issues) for x in r.result.reports)
@@ -177,6 +176,11 @@ class RollupWriter:
                     f"The roll-up's {name} sheet would need {HEADER_ROW + 1 + n:,} rows, more "
                     f"than the {EXCEL_MAX_ROWS:,} a worksheet can hold. Consolidate the "
                     "region's returns in smaller groups.")
+
+    def _rows_in(self, key: str) -> int:
+        """How many rows of a data sheet the included returns hold, without unpacking them."""
+        return sum(s.report.data.count(key) for s in self.r.included
+                   if s.report is not None and s.report.data is not None)
 
     # -- formats --------------------------------------------------------------------------
 
@@ -252,15 +256,16 @@ class RollupWriter:
 
     def _big_table(self, ws: Any, name: str | None, headers: list[str], nrows: int,
                    rows: Callable[[RowWriter], Iterator[str]],
-                   widths: Sequence[float] = ()) -> None:
+                   widths: Sequence[float] = (), ncols: int | None = None) -> None:
         """A table of `nrows` rows below HEADER_ROW, written by `rows` into the closed frame.
 
-        The frame's Table covers the header and one row (xlsxwriter checks a Table's range
-        cell by cell, which costs seconds at national scale); `splice` widens it to the rows.
+        The frame's Table (when `name` is given) covers the header and one row (xlsxwriter
+        checks a Table's range cell by cell, which costs seconds at national scale); `splice`
+        widens it to the rows.  The rows are `ncols` wide, as many as the headers by default.
         """
         if name is not None:
             self._table(ws, name, headers, 1, widths=widths)
-        ncols = len(headers)
+        ncols = ncols or len(headers)
         self.big.append(BigSheet(ws.index, HEADER_ROW + 2, ncols, lambda: rows(RowWriter(ncols)),
                                  nrows, table=name, name=ws.name))
 
@@ -615,8 +620,7 @@ class RollupWriter:
         if spec.key == "risks":  # highest scores first, across the region: a few rows each
             ranked = sorted(entries(), key=lambda e: -(e[1].get("score") or 0))
             source = lambda: ranked  # noqa: E731
-        count = sum(s.report.data.count(spec.key) for s in r.included
-                    if s.report is not None and s.report.data is not None)
+        count = self._rows_in(spec.key)
         widths = [7, *[min(f.width, 30) for f in fields], 30, 11, 8, 8]
         text = style_index(self.f_text)
         base = [text, *[style_index(f) for f in fmts], text, text, style_index(self.f_int), text]
@@ -722,31 +726,28 @@ class RollupWriter:
                               self.f_month)
         ws.set_row(HEADER_ROW, 48)
 
-        def entries() -> Iterator[tuple[str, list[Row]]]:
-            """Each return's milestones on the timeline, by baseline date."""
-            for s in r.included:
-                assert s.report is not None and s.report.data is not None
-                ms = [m for m in s.report.data.sheets["milestones"]
-                      if m.get("status") != "Cancelled"
-                      and isinstance(m.get("baseline_date"), date)]
-                ms.sort(key=lambda m: (m.get("baseline_date"), m.get("milestone_id") or ""))
-                yield s.lsp.code, ms
+        def shown(m: Row) -> bool:
+            return m.get("status") != "Cancelled" and isinstance(m.get("baseline_date"), date)
 
-        n = sum(len(ms) for _, ms in entries())
+        n = sum(sum(1 for m in s.report.data.sheets["milestones"] if shown(m))
+                for s in r.included if s.report is not None and s.report.data is not None)
         text, day = style_index(self.f_text), style_index(self.f_date)
 
         def rows(w: RowWriter) -> Iterator[str]:
             number = HEADER_ROW + 2
-            for lsp, ms in entries():
+            for s in r.included:  # each return's milestones by baseline date
+                assert s.report is not None and s.report.data is not None
+                ms = [m for m in s.report.data.sheets["milestones"] if shown(m)]
+                ms.sort(key=lambda m: (m.get("baseline_date"), m.get("milestone_id") or ""))
                 for m in ms:
-                    values = [lsp, m.get("milestone_id"), m.get("action_id"),
+                    values = [s.lsp.code, m.get("milestone_id"), m.get("action_id"),
                               m.get("description"), m.get("status"), m.get("baseline_date"),
                               m.get("forecast_date") or m.get("baseline_date")]
                     yield w.row(number, values,
                                 [day if isinstance(v, date) else text for v in values])
                     number += 1
 
-        self._big_table(ws, None, headers + [""] * len(months), n, rows)
+        self._big_table(ws, None, headers, n, rows, ncols=first_month_col + len(months))
         ws.set_column(0, 2, 9)
         ws.set_column(3, 3, 36)
         ws.set_column(4, 6, 11)
