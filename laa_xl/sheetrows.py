@@ -83,17 +83,17 @@ class RowWriter:
         for letter, v, s in zip(self.letters, values, styles, strict=False):
             kind = type(v)
             if kind is str:
-                if v in plain:
-                    add(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is><t>{v}</t></is></c>')
-                elif not v:
-                    continue
-                elif (special(v) or len(v) > MAX_CELL_TEXT or v[0].isspace()
-                        or v[-1].isspace()):
-                    add(self._text(f"{letter}{r}", s, v))
-                else:  # most text: nothing to escape, no space to keep
+                if v not in plain:
+                    if not v:
+                        continue
+                    if (special(v) or len(v) > MAX_CELL_TEXT or v[0].isspace()
+                            or v[-1].isspace()):
+                        add(self._text(f"{letter}{r}", s, v))
+                        continue
                     if len(v) <= 40 and len(plain) < 100_000:
                         plain.add(v)
-                    add(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is><t>{v}</t></is></c>')
+                # most text: nothing to escape, no space to keep
+                add(f'<c r="{letter}{r}" s="{s}" t="inlineStr"><is><t>{v}</t></is></c>')
             elif v is None:
                 continue
             elif kind is int or kind is float:
