@@ -58,11 +58,18 @@ def _pair_workbook(path: Path, values: list[Any]) -> None:
     splice(frame, path, [BigSheet(0, 2, 2, rows, len(values))])
 
 
-def _read_both(path: Path) -> tuple[list[list[Any]], list[list[Any]]]:
+def _pairs_agree(path: Path, values: list[Any]) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Write `values` both ways, read them back with calamine and openpyxl, check each
+    spliced cell reads as xlsxwriter's does, and give both readings (row 0 the header)."""
+    _pair_workbook(path, values)
     cal = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Data").to_python(
         skip_empty_area=False)
     ws = openpyxl.load_workbook(path)["Data"]
-    return cal, [[c.value for c in row] for row in ws.iter_rows(max_col=2)]
+    opx = [[c.value for c in row] for row in ws.iter_rows(max_col=2)]
+    for i, v in enumerate(values, start=1):
+        assert cal[i][1] == cal[i][0], v
+        assert opx[i][1] == opx[i][0], v
+    return cal, opx
 
 
 AWKWARD = ["<r>boom</r>", "<r><t>x</t></r>", "a & b < c > d", "  leading", "trailing  ",
@@ -72,12 +79,7 @@ AWKWARD = ["<r>boom</r>", "<r><t>x</t></r>", "a & b < c > d", "  leading", "trai
 
 
 def test_awkward_text_reads_back_as_xlsxwriter_writes_it(tmp_path: Path):
-    path = tmp_path / "pair.xlsx"
-    _pair_workbook(path, AWKWARD)
-    cal, opx = _read_both(path)
-    for i, text in enumerate(AWKWARD, start=1):
-        assert cal[i][0] == cal[i][1], text
-        assert opx[i][0] == opx[i][1], text
+    cal, opx = _pairs_agree(tmp_path / "pair.xlsx", AWKWARD)
     # What a reader sees is what the partner typed (cut to Excel's limit), control
     # characters aside, which travel as Excel's _xHHHH_ escape.
     same = ["<r>boom</r>", "<r><t>x</t></r>", "a & b < c > d", "  leading", "trailing  ",
@@ -93,12 +95,7 @@ def test_awkward_text_reads_back_as_xlsxwriter_writes_it(tmp_path: Path):
 def test_numbers_dates_and_booleans(tmp_path: Path):
     values: list[Any] = [0, 85, 85.5, -3.25, 1e-7, 12500.0, 10**15, date(2009, 9, 30),
                          date(1900, 3, 1), True, False]
-    path = tmp_path / "pair.xlsx"
-    _pair_workbook(path, values)
-    cal, opx = _read_both(path)
-    for i, v in enumerate(values, start=1):
-        assert cal[i][1] == cal[i][0], v
-        assert opx[i][1] == opx[i][0], v
+    cal, opx = _pairs_agree(tmp_path / "pair.xlsx", values)
     assert cal[8][1] == date(2009, 9, 30)
     assert opx[7][1] == 10**15
 
@@ -126,11 +123,7 @@ def test_xml_text_escapes():
 def test_any_text_reads_back_as_xlsxwriter_writes_it(tmp_path_factory: Any, texts: list[str]):
     path = tmp_path_factory.mktemp("fuzz") / "pair.xlsx"
     texts = [t.encode("utf-8", "ignore").decode("utf-8") or "x" for t in texts]
-    _pair_workbook(path, texts)
-    cal, opx = _read_both(path)
-    for i, t in enumerate(texts, start=1):
-        assert cal[i][1] == cal[i][0], t
-        assert opx[i][1] == opx[i][0], t
+    _pairs_agree(path, texts)
 
 
 def test_rows_go_between_the_header_and_whatever_is_below(tmp_path: Path):
