@@ -132,7 +132,7 @@ _CATALOGUE = [
     Code("error-value", ERROR, "Error in cell",
          "The cell shows the error {shown}. Replace it with a value."),
     Code("withdrawn-indicator", WARNING, "Withdrawn indicator",
-         "NI 31 was withdrawn from the National Indicator Set. Use a current indicator or a "
+         "{shown} was withdrawn from the National Indicator Set. Use a current indicator or a "
          "local code."),
     Code("normalised", WARNING, "Tidied up",
          "{shown} was read as {result}. Next time, {fix}."),

@@ -19,7 +19,7 @@ from .reader import DEFAULT_LIMITS, _norm_header, _Reader, _SheetInfo
 from .region import Region
 from .rollup import DATA_SHEETS, PROVENANCE, ROLLUP_PRODUCT
 from .rules.cells import Bad, normalise
-from .schemas import SheetSpec
+from .schemas import SheetSpec, sheet
 from .template import PRODUCT as RETURN_PRODUCT
 from .template import Prefill
 
@@ -165,10 +165,6 @@ def read_rollup(path: str | Path) -> PreviousRound:
     return PreviousRound(str(path), result.data.meta, reader.by_lsp)
 
 
-_CLOSED = {"actions": ("Complete", "Cancelled"), "milestones": ("Achieved", "Cancelled"),
-           "risks": ("Closed",)}
-
-
 def prefills(previous: PreviousRound, region: Region) -> dict[str, Prefill]:
     """Each LSP's next-round template rows, from last round's roll-up.
 
@@ -180,18 +176,19 @@ def prefills(previous: PreviousRound, region: Region) -> dict[str, Prefill]:
     The previous round itself is left as it was.
     """
     out: dict[str, Prefill] = {}
+    closed = {key: sheet(key).closed for key in ("actions", "milestones", "risks")}
     for lsp in region.lsps:
         ret = previous.returns.get(lsp.code)
         if ret is None:
             continue
         rows = {key: [dict(r.values) for r in ret.sheets[key]] for key in DATA_SHEETS}
         open_milestones = [m for m in rows["milestones"]
-                           if m.get("status") not in _CLOSED["milestones"]]
-        rows["risks"] = [r for r in rows["risks"] if r.get("status") not in _CLOSED["risks"]]
+                           if m.get("status") not in closed["milestones"]]
+        rows["risks"] = [r for r in rows["risks"] if r.get("status") not in closed["risks"]]
         needed = {m.get("action_id") for m in open_milestones} | \
             {r.get("linked_to") for r in rows["risks"]}
         rows["actions"] = [a for a in rows["actions"]
-                           if a.get("status") not in _CLOSED["actions"]
+                           if a.get("status") not in closed["actions"]
                            or a.get("action_id") in needed]
         kept = {a.get("action_id") for a in rows["actions"]}
         rows["milestones"] = [m for m in rows["milestones"] if m.get("action_id") in kept]
@@ -199,7 +196,7 @@ def prefills(previous: PreviousRound, region: Region) -> dict[str, Prefill]:
                      if o.get("confidence") in ("Red", "Amber")}
         still_off |= {a.get("action_id") for a in rows["actions"]
                       if a.get("rag") in ("Red", "Amber")
-                      and a.get("status") not in _CLOSED["actions"]}
+                      and a.get("status") not in closed["actions"]}
         rows["recovery"] = [r for r in rows["recovery"] if r.get("item_id") in still_off]
         for r in rows["risks"]:
             r.pop("score", None)  # the template's formula works it out

@@ -118,6 +118,40 @@ class Field:
     def is_numeric(self) -> bool:
         return self.kind in ("number", "integer")
 
+    # -- what the field means, from the x- keywords beside it (docs/schemas.md lists them) --
+
+    def means(self, keyword: str) -> bool:
+        """Whether the field's schema marks it with `keyword` (``x-due``, ``x-percent``, …)."""
+        return bool(self.schema.get(keyword))
+
+    @property
+    def closed(self) -> tuple[str, ...]:
+        """The statuses in which the item is finished with (``x-closed``)."""
+        return tuple(self.schema.get("x-closed", ()))
+
+    @property
+    def achieved(self) -> str | None:
+        """The status that counts as achieved or complete (``x-achieved``)."""
+        return self.schema.get("x-achieved")
+
+    @property
+    def withdrawn(self) -> tuple[str, ...]:
+        """Values no longer in use, such as a withdrawn indicator (``x-withdrawn``)."""
+        return tuple(self.schema.get("x-withdrawn", ()))
+
+    @property
+    def words(self) -> str:
+        """How a sentence names the field: ``x-words``, else its header (``RAG``, ``status``)."""
+        words = self.schema.get("x-words")
+        if words:
+            return str(words)
+        return self.header if self.header.isupper() else self.header.lower()
+
+    @property
+    def rag_scale(self) -> tuple[str, ...]:
+        """The field's values as a RAG, best first (``x-rag-scale``); empty if it is not one."""
+        return tuple(self.schema.get("x-rag-scale", ()))
+
 
 @dataclass(frozen=True)
 class Conditional:
@@ -152,6 +186,50 @@ class SheetSpec:
     @property
     def headers(self) -> list[str]:
         return [f.header for f in self.fields]
+
+    def role(self, keyword: str) -> Field | None:
+        """The field marked with `keyword` (``x-due``, ``x-closed``, …), if the sheet has one."""
+        for f in self.fields:
+            if f.means(keyword):
+                return f
+        return None
+
+    @property
+    def noun(self) -> str:
+        """What one row is, for messages: ``Action``, ``Milestone`` (``x-noun``)."""
+        return str(self.schema.get("x-noun", self.title))
+
+    @property
+    def status(self) -> Field | None:
+        """The field whose values say whether the item is open or closed."""
+        return self.role("x-closed")
+
+    @property
+    def closed(self) -> tuple[str, ...]:
+        """Statuses that close a row: complete, achieved, cancelled, closed."""
+        return self.status.closed if self.status else ()
+
+    @property
+    def achieved(self) -> str | None:
+        return self.status.achieved if self.status else None
+
+    @property
+    def cancelled(self) -> tuple[str, ...]:
+        """Closed without being achieved."""
+        return tuple(s for s in self.closed if s != self.achieved)
+
+    @property
+    def parent(self) -> Field | None:
+        """The field naming the row this one belongs to (a single ``x-ref``), if any."""
+        for f in self.fields:
+            if len(f.refs) == 1 and f.name != self.key_field:
+                return f
+        return None
+
+    @property
+    def rag(self) -> Field | None:
+        """The field that stands for the row's RAG (its own RAG, or a status scale)."""
+        return self.role("x-rag-scale")
 
     @property
     def input_fields(self) -> tuple[Field, ...]:
@@ -371,6 +449,12 @@ def sheet(key: str) -> SheetSpec:
         conditionals=_conditionals(schema, key), template_rows=int(schema.get("x-rows", 50)),
         tab_color=schema.get("x-tab-color"), schema=schema,
     )
+
+
+def target_years() -> dict[str, Field]:
+    """The Outcomes sheet's target fields by the year they are for (``2009/10``), in order."""
+    return {f.schema["x-target-year"]: f for f in sheet("outcomes").fields
+            if "x-target-year" in f.schema}
 
 
 def sheets() -> tuple[SheetSpec, ...]:

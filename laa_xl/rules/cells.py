@@ -35,7 +35,6 @@ _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", 
 _MONTHS = {name: i for i, name in enumerate(_MONTH_NAMES, 1)} | \
     {name[:3]: i for i, name in enumerate(_MONTH_NAMES, 1)} | {"sept": 9}
 _EXCEL_EPOCH = date(1899, 12, 30)
-CLOSED = ("Complete", "Cancelled")  # an action in either state carries no RAG
 _SERIAL_MIN, _SERIAL_MAX = 36526, 47848  # 01/01/2000 … 31/12/2030 as Excel day numbers
 
 
@@ -107,7 +106,7 @@ def normalise(f: Field, value: Any, choices: tuple[str, ...] | None = None
         value = int(value)
     if isinstance(value, datetime):
         value = value.date()
-    if isinstance(value, date) and f.name.endswith("_period") and value.day == 1 \
+    if isinstance(value, date) and f.means("x-year-text") and value.day == 1 \
             and value.month == (value.year + 1) % 100:
         # Excel turns "2007/08" typed into a General cell into 1 August 2007.
         year = f"{value.year}/{value.month:02d}"
@@ -185,7 +184,7 @@ def _normalise_number(f: Field, value: Any) -> tuple[Any, tuple[str, str] | None
 
 def _check_percent(f: Field, value: float) -> None:
     """0.5 in % complete could be half a per cent, or 50 % formatted as a fraction."""
-    if f.name == "percent_complete" and 0 < value < 1:
+    if f.means("x-percent") and 0 < value < 1:
         raise Bad("ambiguous-percent", percent=number_text(value * 100))
 
 
@@ -357,7 +356,7 @@ def _column(ctx: Context, key: str, f: Field, choices: tuple[str, ...] | None,
             bad.add((row.row, name))
             _refused(ctx, key, f, value)
             yield i, _violation_issue(ctx, row, f, violation, value)
-        elif name == "indicator" and value == "NI 31":
+        elif value in f.withdrawn:
             yield i, ctx.at(row, name, "withdrawn-indicator")
 
 
@@ -395,7 +394,7 @@ def _required(ctx: Context, key: str, present: list[Field], rows: list[Row],
         for cond, because_field, needs in rules:
             if values.get(cond.field) not in cond.values:
                 continue
-            if because_field.rag and values.get("status") in CLOSED:
+            if because_field.rag and spec.status and values.get(spec.status.name) in spec.closed:
                 continue  # a closed item's RAG is to be cleared (rag-on-closed), not acted on
             for f in needs:
                 if f.name not in values and (row.row, f.name) not in bad:

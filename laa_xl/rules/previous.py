@@ -11,10 +11,6 @@ from ..schemas import Field, sheet
 from . import Context, id_index
 from .cells import Bad, normalise
 
-# Items that may leave a return without a word: done or cancelled last round.
-_CLOSED = {"actions": ("Complete", "Cancelled"), "milestones": ("Achieved", "Cancelled")}
-_WHAT = {"outcomes": "Outcome", "actions": "Action", "milestones": "Milestone"}
-
 
 def check(ctx: Context) -> Iterator[Issue]:
     if ctx.previous is None:
@@ -29,10 +25,11 @@ def check(ctx: Context) -> Iterator[Issue]:
         for item_key, old in before.items():
             row = now.get(item_key)
             if row is None:
-                if old.get("status") not in _CLOSED.get(key, ()) and \
+                # An item closed last round may leave the return without a word.
+                if old.get("status") not in spec.closed and \
                         item_key not in ctx.refused_ids.get(key, set()):
                     yield ctx.about(key, "item-disappeared", value=old.get(spec.key_field),
-                                    what=_WHAT[key])
+                                    what=spec.noun)
                 continue
             for f in baselines:
                 a, b = _normal(f, old.get(f.name)), row.get(f.name)

@@ -10,9 +10,7 @@ from ..schemas import sheet
 from . import Context, iter_rows
 
 SARA = ("scanning", "analysis", "response", "assessment")
-_CLOSED = ("Complete", "Cancelled")
-_ITEMS = (("outcomes", "outcome_id", "confidence", "Outcome"),
-          ("actions", "action_id", "rag", "Action"))
+_ITEMS = ("outcomes", "actions")  # the items a RAG can make Red
 
 
 def check(ctx: Context) -> Iterator[Issue]:
@@ -24,14 +22,19 @@ def check(ctx: Context) -> Iterator[Issue]:
         if isinstance(item, str):
             plans.setdefault(item.casefold(), []).append(row)
     states: dict[str, tuple[object, object]] = {}
-    for key, id_field, rag_field, what in _ITEMS:
+    closed: set[str] = set()
+    for key in _ITEMS:
+        spec = sheet(key)
+        assert spec.rag is not None
+        id_field, rag_field, what = spec.key_field, spec.rag.name, spec.noun
+        closed.update(spec.closed)
         for row in iter_rows(ctx, key):
             item = row.get(id_field)
             if not isinstance(item, str):
                 continue
             rag = row.get(rag_field)
             states.setdefault(item.casefold(), (rag, row.get("status")))
-            if rag not in ("Red", "Amber") or row.get("status") in _CLOSED:
+            if rag not in ("Red", "Amber") or row.get("status") in spec.closed:
                 continue
             rows = plans.get(item.casefold(), [])
             missing = _missing_sara(rows)
@@ -49,8 +52,8 @@ def check(ctx: Context) -> Iterator[Issue]:
                 yield ctx.at(row, "item_id", "recovery-unknown-item")
             continue
         rag, status = states.get(item, (None, None))
-        if status in _CLOSED or rag == "Green":
-            state = status if status in _CLOSED else "Green"
+        if status in closed or rag == "Green":
+            state = status if status in closed else "Green"
             for row in rows:
                 yield ctx.at(row, "item_id", "recovery-not-needed", state=state)
 

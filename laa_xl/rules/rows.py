@@ -10,10 +10,9 @@ from ..model import Row
 from ..schemas import sheet
 from . import Context, iter_rows
 
-CLOSED_ACTION = ("Complete", "Cancelled")
-
 
 def check(ctx: Context) -> Iterator[Issue]:
+    actions = sheet("actions")
     for row in iter_rows(ctx, "actions"):
         # Each date after the start, looked at in place: a round has tens of thousands of
         # actions, and a generator per date cost more than the comparisons.
@@ -23,9 +22,9 @@ def check(ctx: Context) -> Iterator[Issue]:
                 d = row.values.get(later)
                 if isinstance(d, date) and d < start:
                     yield _out_of_order(ctx, row, later, "start_date", start)
-        yield from _completion(ctx, row)
+        yield from _completion(ctx, row, actions.achieved, actions.cancelled)
         status = row.get("status")
-        if status in CLOSED_ACTION and row.get("rag"):
+        if status in actions.closed and row.get("rag"):
             yield ctx.at(row, "rag", "rag-on-closed", value=status)
     for row in iter_rows(ctx, "risks"):
         yield from _score(ctx, row)
@@ -37,12 +36,13 @@ def _out_of_order(ctx: Context, row: Row, later: str, earlier: str, b: date) -> 
                   other_value=b.strftime("%d/%m/%Y"))
 
 
-def _completion(ctx: Context, row: Row) -> Iterator[Issue]:
+def _completion(ctx: Context, row: Row, achieved: str | None,
+                cancelled: tuple[str, ...]) -> Iterator[Issue]:
     """Complete ⇔ a completed date and 100 % complete."""
     status = row.get("status")
     done = row.get("completed_date")
     pct = row.get("percent_complete")
-    if status == "Complete":
+    if status == achieved:
         if done is None and ctx.has("actions", "completed_date"):
             yield ctx.at(row, "completed_date", "complete-mismatch", value=None,
                          detail="The action is Complete but has no Completed date. Enter the "
@@ -51,7 +51,7 @@ def _completion(ctx: Context, row: Row) -> Iterator[Issue]:
             yield ctx.at(row, "percent_complete", "complete-mismatch",
                          detail=f"The action is Complete but is {pct:g}% complete. Enter 100, "
                                 "or change the status.")
-    elif status is not None and status != "Cancelled":
+    elif status is not None and status not in cancelled:
         if done is not None:
             yield ctx.at(row, "status", "complete-mismatch",
                          detail=f"A Completed date ({done:%d/%m/%Y}) is entered but the status "
