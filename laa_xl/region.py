@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -96,11 +96,6 @@ class Period:
         return {1: date(self.start_year, 4, 1), 2: date(self.start_year, 7, 1),
                 3: date(self.start_year, 10, 1), 4: date(self.start_year + 1, 1, 1)}[self.quarter]
 
-    @property
-    def target_field(self) -> str:
-        """The Outcomes field holding this year's target (``target_2009_10``), if any."""
-        return f"target_{self.start_year}_{(self.start_year + 1) % 100:02d}"
-
     def previous(self) -> Period:
         if self.quarter == 1:
             return Period(self.start_year - 1, 4)
@@ -132,10 +127,18 @@ DEFAULT_QUESTIONS = tuple(Question(*q) for q in DEFAULT_ASSURANCE)
 
 @dataclass(frozen=True)
 class Tolerances:
-    forecast_slip_days: int = 14
-    behind_plan_ratio: float = 0.7
-    low_days: int = 30
-    medium_days: int = 90
+    """The region's slippage tolerances; each says how the roll-up's About sheet names it."""
+
+    forecast_slip_days: int = field(default=14, metadata={
+        "label": "Forecast slip tolerance (days)"})
+    behind_plan_ratio: float = field(default=0.7, metadata={
+        "label": "Behind plan below (share of time elapsed)"})
+    low_days: int = field(default=30, metadata={"label": "Low severity up to (days late)"})
+    medium_days: int = field(default=90, metadata={"label": "Medium severity up to (days late)"})
+
+    def labelled(self) -> list[tuple[str, int | float]]:
+        """Each tolerance with its label, in declaration order."""
+        return [(f.metadata["label"], getattr(self, f.name)) for f in fields(self)]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .issues import ERROR, FileReport, Report
+from .region import Tolerances
+from .slippage import RULES
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|")
 
@@ -91,3 +93,24 @@ def flags_text(flags: Sequence[Any]) -> str:
     out.append("")
     out.append(f"{_plural(len(flags), 'flag')} ({high} high).")
     return "\n".join(out)
+
+
+def rules_markdown(tolerances: Tolerances | None = None) -> str:
+    """The slippage rules as the README's table: made from the registry, never retyped."""
+    tol = tolerances or Tolerances()
+    lines = ["| rule | when | severity |", "|---|---|---|"]
+    lines += [f"| `{r.code}` | {r.describe(tol)} | {r.severity[0].upper()}{r.severity[1:]}. |"
+              for r in RULES.values()]
+    return "\n".join(lines) + "\n"
+
+
+def severity_markdown(tolerances: Tolerances | None = None) -> str:
+    """The sentence above the README's rule table, from the default tolerances."""
+    tol = tolerances or Tolerances()
+    return (f"Computed as at a date (default: the period's end), with the region's tolerances. "
+            f"Severity by days late: up to {tol.low_days} low, up to {tol.medium_days} medium, "
+            "beyond that high.\n")
+
+
+if __name__ == "__main__":  # python3 -m laa_xl.render: the README's rule section
+    print(severity_markdown() + "\n" + rules_markdown(), end="")

@@ -1,4 +1,10 @@
-"""Slipping milestones and off-track outcomes (DESIGN.md §5): pure functions over returns.
+"""Slipping milestones and off-track outcomes: pure functions over returns.
+
+Each rule is one small function, registered with its code, its description, its default
+severity and the tolerances it uses (`RULES`); the roll-up's legend, the About sheet and the
+README's table are all made from that registry.  What a rule needs to know about a sheet (which
+date is the baseline, which status means achieved, which field is the RAG) comes from the
+schemas, so the same rule serves actions and milestones.
 
 `flags` finds every flag "as at" a date, `sort_flags` puts the worst first, `summarise` counts.
 """
@@ -6,50 +12,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from .model import Return, Row
 from .region import Period, Tolerances
+from .schemas import sheet, target_years
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 SEVERITIES = (HIGH, MEDIUM, LOW)  # worst first
-
-# The rule codes, in the order the roll-up legend and the README list them.  Each line says
-# when the flag is raised and how severe it is, so the legend needs nothing else.
-RULES: dict[str, str] = {
-    "overdue": "The baseline date (milestone) or due date (action) has passed and the item "
-               "is not achieved or complete. Severity by days overdue; a milestone is at "
-               "least medium.",
-    "forecast-slip": "The forecast date is later than the baseline or due date by more than "
-                     "the tolerance (14 days unless the region sets another). Severity by "
-                     "days of slip.",
-    "slipped-since-last-round": "The forecast date is later than the forecast (or, if there "
-                                "was none, the baseline) in the previous round's return. "
-                                "Severity by days moved.",
-    "re-baselined": "The baseline or due date differs from the previous round's; baselines "
-                    "are fixed once agreed. Moved later: severity by days, at least medium; "
-                    "moved earlier: low.",
-    "rag-worsened": "The RAG (an outcome's delivery confidence, a milestone's status) is "
-                    "worse than in the previous round. High when it is now Red or Missed, "
-                    "otherwise medium.",
-    "behind-plan": "An action's % complete is under 70% (the region's ratio) of the share of "
-                   "time gone between its start and due dates. Low: an early warning before "
-                   "the due date passes.",
-    "stalled": "An action under way last round is not complete, and neither its % complete "
-               "nor its forecast date has changed since. Medium.",
-    "rag-inconsistent": "Rated Green (a milestone: On track) while overdue or forecast beyond "
-                        "the tolerance. Medium.",
-    "dropped": "An action or milestone in the previous round's return, not complete or "
-               "cancelled there, is missing from this one. Medium.",
-    "off-trajectory": "An outcome's latest value is worse than its target for this year, "
-                      "given whether higher or lower is better. Medium.",
-}
-
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-_RULE_RANK = {r: i for i, r in enumerate(RULES)}
 _SHEET_RANK = {"outcomes": 0, "actions": 1, "milestones": 2}
 
 
@@ -90,22 +65,22 @@ def _at_least(severity: str, floor: str) -> str:
 
 # -- reading values defensively: a return that failed validation may still hold raw text --
 
-def _date(row: Row, name: str) -> date | None:
-    value = row.get(name)
+def _date(row: Row, name: str | None) -> date | None:
+    value = row.get(name) if name else None
     if isinstance(value, datetime):
         return value.date()
     return value if isinstance(value, date) else None
 
 
-def _number(row: Row, name: str) -> float | None:
-    value = row.get(name)
+def _number(row: Row, name: str | None) -> float | None:
+    value = row.get(name) if name else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return value
 
 
-def _text(row: Row, name: str) -> str:
-    value = row.get(name)
+def _text(row: Row, name: str | None) -> str:
+    value = row.get(name) if name else None
     return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
 
 
@@ -127,38 +102,75 @@ def _num(value: float) -> str:
     return f"{value:,}"
 
 
-@dataclass(frozen=True)
-class _Kind:
-    """What differs between milestones and actions, so one set of rules serves both."""
-
-    sheet: str
-    noun: str
-    key: str
-    parent: str
-    baseline: str
-    baseline_words: str
-    done_status: str
-    done_date: str
-    done_words: str
-    rag: str  # the field holding the item's RAG, or what stands for it
-    rag_words: str
-    rag_scale: tuple[str, ...]  # best first; the last one is "Red"
-
-
-# A milestone has no RAG: its status (On track / At risk / Missed) plays that part.
-_MILESTONE = _Kind("milestones", "Milestone", "milestone_id", "action_id", "baseline_date",
-                   "baseline date", "Achieved", "actual_date", "achieved", "status", "status",
-                   ("On track", "At risk", "Missed"))
-_ACTION = _Kind("actions", "Action", "action_id", "outcome_id", "due_date", "due date",
-                "Complete", "completed_date", "complete", "rag", "RAG", ("Green", "Amber", "Red"))
-_RAG = ("Green", "Amber", "Red")
-
-
 def _rank(value: str, scale: tuple[str, ...]) -> int | None:
     for i, item in enumerate(scale):
         if _same(value, item):
             return i
     return None
+
+
+# -- what a rule knows about a sheet, all of it from the sheet's schema ------------------
+
+@dataclass(frozen=True)
+class Kind:
+    """The fields of a sheet that slippage reads, found by their meaning in its schema."""
+
+    sheet: str
+    noun: str
+    key: str
+    parent: str | None
+    summary: str | None
+    due: str | None  # the baseline (milestone) or due (action) date
+    due_words: str
+    forecast: str | None
+    done_date: str | None
+    status: str | None
+    achieved: str | None
+    cancelled: tuple[str, ...]
+    under_way: tuple[str, ...]
+    not_started: str | None
+    percent: str | None
+    rag: str | None  # the field holding the item's RAG, or what stands for it
+    rag_words: str
+    rag_scale: tuple[str, ...]  # best first; the last is the worst (Red, Missed)
+    rag_is_rag: bool  # a real Red/Amber/Green (rated Green), not a status (marked On track)
+
+
+@cache
+def kind(key: str) -> Kind:
+    spec = sheet(key)
+
+    def name(keyword: str) -> str | None:
+        f = spec.role(keyword)
+        return f.name if f else None
+
+    due, rag, status = spec.role("x-due"), spec.rag, spec.status
+    return Kind(
+        sheet=key, noun=spec.noun, key=spec.key_field,
+        parent=spec.parent.name if spec.parent else None, summary=name("x-summary"),
+        due=due.name if due else None, due_words=due.words if due else "",
+        forecast=name("x-forecast"), done_date=name("x-done-date"),
+        status=status.name if status else None, achieved=spec.achieved,
+        cancelled=spec.cancelled,
+        under_way=tuple(status.schema.get("x-under-way", ())) if status else (),
+        not_started=status.schema.get("x-not-started") if status else None,
+        percent=name("x-percent"), rag=rag.name if rag else None,
+        rag_words=rag.words if rag else "", rag_scale=rag.rag_scale if rag else (),
+        rag_is_rag=bool(rag and rag.rag))
+
+
+def _is_cancelled(row: Row, k: Kind) -> bool:
+    status = _text(row, k.status)
+    return any(_same(status, c) for c in k.cancelled)
+
+
+def _is_done(row: Row, k: Kind) -> bool:
+    return bool(k.achieved and _same(_text(row, k.status), k.achieved)) \
+        or _date(row, k.done_date) is not None
+
+
+def _done_words(k: Kind) -> str:
+    return (k.achieved or "done").lower()
 
 
 def _label(noun: str, item_id: str, row: Row | None) -> str:
@@ -167,217 +179,284 @@ def _label(noun: str, item_id: str, row: Row | None) -> str:
     return f"The {noun.lower()} in row {row.row}" if row is not None else f"A {noun.lower()}"
 
 
-def _is_cancelled(row: Row) -> bool:
-    return _same(_text(row, "status"), "Cancelled")
+# -- the item a rule looks at -------------------------------------------------------------
 
+@dataclass
+class Item:
+    """One row of a return as the rules see it: its dates worked out once."""
 
-def _is_done(row: Row, kind: _Kind) -> bool:
-    return _same(_text(row, "status"), kind.done_status) or _date(row, kind.done_date) is not None
+    ret: Return
+    kind: Kind
+    row: Row
+    before: Row | None  # the same item's row last round, if any
+    as_of: date
+    tol: Tolerances
+    period: Period | None
+    item_id: str = ""
+    name: str = ""
+    base: date | None = None
+    forecast: date | None = None
+    overdue: int | None = None  # days past the baseline, if past it
+    slip: int | None = None  # days from baseline to forecast
+    done: bool = False
 
+    def __post_init__(self) -> None:
+        k, row = self.kind, self.row
+        self.item_id = _text(row, k.key)
+        self.name = _label(k.noun, self.item_id, row)
+        if k.sheet == "outcomes":
+            indicator = _text(row, "indicator")
+            self.name += f" ({indicator})" if indicator else ""
+        self.base, self.forecast = _date(row, k.due), _date(row, k.forecast)
+        self.overdue = (self.as_of - self.base).days if self.base and self.base < self.as_of \
+            else None
+        self.slip = (self.forecast - self.base).days if self.forecast and self.base else None
+        self.done = _is_done(row, k)
 
-def _index(rows: Iterable[Row], key: str) -> dict[str, Row]:
-    """Rows by ID, matched without regard to case or stray spaces; the first of a duplicate wins."""
-    out: dict[str, Row] = {}
-    for row in rows:
-        item_id = _text(row, key)
-        if item_id:
-            out.setdefault(item_id.casefold(), row)
-    return out
+    @property
+    def slipping(self) -> bool:
+        return self.slip is not None and self.slip > self.tol.forecast_slip_days
 
-
-class _Maker:
-    """Builds the flags of one row, filling in what every flag of that row shares."""
-
-    def __init__(self, ret: Return, sheet: str, row: Row, item_id: str, description: str,
-                 parent: str) -> None:
-        self.ret, self.sheet, self.row = ret, sheet, row
-        self.item_id, self.description, self.parent = item_id, description, parent
-
-    def __call__(self, rule: str, severity: str, days: int | None, message: str,
-                 field: str) -> Flag:
-        return Flag(lsp=self.ret.lsp_code, sheet=self.sheet, item_id=self.item_id, rule=rule,
+    def flag(self, rule: str, severity: str, days: int | None, message: str,
+             field_name: str | None) -> Flag:
+        floor = RULES[rule].floor.get(self.kind.sheet)
+        if floor:
+            severity = _at_least(severity, floor)
+        k = self.kind
+        return Flag(lsp=self.ret.lsp_code, sheet=k.sheet, item_id=self.item_id, rule=rule,
                     severity=severity, days=days, message=message, file=self.ret.path,
-                    row=self.row.row, cell=self.row.cell(field), description=self.description,
-                    parent=self.parent)
+                    row=self.row.row, cell=self.row.cell(field_name) if field_name else None,
+                    description=_text(self.row, k.summary), parent=_text(self.row, k.parent))
 
 
-def _item_flags(ret: Return, kind: _Kind, row: Row, before: Row | None, as_of: date,
-                tol: Tolerances) -> Iterator[Flag]:
-    """Every flag of one milestone or action; `before` is its row last round, if any."""
-    if _is_cancelled(row):
+# -- the registry ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    """A slippage rule: its code, when it is raised, how severe, and the function that looks.
+
+    `description` may name the tolerances it uses (``{forecast_slip_days}``), filled in with
+    the region's by `describe`.  `floor` raises a sheet's flags to at least a severity.
+    `open_only` rules skip items achieved or complete; `needs_previous` ones need last
+    round's row; `per_item` is False for a rule that looks at last round's rows instead.
+    """
+
+    code: str
+    description: str
+    severity: str
+    sheets: tuple[str, ...]
+    check: Callable[..., Iterator[Flag]]
+    tolerances: tuple[str, ...] = ()
+    floor: dict[str, str] = field(default_factory=dict)
+    open_only: bool = True
+    needs_previous: bool = False
+    per_item: bool = True
+
+    def describe(self, tolerances: Tolerances | None = None) -> str:
+        tol = tolerances or Tolerances()
+        values = {name: getattr(tol, name) for name in self.tolerances}
+        if "behind_plan_ratio" in values:
+            values["behind_plan_ratio"] = f"{values['behind_plan_ratio']:.0%}"
+        return self.description.format(**values)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, description: str, severity: str, sheets: tuple[str, ...],
+         **kw: Any) -> Callable[[Callable[..., Iterator[Flag]]], Callable[..., Iterator[Flag]]]:
+    """Register a rule; the order of registration is the order of the legend and README."""
+    def register(fn: Callable[..., Iterator[Flag]]) -> Callable[..., Iterator[Flag]]:
+        RULES[code] = Rule(code, description, severity, sheets, fn, **kw)
+        return fn
+    return register
+
+
+_ITEMS = ("actions", "milestones")
+
+
+@rule("overdue", "The baseline date (milestone) or due date (action) has passed and the item "
+      "is not achieved or complete.", "by days overdue; a milestone at least medium", _ITEMS,
+      tolerances=("low_days", "medium_days"), floor={"milestones": MEDIUM})
+def _overdue(it: Item) -> Iterator[Flag]:
+    if it.overdue is None or it.base is None:
         return
-    item_id = _text(row, kind.key)
-    name = _label(kind.noun, item_id, row)
-    make = _Maker(ret, kind.sheet, row, item_id, _text(row, "description"),
-                  _text(row, kind.parent))
-    base = _date(row, kind.baseline)
-    forecast = _date(row, "forecast_date")
+    tail = f" (forecast {_dmy(it.forecast)})" if it.forecast and it.forecast != it.base else ""
+    yield it.flag("overdue", severity_for_days(it.overdue, it.tol), it.overdue,
+                  f"{it.name} was due {_dmy(it.base)} and is not {_done_words(it.kind)}: "
+                  f"{_days(it.overdue)} overdue{tail}.", it.kind.due)
 
-    # A baseline moved after completion is still a moved baseline, so this comes first.
-    old_base = _date(before, kind.baseline) if before is not None else None
-    if base and old_base and base != old_base:
-        moved = (base - old_base).days
-        if moved > 0:
-            severity = _at_least(severity_for_days(moved, tol), MEDIUM)
-            how = f"{_days(moved)} later"
-        else:
-            severity, how = LOW, f"{_days(-moved)} earlier"
-        yield make("re-baselined", severity, moved,
-                   f"{name}'s {kind.baseline_words} changed from {_dmy(old_base)} last round "
-                   f"to {_dmy(base)}: {how}. Baselines are fixed once agreed; put the agreed "
-                   "date back and use Forecast date for the new expected date.",
-                   kind.baseline)
 
-    if _is_done(row, kind):
+@rule("forecast-slip", "The forecast date is later than the baseline or due date by more than "
+      "the tolerance ({forecast_slip_days} days).", "by days of slip", _ITEMS,
+      tolerances=("forecast_slip_days", "low_days", "medium_days"))
+def _forecast_slip(it: Item) -> Iterator[Flag]:
+    if not it.slipping or it.base is None or it.forecast is None or it.slip is None:
         return
-
-    overdue = (as_of - base).days if base and base < as_of else None
-    slip = (forecast - base).days if forecast and base else None
-    slipping = slip is not None and slip > tol.forecast_slip_days
-
-    if overdue is not None and base:
-        severity = severity_for_days(overdue, tol)
-        if kind is _MILESTONE:
-            severity = _at_least(severity, MEDIUM)
-        tail = f" (forecast {_dmy(forecast)})" if forecast and forecast != base else ""
-        yield make("overdue", severity, overdue,
-                   f"{name} was due {_dmy(base)} and is not {kind.done_words}: "
-                   f"{_days(overdue)} overdue{tail}.", kind.baseline)
-
-    if slipping and base and forecast and slip is not None:
-        yield make("forecast-slip", severity_for_days(slip, tol), slip,
-                   f"{name} is forecast for {_dmy(forecast)}, {_days(slip)} after its "
-                   f"{kind.baseline_words} of {_dmy(base)} (tolerance "
-                   f"{_days(tol.forecast_slip_days)}).", "forecast_date")
-
-    if before is not None:
-        yield from _since_last_round(kind, row, before, name, forecast, make, tol)
-
-    if kind is _ACTION:
-        behind = _behind_plan(row, name, base, as_of, tol, make)
-        if behind is not None:
-            yield behind
-
-    if _same(_text(row, kind.rag), kind.rag_scale[0]) and (overdue is not None or slipping):
-        rated = f"rated {kind.rag_scale[0]}" if kind is _ACTION else f"marked {kind.rag_scale[0]}"
-        if overdue is not None and base:
-            why, days = f"is {_days(overdue)} overdue (due {_dmy(base)})", overdue
-        elif forecast and base and slip is not None:
-            why, days = (f"its forecast {_dmy(forecast)} is {_days(slip)} after its "
-                         f"{kind.baseline_words} of {_dmy(base)}"), slip
-        else:  # pragma: no cover - overdue or slipping implies one of the above
-            return
-        yield make("rag-inconsistent", MEDIUM, days,
-                   f"{name} is {rated} but {why}. Review its {kind.rag_words}.", kind.rag)
+    yield it.flag("forecast-slip", severity_for_days(it.slip, it.tol), it.slip,
+                  f"{it.name} is forecast for {_dmy(it.forecast)}, {_days(it.slip)} after its "
+                  f"{it.kind.due_words} of {_dmy(it.base)} (tolerance "
+                  f"{_days(it.tol.forecast_slip_days)}).", it.kind.forecast)
 
 
-def _since_last_round(kind: _Kind, row: Row, before: Row, name: str, forecast: date | None,
-                      make: _Maker, tol: Tolerances) -> Iterator[Flag]:
-    old_forecast = _date(before, "forecast_date")
-    old_expected = old_forecast or _date(before, kind.baseline)
-    if forecast and old_expected and forecast > old_expected:
-        moved = (forecast - old_expected).days
-        what = (f"the forecast of {_dmy(old_expected)}" if old_forecast
-                else f"its {kind.baseline_words} of {_dmy(old_expected)}")
-        yield make("slipped-since-last-round", severity_for_days(moved, tol), moved,
-                   f"{name} is now forecast for {_dmy(forecast)}, {_days(moved)} later than "
-                   f"{what} last round.", "forecast_date")
-
-    now, then = _text(row, kind.rag), _text(before, kind.rag)
-    rank_now, rank_then = _rank(now, kind.rag_scale), _rank(then, kind.rag_scale)
-    if rank_now is not None and rank_then is not None and rank_now > rank_then:
-        severity = HIGH if rank_now == len(kind.rag_scale) - 1 else MEDIUM
-        yield make("rag-worsened", severity, None,
-                   f"{name}'s {kind.rag_words} went from {kind.rag_scale[rank_then]} last round "
-                   f"to {kind.rag_scale[rank_now]}.", kind.rag)
-
-    # Milestones have no % complete: "forecast unchanged" alone would flag every milestone
-    # that is simply on track, so only actions can stall.
-    if kind is _ACTION:
-        pct, old_pct = _number(row, "percent_complete"), _number(before, "percent_complete")
-        under_way = (old_pct is not None and old_pct > 0) or any(
-            _same(_text(before, "status"), s) for s in ("In progress", "On hold"))
-        if (pct is not None and old_pct is not None and pct == old_pct and under_way
-                and not _is_done(before, kind) and not _is_cancelled(before)
-                and forecast == old_forecast):
-            when = f"forecast {_dmy(forecast)}" if forecast else "no forecast date"
-            yield make("stalled", MEDIUM, None,
-                       f"{name} has not moved since last round: still {_num(pct)}% complete, "
-                       f"{when}.", "percent_complete")
+@rule("slipped-since-last-round", "The forecast date is later than the forecast (or, if "
+      "there was none, the baseline) in the previous round's return.", "by days moved",
+      _ITEMS, tolerances=("low_days", "medium_days"), needs_previous=True)
+def _slipped_since_last_round(it: Item) -> Iterator[Flag]:
+    assert it.before is not None
+    k = it.kind
+    old_forecast = _date(it.before, k.forecast)
+    old_expected = old_forecast or _date(it.before, k.due)
+    if not (it.forecast and old_expected and it.forecast > old_expected):
+        return
+    moved = (it.forecast - old_expected).days
+    what = (f"the forecast of {_dmy(old_expected)}" if old_forecast
+            else f"its {k.due_words} of {_dmy(old_expected)}")
+    yield it.flag("slipped-since-last-round", severity_for_days(moved, it.tol), moved,
+                  f"{it.name} is now forecast for {_dmy(it.forecast)}, {_days(moved)} later "
+                  f"than {what} last round.", k.forecast)
 
 
-def _behind_plan(row: Row, name: str, due: date | None, as_of: date, tol: Tolerances,
-                 make: _Maker) -> Flag | None:
+@rule("re-baselined", "The baseline or due date differs from the previous round's; baselines "
+      "are fixed once agreed.", "moved later: by days, at least medium; moved earlier: low",
+      _ITEMS, tolerances=("low_days", "medium_days"), open_only=False, needs_previous=True)
+def _re_baselined(it: Item) -> Iterator[Flag]:
+    # A baseline moved after completion is still a moved baseline: not only for open items.
+    assert it.before is not None
+    old_base = _date(it.before, it.kind.due)
+    if not (it.base and old_base and it.base != old_base):
+        return
+    moved = (it.base - old_base).days
+    if moved > 0:
+        severity = _at_least(severity_for_days(moved, it.tol), MEDIUM)
+        how = f"{_days(moved)} later"
+    else:
+        severity, how = LOW, f"{_days(-moved)} earlier"
+    yield it.flag("re-baselined", severity, moved,
+                  f"{it.name}'s {it.kind.due_words} changed from {_dmy(old_base)} last round "
+                  f"to {_dmy(it.base)}: {how}. Baselines are fixed once agreed; put the agreed "
+                  "date back and use Forecast date for the new expected date.", it.kind.due)
+
+
+@rule("rag-worsened", "The RAG (an outcome's delivery confidence, a milestone's status) is "
+      "worse than in the previous round.", "high when it is now Red or Missed, otherwise "
+      "medium", ("outcomes", *_ITEMS), needs_previous=True)
+def _rag_worsened(it: Item) -> Iterator[Flag]:
+    assert it.before is not None
+    k = it.kind
+    rank_now = _rank(_text(it.row, k.rag), k.rag_scale)
+    rank_then = _rank(_text(it.before, k.rag), k.rag_scale)
+    if rank_now is None or rank_then is None or rank_now <= rank_then:
+        return
+    severity = HIGH if rank_now == len(k.rag_scale) - 1 else MEDIUM
+    yield it.flag("rag-worsened", severity, None,
+                  f"{it.name}'s {k.rag_words} went from {k.rag_scale[rank_then]} last round "
+                  f"to {k.rag_scale[rank_now]}.", k.rag)
+
+
+@rule("behind-plan", "An action's % complete is under {behind_plan_ratio} (the region's "
+      "ratio) of the share of time gone between its start and due dates.", "low: an early "
+      "warning before the due date passes", ("actions",), tolerances=("behind_plan_ratio",))
+def _behind_plan(it: Item) -> Iterator[Flag]:
     """Progress against a straight line from start (0%) to due date (100%).
 
     Judged only inside the planned window (start < as at <= due): before the start nothing is
     expected, and after the due date `overdue` already says more.  A blank % complete counts
     as 0 only when the action is Not started; otherwise there is nothing to judge.
     """
-    start = _date(row, "start_date")
-    if not start or not due or not start < as_of <= due:
-        return None
-    pct = _number(row, "percent_complete")
+    k, due = it.kind, it.base
+    start = _date(it.row, "start_date")
+    if not start or not due or not start < it.as_of <= due:
+        return
+    pct = _number(it.row, k.percent)
     if pct is None:
-        if not _same(_text(row, "status"), "Not started"):
-            return None
+        if not (k.not_started and _same(_text(it.row, k.status), k.not_started)):
+            return
         pct = 0
-    share = (as_of - start).days / (due - start).days
-    expected = tol.behind_plan_ratio * share * 100
+    share = (it.as_of - start).days / (due - start).days
+    expected = it.tol.behind_plan_ratio * share * 100
     # A hair of slack so that a value exactly on the line is not flagged by float rounding.
     if pct >= expected - 1e-9:
-        return None
-    return make("behind-plan", LOW, None,
-                f"{name} is {_num(pct)}% complete with {round(share * 100)}% of its time gone "
-                f"({_dmy(start)} to {_dmy(due)}): expected at least "
-                f"{_num(round(expected, 1))}%.", "percent_complete")
+        return
+    yield it.flag("behind-plan", LOW, None,
+                  f"{it.name} is {_num(pct)}% complete with {round(share * 100)}% of its time "
+                  f"gone ({_dmy(start)} to {_dmy(due)}): expected at least "
+                  f"{_num(round(expected, 1))}%.", k.percent)
 
 
-def _dropped(ret: Return, kind: _Kind, previous: Return, present: set[str]) -> Iterator[Flag]:
+@rule("stalled", "An action under way last round is not complete, and neither its % complete "
+      "nor its forecast date has changed since.", "medium", ("actions",), needs_previous=True)
+def _stalled(it: Item) -> Iterator[Flag]:
+    # Only an item with a % complete can stall: "forecast unchanged" alone would flag every
+    # milestone that is simply on track.
+    assert it.before is not None
+    k, before = it.kind, it.before
+    pct, old_pct = _number(it.row, k.percent), _number(before, k.percent)
+    under_way = (old_pct is not None and old_pct > 0) or any(
+        _same(_text(before, k.status), s) for s in k.under_way)
+    if (pct is not None and old_pct is not None and pct == old_pct and under_way
+            and not _is_done(before, k) and not _is_cancelled(before, k)
+            and it.forecast == _date(before, k.forecast)):
+        when = f"forecast {_dmy(it.forecast)}" if it.forecast else "no forecast date"
+        yield it.flag("stalled", MEDIUM, None,
+                      f"{it.name} has not moved since last round: still {_num(pct)}% "
+                      f"complete, {when}.", k.percent)
+
+
+@rule("rag-inconsistent", "Rated Green (a milestone: On track) while overdue or forecast "
+      "beyond the tolerance.", "medium", _ITEMS, tolerances=("forecast_slip_days",))
+def _rag_inconsistent(it: Item) -> Iterator[Flag]:
+    k = it.kind
+    best = k.rag_scale[0]
+    if not (_same(_text(it.row, k.rag), best) and (it.overdue is not None or it.slipping)):
+        return
+    rated = f"rated {best}" if k.rag_is_rag else f"marked {best}"
+    if it.overdue is not None and it.base:
+        why, days = f"is {_days(it.overdue)} overdue (due {_dmy(it.base)})", it.overdue
+    elif it.forecast and it.base and it.slip is not None:
+        why, days = (f"its forecast {_dmy(it.forecast)} is {_days(it.slip)} after its "
+                     f"{k.due_words} of {_dmy(it.base)}"), it.slip
+    else:  # pragma: no cover - overdue or slipping implies one of the above
+        return
+    yield it.flag("rag-inconsistent", MEDIUM, days,
+                  f"{it.name} is {rated} but {why}. Review its {k.rag_words}.", k.rag)
+
+
+@rule("dropped", "An action or milestone in the previous round's return, not complete or "
+      "cancelled there, is missing from this one.", "medium", _ITEMS, per_item=False)
+def _dropped(ret: Return, k: Kind, previous: Return, present: set[str]) -> Iterator[Flag]:
     seen: set[str] = set()
-    for before in previous.sheets.get(kind.sheet, []):
-        item_id = _text(before, kind.key)
+    for before in previous.sheets.get(k.sheet, []):
+        item_id = _text(before, k.key)
         key = item_id.casefold()
         if not item_id or key in present or key in seen:
             continue
         seen.add(key)
-        if _is_done(before, kind) or _is_cancelled(before):
+        if _is_done(before, k) or _is_cancelled(before, k):
             continue
-        base = _date(before, kind.baseline)
-        when = f" ({kind.baseline_words} {_dmy(base)})" if base else ""
+        base = _date(before, k.due)
+        when = f" ({k.due_words} {_dmy(base)})" if base else ""
         # The previous round's row number belongs to another file (perhaps a roll-up), so the
         # flag points at this return with no row.
-        yield Flag(lsp=ret.lsp_code, sheet=kind.sheet, item_id=item_id, rule="dropped",
+        yield Flag(lsp=ret.lsp_code, sheet=k.sheet, item_id=item_id, rule="dropped",
                    severity=MEDIUM, days=None,
-                   message=f"{kind.noun} {item_id}{when} was in last round's return, not "
-                           f"{kind.done_words} or cancelled, and is missing from this one. Put "
-                           f"it back (marked {kind.done_status} or Cancelled if it is).",
-                   file=ret.path, row=None, cell=None, description=_text(before, "description"),
-                   parent=_text(before, kind.parent))
+                   message=f"{k.noun} {item_id}{when} was in last round's return, not "
+                           f"{_done_words(k)} or cancelled, and is missing from this one. Put "
+                           f"it back (marked {k.achieved} or {' or '.join(k.cancelled)} if it "
+                           "is).",
+                   file=ret.path, row=None, cell=None, description=_text(before, k.summary),
+                   parent=_text(before, k.parent))
 
 
-def _outcome_flags(ret: Return, row: Row, before: Row | None,
-                   period: Period | None) -> Iterator[Flag]:
-    item_id = _text(row, "outcome_id")
-    name = _label("Outcome", item_id, row)
-    indicator = _text(row, "indicator")
-    if indicator:
-        name = f"{name} ({indicator})"
-    make = _Maker(ret, "outcomes", row, item_id, _text(row, "title"), "")
-
-    if before is not None:
-        rank_now = _rank(_text(row, "confidence"), _RAG)
-        rank_then = _rank(_text(before, "confidence"), _RAG)
-        if rank_now is not None and rank_then is not None and rank_now > rank_then:
-            yield make("rag-worsened", HIGH if _RAG[rank_now] == "Red" else MEDIUM, None,
-                       f"{name}'s delivery confidence went from {_RAG[rank_then]} last round "
-                       f"to {_RAG[rank_now]}.", "confidence")
-
-    if period is None:
+@rule("off-trajectory", "An outcome's latest value is worse than its target for this year, "
+      "given whether higher or lower is better.", "medium", ("outcomes",))
+def _off_trajectory(it: Item) -> Iterator[Flag]:
+    if it.period is None:
         return
+    row = it.row
     latest = _number(row, "latest_value")
     polarity = _text(row, "polarity").casefold()
-    expected = _trajectory(row, period)
+    expected = _trajectory(row, it.period)
     if latest is None or expected is None or polarity not in ("higher", "lower"):
         return
     target, what = expected
@@ -386,9 +465,12 @@ def _outcome_flags(ret: Return, row: Row, before: Row | None,
         unit = f" {unit}" if unit and unit != "%" else unit
         when = _text(row, "latest_period")
         when = f" ({when})" if when else ""
-        yield make("off-trajectory", MEDIUM, None,
-                   f"{name}: latest value {_num(latest)}{unit}{when} is worse than {what} of "
-                   f"{_num(target)}{unit} ({polarity} is better).", "latest_value")
+        yield it.flag("off-trajectory", MEDIUM, None,
+                      f"{it.name}: latest value {_num(latest)}{unit}{when} is worse than "
+                      f"{what} of {_num(target)}{unit} ({polarity} is better).", "latest_value")
+
+
+_RULE_RANK = {r: i for i, r in enumerate(RULES)}
 
 
 _YEAR = re.compile(r"(20\d\d)/(\d\d)")
@@ -408,13 +490,15 @@ def _trajectory(row: Row, period: Period) -> tuple[float, str] | None:
     start = int(m.group(1)) if m and int(m.group(2)) == (int(m.group(1)) + 1) % 100 \
         else period.start_year
     label = f"{start}/{(start + 1) % 100:02d}"
-    target = _number(row, f"target_{start}_{(start + 1) % 100:02d}")
+    years = target_years()
+    target = _number(row, years[label].name) if label in years else None
     if target is None:
         return None
     q = _QUARTER.search(when)
     if q is None or int(q.group(1)) == 4:
         return target, f"its {label} target"
-    before = _number(row, f"target_{start - 1}_{start % 100:02d}")
+    last_year = f"{start - 1}/{start % 100:02d}"
+    before = _number(row, years[last_year].name) if last_year in years else None
     if before is None:
         before = _number(row, "baseline_value")
     if before is None:
@@ -435,23 +519,39 @@ def flags(current: Return, previous: Return | None, as_of: date,
     """
     tol = tolerances or Tolerances()
     out: list[Flag] = []
-    for kind in (_ACTION, _MILESTONE):
-        rows = current.sheets.get(kind.sheet, [])
-        before = _index(previous.sheets.get(kind.sheet, []), kind.key) if previous else {}
+    for key in ("outcomes", *_ITEMS):
+        k = kind(key)
+        rules = [r for r in RULES.values() if key in r.sheets]
+        item_rules = [r for r in rules if r.per_item]
+        before = _index(previous.sheets.get(key, []), k.key) if previous else {}
         present: set[str] = set()
-        for row in rows:
-            key = _text(row, kind.key).casefold()
-            if key:
-                present.add(key)
-            out.extend(_item_flags(current, kind, row, before.get(key) if key else None,
-                                   as_of, tol))
+        for row in current.sheets.get(key, []):
+            item_key = _text(row, k.key).casefold()
+            if item_key:
+                present.add(item_key)
+            if _is_cancelled(row, k):
+                continue
+            it = Item(current, k, row, before.get(item_key) if item_key else None, as_of, tol,
+                      period)
+            for r in item_rules:
+                if (r.open_only and it.done) or (r.needs_previous and it.before is None):
+                    continue
+                out.extend(r.check(it))
         if previous is not None:
-            out.extend(_dropped(current, kind, previous, present))
-    before = _index(previous.sheets.get("outcomes", []), "outcome_id") if previous else {}
-    for row in current.sheets.get("outcomes", []):
-        key = _text(row, "outcome_id").casefold()
-        out.extend(_outcome_flags(current, row, before.get(key) if key else None, period))
+            for r in rules:
+                if not r.per_item:
+                    out.extend(r.check(current, k, previous, present))
     return sort_flags(out)
+
+
+def _index(rows: Iterable[Row], key: str) -> dict[str, Row]:
+    """Rows by ID, matched without regard to case or stray spaces; the first of a duplicate wins."""
+    out: dict[str, Row] = {}
+    for row in rows:
+        item_id = _text(row, key)
+        if item_id:
+            out.setdefault(item_id.casefold(), row)
+    return out
 
 
 _DIGITS = re.compile(r"(\d+)")

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from laa_xl.cli import main
 from laa_xl.issues import CATALOGUE
+from laa_xl.render import rules_markdown, severity_markdown
 from laa_xl.slippage import RULES
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -30,6 +31,10 @@ def test_every_issue_code_is_in_the_readme(code: str) -> None:
 @pytest.mark.parametrize("rule", list(RULES))
 def test_every_slippage_rule_is_in_the_readme(rule: str) -> None:
     assert f"`{rule}`" in README
+
+
+def test_the_readme_rule_table_is_the_registry() -> None:
+    assert severity_markdown() + "\n" + rules_markdown() in README
 
 
 def test_the_readme_test_command_is_what_ci_runs() -> None:

@@ -504,8 +504,19 @@ def test_rules_table() -> None:
     assert list(RULES) == ["overdue", "forecast-slip", "slipped-since-last-round",
                            "re-baselined", "rag-worsened", "behind-plan", "stalled",
                            "rag-inconsistent", "dropped", "off-trajectory"]
-    assert all(text and "\n" not in text for text in RULES.values())
+    for code, rule in RULES.items():
+        assert rule.code == code and rule.severity and rule.sheets
+        text = rule.describe()
+        assert text.endswith(".") and "\n" not in text and "{" not in text, code
     produced = {rule for case in MILESTONE_CASES + ACTION_CASES for rule, *_ in case[2]}
     produced |= {rule for case in CROSS_CASES for rule, *_ in case[4]}
     produced |= {rule for case in OUTCOME_CASES for rule, *_ in case[3]}
     assert produced == set(RULES)
+
+
+def test_a_rule_is_described_with_the_tolerances_it_is_given() -> None:
+    assert RULES["forecast-slip"].describe(Tolerances(forecast_slip_days=21)) == (
+        "The forecast date is later than the baseline or due date by more than the tolerance "
+        "(21 days).")
+    assert "under 60% (the region's ratio)" in RULES["behind-plan"].describe(
+        Tolerances(behind_plan_ratio=0.6))
