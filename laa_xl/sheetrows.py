@@ -19,9 +19,10 @@ as text rather than refused.  Text is never a formula: there is no way to write 
 from __future__ import annotations
 
 import math
+import os
 import re
-import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -53,15 +54,6 @@ def xml_text(text: str) -> str:
         text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text
-
-
-def style_index(fmt: Any) -> int:
-    """The style number of an xlsxwriter Format, fixed now so rows can name it.
-
-    xlsxwriter numbers a format the first time a cell uses it; asking is the same as using,
-    and the format is then written to the workbook's styles like any other.
-    """
-    return int(fmt._get_xf_index())
 
 
 class RowWriter:
@@ -127,17 +119,31 @@ class RowWriter:
 class BigSheet:
     """A sheet whose table rows go in at `first_row` (1-based), after xlsxwriter's frame."""
 
-    index: int  # the worksheet's position in the workbook, 0-based
+    name: str  # the worksheet's name; `splice` finds its part through the relationships
     first_row: int
     ncols: int
     rows: Callable[[], Iterable[str]]  # yields each `<row>` string, in row order
     nrows: int  # how many the generator yields
     table: str | None = None  # the Table above the rows, which `splice` widens to cover them
-    name: str = ""  # the sheet's name, for messages
 
-    @property
-    def part(self) -> str:
-        return f"xl/worksheets/sheet{self.index + 1}.xml"
+
+_SHEET_ENTRY = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_RELATIONSHIP = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"'
+                           rb'|<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+
+
+def sheet_parts(src: zipfile.ZipFile) -> dict[str, str]:
+    """Each worksheet's part by its name, as the workbook and its relationships say."""
+    import html
+
+    rels: dict[bytes, str] = {}
+    for m in _RELATIONSHIP.finditer(src.read("xl/_rels/workbook.xml.rels")):
+        rid, target = (m[1], m[2]) if m[1] is not None else (m[4], m[3])
+        target_text = target.decode()
+        rels[rid] = target_text.lstrip("/") if target_text.startswith("/") \
+            else f"xl/{target_text}"
+    return {html.unescape(name.decode()): rels[rid]
+            for name, rid in _SHEET_ENTRY.findall(src.read("xl/workbook.xml")) if rid in rels}
 
 
 def splice(frame: IO[bytes], target: Path, sheets: Sequence[BigSheet],
@@ -150,11 +156,13 @@ def splice(frame: IO[bytes], target: Path, sheets: Sequence[BigSheet],
     second thread (zlib lets go of the interpreter while it works), one part after another,
     while this one writes the next sheet's rows.
     """
-    by_part = {s.part: s for s in sheets}
     tables = {s.table: s for s in sheets if s.table}
     with zipfile.ZipFile(frame) as src, zipfile.ZipFile(target, "w") as out, \
             ThreadPoolExecutor(max_workers=1) as deflate:
+        parts = sheet_parts(src)
+        by_part = {parts[s.name]: s for s in sheets}
         pending = []
+        made: list[Path] = []  # the big sheets' XML files, gone by the time splice returns
         try:
             for info in src.infolist():
                 data = src.read(info)
@@ -164,34 +172,40 @@ def splice(frame: IO[bytes], target: Path, sheets: Sequence[BigSheet],
                         data = _widen_table(data, tables)
                     pending.append(deflate.submit(out.writestr, _copy_info(info), data))
                     continue
-                tmp = tempfile.TemporaryFile(dir=scratch)
+                fd, name = tempfile.mkstemp(suffix=".xml", dir=scratch)
+                tmp = Path(name)
+                made.append(tmp)
                 try:
-                    for chunk in _spliced(data, big):
-                        tmp.write(chunk)
+                    with os.fdopen(fd, "wb") as fh:
+                        for chunk in _spliced(data, big):
+                            fh.write(chunk)
                 except BaseException:
-                    tmp.close()
+                    tmp.unlink(missing_ok=True)
                     raise
-                part = _copy_info(info)
                 # A big sheet is deflated at level 3, not zlib's default 6: 2.5 times quicker
-                # for a file about 10% bigger.  (ZipInfo.compress_level from Python 3.13.)
-                part._compresslevel = BIG_PART_LEVEL  # type: ignore[attr-defined]
-                pending.append(deflate.submit(_add_part, out, part, tmp))
+                # for a file about 10% bigger.
+                pending.append(deflate.submit(_add_part, out, _copy_info(info), tmp))
+            for job in pending:  # in order; the first failure is the one reported
+                job.result()
         except BaseException:
             for job in pending:  # what has not started need not: the output is abandoned
                 job.cancel()
             raise
-        for job in pending:  # in order; the first failure is the one reported
-            job.result()
+        finally:
+            deflate.shutdown(wait=True)
+            for tmp in made:
+                tmp.unlink(missing_ok=True)
 
 
-def _add_part(out: zipfile.ZipFile, info: zipfile.ZipInfo, tmp: IO[bytes]) -> None:
-    # Big chunks: between them this thread needs the interpreter back from the one writing
-    # rows, which can take it several milliseconds to give up.
-    with tmp:
-        info.file_size = tmp.tell()
-        tmp.seek(0)
-        with out.open(info, "w") as dest:
-            shutil.copyfileobj(tmp, dest, 16 << 20)
+def _add_part(out: zipfile.ZipFile, info: zipfile.ZipInfo, tmp: Path) -> None:
+    """Deflate the big sheet's XML from its file into the zip, with the frame part's date."""
+    try:
+        stamp = time.mktime((*info.date_time, 0, 0, -1))
+        os.utime(tmp, (stamp, stamp))  # ZipFile.write dates the part by the file's time
+        out.write(tmp, info.filename, compress_type=info.compress_type,
+                  compresslevel=BIG_PART_LEVEL)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -230,7 +244,7 @@ def _spliced(xml: bytes, big: BigSheet) -> Iterator[bytes]:
     written += len(batch)
     yield "".join(batch).encode("utf-8")
     if written != big.nrows:  # the Table and the dimension were made for nrows
-        raise RuntimeError(f"{big.name or big.part}: {written} rows written, {big.nrows} "
+        raise RuntimeError(f"{big.name}: {written} rows written, {big.nrows} "
                            "expected")
     yield xml[at:]
 

@@ -205,3 +205,38 @@ def write_text(ws: Any, row: int, col: int, text: str, fmt: Any = None) -> None:
             ws.write_rich_string(row, col, fmt, runs[0], fmt, runs[1], fmt, runs[2], fmt)
         return
     ws.write_string(row, col, text, fmt)
+
+
+# -- xlsxwriter's private parts, used here and nowhere else -----------------------------
+# xlsxwriter is capped below its next major version in pyproject.toml because of these.
+
+def add_table_in_constant_memory(ws: Any, first_row: int, name: str, headers: list[str],
+                                 nrows: int) -> None:
+    """An Excel Table at `first_row` of a constant-memory worksheet, before any row below it.
+
+    xlsxwriter refuses add_table() in constant-memory mode only because it writes the header
+    cells, which that mode cannot do out of row order.  Called at the header row, before any
+    data row, the order holds; the caller then writes the headers again as inline strings,
+    which is how constant-memory mode stores text.  `Worksheet.constant_memory` is private.
+    """
+    last = first_row + max(nrows, 1)
+    ws.constant_memory = False
+    try:
+        ws.add_table(first_row, 0, last, len(headers) - 1, {
+            "name": name, "style": "Table Style Medium 2",
+            "columns": [{"header": h} for h in headers]})
+    finally:
+        ws.constant_memory = True
+    # `Worksheet.table_cells` (private) keeps an entry per cell of the table's range, only to
+    # refuse overlapping tables or merges later; each sheet has one table and no merges, and
+    # at national scale the map costs gigabytes.
+    ws.table_cells.clear()
+
+
+def style_index(fmt: Any) -> int:
+    """The style number of an xlsxwriter Format, fixed now so rows written as XML can name it.
+
+    xlsxwriter numbers a format the first time a cell uses it; asking is the same as using,
+    so the number is the one its own cells get.  `Format._get_xf_index` is private.
+    """
+    return int(fmt._get_xf_index())

@@ -30,10 +30,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from returns import build_return, rename_sheet, sheet_part
+from sheetnames import ROLLUP_SHEETS
 
 from laa_xl.cli import main
 from laa_xl.region import Region, load_region
-from laa_xl.rollup import Rollup, consolidate, write_rollup
+from laa_xl.rollup import SHEET_NAMES, Rollup, consolidate, write_rollup
 from laa_xl.rollup_reader import read_rollup
 from laa_xl.round import collect, expand_inputs
 from laa_xl.rules import check_file
@@ -283,12 +284,8 @@ def test_the_summary_names_who_is_missing_late_and_not_valid(consolidated: tuple
 
 
 def test_every_sheet_in_order(book: Any):
-    assert [(ws.title, ws.sheet_state) for ws in book] == [
-        ("About", "visible"), ("Dashboard", "visible"), ("Completeness", "visible"),
-        ("Slipping", "visible"), ("Outcomes", "visible"), ("Actions", "visible"),
-        ("Milestones", "visible"), ("Assurance", "visible"), ("Risks", "visible"),
-        ("Recovery", "visible"), ("Issues", "visible"), ("Timeline", "visible"),
-        ("_laa_xl", "hidden")]
+    assert [(ws.title, ws.sheet_state) for ws in book] == ROLLUP_SHEETS
+    assert list(SHEET_NAMES) == [name for name, _ in ROLLUP_SHEETS]
 
 
 # --------------------------------------------------------------------------------------
@@ -779,7 +776,7 @@ def test_a_rollup_too_long_for_a_sheet_is_refused_not_cut(monkeypatch: pytest.Mo
                                                           files: dict[str, Path],
                                                           region: Region, tmp_path: Path):
     """XlsxWriter drops rows past the last one a sheet holds; the roll-up refuses instead."""
-    import laa_xl.rollup as rollup_module
+    import laa_xl.rollup.writer as rollup_module
     from laa_xl.errors import WriteError
 
     rollup = consolidate(collect([files["ANY"], files["SMR"]], region))

@@ -25,6 +25,7 @@ from typing import Any
 import openpyxl
 import pytest
 from lo import convert, needs_libreoffice
+from sheetnames import TEMPLATE_SHEETS
 from xlsxcontent import differences, workbook_content
 
 from laa_xl.region import Region
@@ -34,8 +35,7 @@ from laa_xl.template import build_template, template_name
 pytestmark = [pytest.mark.libreoffice, needs_libreoffice]
 
 WHEN = datetime(2009, 10, 1, 9, 0, 0)
-SHEETS = ["Guidance", "Outcomes", "Actions", "Milestones", "Assurance", "Risks", "Recovery",
-          "_lists", "_laa_xl"]
+SHEETS = TEMPLATE_SHEETS
 LOST_HEADLESS = ("freeze_panes",)  # view settings: see the module docstring
 
 

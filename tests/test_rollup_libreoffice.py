@@ -15,6 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 from lo import convert, needs_libreoffice
+from sheetnames import ROLLUP_SHEETS
 from test_consolidate import REGION_TOML, build_round
 
 from laa_xl.region import load_region
@@ -24,11 +25,7 @@ from laa_xl.round import collect, expand_inputs
 
 pytestmark = [pytest.mark.libreoffice, needs_libreoffice]
 
-SHEETS = [("About", "visible"), ("Dashboard", "visible"), ("Completeness", "visible"),
-          ("Slipping", "visible"), ("Outcomes", "visible"), ("Actions", "visible"),
-          ("Milestones", "visible"), ("Assurance", "visible"), ("Risks", "visible"),
-          ("Recovery", "visible"), ("Issues", "visible"), ("Timeline", "visible"),
-          ("_laa_xl", "hidden")]
+SHEETS = ROLLUP_SHEETS
 
 
 @pytest.fixture(scope="module")

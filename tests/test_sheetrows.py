@@ -24,8 +24,8 @@ from returns import SAMPLE_REGION, build_return
 from laa_xl.cli import main
 from laa_xl.rollup_reader import read_rollup
 from laa_xl.rules import check_file
-from laa_xl.sheetrows import BigSheet, RowWriter, splice, style_index, xml_text
-from laa_xl.xlsxout import write_text
+from laa_xl.sheetrows import BigSheet, RowWriter, splice, xml_text
+from laa_xl.xlsxout import style_index, write_text
 
 
 def _pair_workbook(path: Path, values: list[Any]) -> None:
@@ -55,7 +55,7 @@ def _pair_workbook(path: Path, values: list[Any]) -> None:
 
     wb.close()
     frame.seek(0)
-    splice(frame, path, [BigSheet(0, 2, 2, rows, len(values))])
+    splice(frame, path, [BigSheet("Data", 2, 2, rows, len(values))])
 
 
 def _pairs_agree(path: Path, values: list[Any]) -> tuple[list[list[Any]], list[list[Any]]]:
@@ -145,7 +145,7 @@ def test_rows_go_between_the_header_and_whatever_is_below(tmp_path: Path):
             yield w.row(n, [f"ID-{n}", n * 10], [0, 0])
 
     path = tmp_path / "spliced.xlsx"
-    splice(frame, path, [BigSheet(0, 4, 2, rows, 5, table="tblData")])
+    splice(frame, path, [BigSheet("Data", 4, 2, rows, 5, table="tblData")])
     ws = openpyxl.load_workbook(path)["Data"]
     assert [[c.value for c in r] for r in ws.iter_rows(min_row=1, max_row=10, max_col=2)] == [
         ["Title", None], [None, None], ["ID", "Value"], ["ID-4", 40], ["ID-5", 50],
@@ -217,7 +217,7 @@ def test_a_failure_while_writing_rows_is_the_error_raised(tmp_path: Path):
         raise ValueError("the data ran out")
 
     with pytest.raises(ValueError, match="the data ran out"):
-        splice(_frame(), tmp_path / "out.xlsx", [BigSheet(0, 2, 1, rows, 2, name="Data")])
+        splice(_frame(), tmp_path / "out.xlsx", [BigSheet("Data", 2, 1, rows, 2)])
 
 
 def test_a_sheet_given_fewer_rows_than_its_table_was_made_for_is_refused(tmp_path: Path):
@@ -225,4 +225,42 @@ def test_a_sheet_given_fewer_rows_than_its_table_was_made_for_is_refused(tmp_pat
         yield RowWriter(1).row(2, ["only one"], [0])
 
     with pytest.raises(RuntimeError, match="Data: 1 rows written, 2 expected"):
-        splice(_frame(), tmp_path / "out.xlsx", [BigSheet(0, 2, 1, rows, 2, name="Data")])
+        splice(_frame(), tmp_path / "out.xlsx", [BigSheet("Data", 2, 1, rows, 2)])
+
+
+def _renumbered(frame: io.BytesIO) -> io.BytesIO:
+    """The frame with its two sheets' parts swapped in name, as another writer might number
+    them: the workbook's relationships, not the order, say which part is which sheet."""
+    out = io.BytesIO()
+    swap = {"xl/worksheets/sheet1.xml": "xl/worksheets/sheet2.xml",
+            "xl/worksheets/sheet2.xml": "xl/worksheets/sheet1.xml"}
+    with zipfile.ZipFile(frame) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = (data.replace(b"worksheets/sheet1.xml", b"worksheets/sheetX.xml")
+                        .replace(b"worksheets/sheet2.xml", b"worksheets/sheet1.xml")
+                        .replace(b"worksheets/sheetX.xml", b"worksheets/sheet2.xml"))
+            dst.writestr(swap.get(info.filename, info.filename), data)
+    out.seek(0)
+    return out
+
+
+def test_a_big_sheet_is_found_by_its_relationship_not_its_position(tmp_path: Path):
+    frame = io.BytesIO()
+    wb = xlsxwriter.Workbook(frame, {"constant_memory": True})
+    wb.add_worksheet("Cover").write_string(0, 0, "cover page")
+    wb.add_worksheet("Data").write_string(0, 0, "ID")
+    wb.close()
+    frame.seek(0)
+
+    def rows() -> Any:
+        w = RowWriter(1)
+        yield w.row(2, ["M-1"], [0])
+        yield w.row(3, ["M-2"], [0])
+
+    path = tmp_path / "out.xlsx"
+    splice(_renumbered(frame), path, [BigSheet("Data", 2, 1, rows, 2)])
+    book = openpyxl.load_workbook(path)
+    assert [[c.value for c in r] for r in book["Data"].iter_rows()] == [["ID"], ["M-1"], ["M-2"]]
+    assert [[c.value for c in r] for r in book["Cover"].iter_rows()] == [["cover page"]]

@@ -20,6 +20,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from openpyxl.utils import get_column_letter
+from sheetnames import RETURN_DATA_SHEETS, TEMPLATE_SHEETS
 from xlsxcontent import differences, meta, workbook_content
 
 from laa_xl import __version__
@@ -29,8 +30,8 @@ from laa_xl.schemas import SheetSpec, schema_version, sheet, sheets
 from laa_xl.template import Prefill, TemplateBuilder, build_template, template_name, wrapped_lines
 
 WHEN = datetime(2009, 10, 1, 9, 0, 0)
-DATA_SHEETS = ["Outcomes", "Actions", "Milestones", "Assurance", "Risks", "Recovery"]
-SHEET_ORDER = ["Guidance", *DATA_SHEETS, "_lists", "_laa_xl"]
+DATA_SHEETS = RETURN_DATA_SHEETS
+SHEET_ORDER = TEMPLATE_SHEETS
 # Header row plus data rows: x-rows empty rows, or one row per assurance question.
 TABLE_REFS = {"Outcomes": "A4:W54", "Actions": "A4:P404", "Milestones": "A4:H1004",
               "Assurance": "A4:F14", "Risks": "A4:I104", "Recovery": "A4:K64"}

@@ -1,0 +1,41 @@
+"""The roll-up's sheets, in workbook order.  Adding a sheet is adding one entry to `SHEETS`.
+
+Each sheet is one object that knows its name, how many table rows it needs (so that a
+roll-up too big for Excel is refused before anything is written) and how to write itself
+with the frame's formats and tables (`writer.RollupWriter`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .consolidate import Rollup
+    from .writer import RollupWriter
+
+
+class RollupSheet:
+    """One sheet of the roll-up."""
+
+    name: str = ""
+    hidden: bool = False
+
+    def size(self, r: Rollup) -> int:
+        """Rows its table needs (0 for a small sheet)."""
+        return 0
+
+    def write(self, w: RollupWriter, ws: Any) -> None:
+        raise NotImplementedError
+
+
+def _sheets() -> tuple[RollupSheet, ...]:
+    from .summary import About, Assurance, Completeness, Dashboard, Meta
+    from .tables import DataSheet, Issues, Slipping, Timeline
+
+    return (About(), Dashboard(), Completeness(), Slipping(), DataSheet("outcomes"),
+            DataSheet("actions"), DataSheet("milestones"), Assurance(), DataSheet("risks"),
+            DataSheet("recovery"), Issues(), Timeline(), Meta())
+
+
+SHEETS: tuple[RollupSheet, ...] = _sheets()
+SHEET_NAMES: tuple[str, ...] = tuple(s.name for s in SHEETS)

@@ -1,0 +1,237 @@
+"""The roll-up's big sheets, whose rows are streamed into the frame: Slipping, the data
+sheets, Issues and Timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..issues import ERROR
+from ..model import Row, col_letter
+from ..region import Period
+from ..schemas import sheet, target_years
+from ..sheetrows import RowWriter
+from ..slippage import RULES, SEVERITIES, kind
+from ..xlsxout import style_index
+from .layout import HEADER_ROW, PROVENANCE
+from .sheets import RollupSheet
+
+if TYPE_CHECKING:
+    from .consolidate import Rollup
+    from .writer import RollupWriter
+
+
+class Slipping(RollupSheet):
+    name = "Slipping"
+
+    def size(self, r: Rollup) -> int:
+        return len(r.flags) + len(RULES) + len(SEVERITIES) + 4  # and the legend
+
+    def write(self, w: RollupWriter, ws: Any) -> None:
+        r = w.r
+        w.title(ws, f"Slipping milestones, actions and off-track outcomes — as at "
+                        f"{r.as_of:%d/%m/%Y}", "Worst first. Rules are explained below the "
+                    "table (and in the README).")
+        headers = ["Severity", "LSP", "Sheet", "Item", "Belongs to", "Description", "Rule",
+                   "Days", "What is wrong", *PROVENANCE, "Cell"]
+        # The sheet as the partner's workbook names it (a renamed sheet is read, and says so).
+        names = {s.report.file: s.report.data.sheet_names for s in r.included
+                 if s.report is not None and s.report.data is not None}
+        plain = style_index(w.f_text)
+        severity = {k: style_index(f) for k, f in w.f_sev.items()}
+        styles = [plain] * len(headers)
+
+        def rows(rw: RowWriter) -> Iterator[str]:
+            for n, f in enumerate(r.flags, start=HEADER_ROW + 2):
+                source_sheet = names.get(f.file, {}).get(f.sheet, sheet(f.sheet).name)
+                styles[0] = severity.get(f.severity, plain)
+                yield rw.row(n, [f.severity, f.lsp, sheet(f.sheet).name, f.item_id, f.parent,
+                                f.description, f.rule, f.days, f.message, f.file,
+                                source_sheet if f.row else None, f.row, f.cell], styles)
+
+        w.big_table(ws, "tblSlipping", headers, len(r.flags), rows,
+                        widths=[9, 7, 11, 10, 10, 36, 22, 7, 60, 30, 11, 8, 7])
+        row = HEADER_ROW + max(len(r.flags), 1) + 2
+        ws.write_string(row, 0, "Rules", w.f_bold)
+        tol = w.region.tolerances
+        for rule in RULES.values():
+            row += 1
+            ws.write_string(row, 0, rule.code, w.f_text)
+            ws.write_string(row, 2, f"{rule.describe(tol)} Severity: {rule.severity}.",
+                            w.f_text)
+        row += 2
+        ws.write_string(row, 0, "Severity", w.f_bold)
+        for s in SEVERITIES:
+            row += 1
+            ws.write_string(row, 0, s, w.f_sev[s])
+
+
+
+class DataSheet(RollupSheet):
+    """One of the return's data sheets, every included return's rows under its headers."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.spec = sheet(key)
+        self.name = self.spec.name
+
+    def size(self, r: Rollup) -> int:
+        return r.rows_in(self.key)
+
+    def write(self, w: RollupWriter, ws: Any) -> None:
+        spec = self.spec
+        r = w.r
+        w.title(ws, f"{spec.title} — every accepted return",
+                    "Each row carries its LSP and where it came from (file, sheet, row).")
+        fields = [f for f in spec.fields]
+        headers = ["LSP", *[f.header for f in fields], *PROVENANCE, "Return valid"]
+        fmts = [w.fmt_for(spec, f.name) for f in fields]
+
+        def entries() -> Iterator[tuple[str, Row, str, str, bool]]:
+            """Every return's rows, one return at a time (its rows may be packed)."""
+            for s in r.included:
+                assert s.report is not None and s.report.data is not None
+                d = s.report.data
+                sheet_name = d.sheet_names.get(spec.key, spec.name)
+                lsp, file, valid = s.lsp.code, s.report.file, s.report.valid
+                for row in d.sheets.get(spec.key, []):
+                    yield (lsp, row, file, sheet_name, valid)
+
+        source: Callable[[], Iterable[tuple[str, Row, str, str, bool]]] = entries
+        if spec.key == "risks":  # highest scores first, across the region: a few rows each
+            ranked = sorted(entries(), key=lambda e: -(e[1].get("score") or 0))
+            source = lambda: ranked  # noqa: E731
+        count = w.r.rows_in(spec.key)
+        widths = [7, *[min(f.width, 30) for f in fields], 30, 11, 8, 8]
+        text = style_index(w.f_text)
+        base = [text, *[style_index(f) for f in fmts], text, text, style_index(w.f_int), text]
+        rag = {k: style_index(f) for k, f in w.f_rag.items()}
+        rag_columns = [c for c, f in enumerate(fields, start=1) if f.rag]
+        names = [f.name for f in fields]
+
+        # The hot loop of a national roll-up: one list of values and one of styles a row.
+        def rows(rw: RowWriter) -> Iterator[str]:
+            styles = list(base)
+            for n, (lsp, row, file, sheet_name, valid) in enumerate(source(),
+                                                                    start=HEADER_ROW + 2):
+                get = row.values.get
+                values = [lsp, *[get(name) for name in names], file, sheet_name, row.row,
+                          "Yes" if valid else "No"]
+                for c in rag_columns:
+                    styles[c] = rag.get(str(values[c]), base[c])
+                yield rw.row(n, values, styles)
+
+        w.big_table(ws, f"tbl{spec.name}", headers, count, rows, widths=widths)
+
+
+
+class Issues(RollupSheet):
+    name = "Issues"
+
+    def size(self, r: Rollup) -> int:
+        return sum(len(x.issues) for x in r.result.reports)
+
+    def write(self, w: RollupWriter, ws: Any) -> None:
+        w.title(ws, "Validation issues of every return",
+                    "Errors first. Returns with errors are left out of the roll-up unless "
+                    "consolidated with --include-invalid.")
+        headers = ["LSP", "File", "Severity", "Code", "Sheet", "Cell", "Column", "Value",
+                   "Message"]
+        reports = w.r.result.reports
+        text, red = style_index(w.f_text), style_index(w.f_rag["Red"])
+        plain, error = [text] * len(headers), [text, text, red, *[text] * (len(headers) - 3)]
+
+        def rows(rw: RowWriter) -> Iterator[str]:
+            n = HEADER_ROW + 2
+            for rep in reports:
+                lsp = rep.data.lsp_code if rep.data is not None else ""
+                for i in rep.sorted_issues():
+                    yield rw.row(n, [lsp, rep.file, i.severity, i.code, i.sheet, i.cell, i.field,
+                                    i.value, i.message],
+                                error if i.severity == ERROR else plain)
+                    n += 1
+
+        w.big_table(ws, "tblIssues", headers, sum(len(x.issues) for x in reports), rows,
+                        widths=[7, 30, 8, 20, 11, 7, 20, 20, 80])
+
+
+
+class Timeline(RollupSheet):
+    name = "Timeline"
+
+    def size(self, r: Rollup) -> int:
+        return r.rows_in("milestones")
+
+    def write(self, w: RollupWriter, ws: Any) -> None:
+        r = w.r
+        k = kind("milestones")
+        assert k.due and k.forecast and k.status and k.achieved
+        # The months of the agreement: its first target year's first quarter, to its last.
+        years = [Period.parse(f"{y} Q1") for y in target_years()]
+        start = years[0].start
+        months = [date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1,
+                       1) for i in range(12 * len(years))]
+        w.title(ws, "Timeline — open milestones by month, baseline against forecast",
+                "Blue: baseline month. Red: slipped from baseline to forecast. Green: "
+                "forecast earlier than baseline. Grey: achieved.")
+        spec = sheet("milestones")
+        fields = [k.key, k.parent, k.summary, k.status, k.due, k.forecast]
+        headers = ["LSP", *[spec.field(name).header for name in fields if name]]
+        status_col, due_col, forecast_col = (col_letter(headers.index(spec.field(name).header))
+                                             for name in (k.status, k.due, k.forecast))
+        first_month_col = len(headers)
+        for c, h in enumerate(headers):
+            ws.write_string(HEADER_ROW, c, h, w.f_bold)
+        for i, m in enumerate(months):
+            ws.write_datetime(HEADER_ROW, first_month_col + i, datetime(m.year, m.month, 1),
+                              w.f_month)
+        ws.set_row(HEADER_ROW, 48)
+
+        status, due = k.status, k.due
+
+        def shown(m: Row) -> bool:
+            return m.get(status) not in k.cancelled and isinstance(m.get(due), date)
+
+        n = sum(sum(1 for m in s.report.data.sheets["milestones"] if shown(m))
+                for s in r.included if s.report is not None and s.report.data is not None)
+        text, day = style_index(w.f_text), style_index(w.f_date)
+
+        def rows(rw: RowWriter) -> Iterator[str]:
+            number = HEADER_ROW + 2
+            for s in r.included:  # each return's milestones by baseline date
+                assert s.report is not None and s.report.data is not None
+                ms = [m for m in s.report.data.sheets["milestones"] if shown(m)]
+                ms.sort(key=lambda m: (m.get(k.due), m.get(k.key) or ""))
+                for m in ms:
+                    values = [s.lsp.code, *[m.get(name) for name in fields[:-1] if name],
+                              m.get(k.forecast) or m.get(k.due)]
+                    yield rw.row(number, values,
+                                 [day if isinstance(v, date) else text for v in values])
+                    number += 1
+
+        w.big_table(ws, None, headers, n, rows, ncols=first_month_col + len(months))
+        ws.set_column(0, 2, 9)
+        ws.set_column(3, 3, 36)
+        ws.set_column(4, first_month_col - 1, 11)
+        ws.set_column(first_month_col, first_month_col + len(months) - 1, 3)
+        ws.freeze_panes(HEADER_ROW + 1, first_month_col)
+        if n == 0:
+            return
+        top, bottom = HEADER_ROW + 1, HEADER_ROW + n
+        left, right = first_month_col, first_month_col + len(months) - 1
+        r1 = top + 1
+        month = f"{col_letter(left)}${HEADER_ROW + 1}"
+        # month-of(date) as its first day, compared with the header's first-of-month date
+        base = f"DATE(YEAR(${due_col}{r1}),MONTH(${due_col}{r1}),1)"
+        fore = f"DATE(YEAR(${forecast_col}{r1}),MONTH(${forecast_col}{r1}),1)"
+        rules = [
+            ("done", f'=AND(${status_col}{r1}="{k.achieved}",{month}={base})'),
+            ("base", f"={month}={base}"),
+            ("slip", f"=AND({month}>{base},{month}<={fore})"),
+            ("early", f"=AND({month}<{base},{month}>={fore})"),
+        ]
+        for key, formula in rules:
+            ws.conditional_format(top, left, bottom, right, {
+                "type": "formula", "criteria": formula, "format": w.cf_fill[key],
+                "stop_if_true": True})
