@@ -156,6 +156,8 @@ def new_workbook(path: Path, *, constant_memory: bool = False,
     return wb
 
 
+# Day 0 of Excel's 1900 date system, counting back from 1 March 1900: Excel's day numbers
+# include a 29 February 1900 that never was, so this holds for every later date.
 _EXCEL_EPOCH = date(1899, 12, 30).toordinal()
 
 
@@ -165,6 +167,11 @@ def excel_date(value: date) -> int:
     Writing the number directly is several times quicker than xlsxwriter's write_datetime.
     """
     return value.toordinal() - _EXCEL_EPOCH
+
+
+def date_from_excel(serial: int) -> date:
+    """The date of an Excel day number (1900 system), as `excel_date` writes it."""
+    return date.fromordinal(_EXCEL_EPOCH + serial)
 
 
 def put(ws: Any, row: int, col: int, value: Any, fmt: Any = None,
