@@ -27,7 +27,7 @@ from .round import LspStatus, RoundResult
 from .schemas import SheetSpec, schema_version, sheet
 from .sheetrows import BigSheet, RowWriter, splice, style_index
 from .slippage import RULES, SEVERITIES, Flag, flags, sort_flags
-from .xlsxout import RAG_COLOURS, RATING_COLOURS, atomic_output, new_workbook, put, scratch_folder
+from .xlsxout import RAG_COLOURS, RATING_COLOURS, atomic_output, is_one_of, new_workbook, put, scratch_folder
 
 ROLLUP_PRODUCT = "laa-xl rollup"
 META_SHEET = "_laa_xl"
@@ -84,11 +84,9 @@ def write_rollup(rollup: Rollup, path: str | Path, inputs: Sequence[str | Path] 
     is an InputError (a usage error at the command line), raised before anything is written.
     """
     target = Path(path)
-    resolved = target.resolve()
-    for other in inputs:
-        if Path(other).resolve() == resolved:
-            raise InputError(f"Refusing to write the roll-up to {target}: it is one of the "
-                             "input files. Choose another name for -o.")
+    if is_one_of(target, inputs):
+        raise InputError(f"Refusing to write the roll-up to {target}: it is one of the "
+                         "input files. Choose another name for -o.")
     with atomic_output(target, refuse=tuple(inputs)) as tmp:
         RollupWriter(rollup).write(tmp)
     return target
