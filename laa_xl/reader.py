@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import hashlib
 import heapq
 import re
 import zipfile
@@ -32,6 +31,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from .errors import ReadError
+from .hashing import stream_sha256
 from .issues import Issue, make_issue
 from .model import Return, Row, a1, col_index, col_letter
 from .schemas import SheetSpec, schema_version, sheets
@@ -763,10 +763,7 @@ class _Reader:
         with self.path.open("rb") as fh:
             head = fh.read(4096)
             fh.seek(0)
-            digest = hashlib.sha256()
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        ret.sha256 = digest.hexdigest()
+            ret.sha256 = stream_sha256(fh)
         kind = _sniff(head)
         if kind is not None:
             code, detail = kind

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PureWindowsPath
 
+from .hashing import file_sha256
 from .issues import FileReport
 from .model import Return
 from .region import Lsp, Region
@@ -315,17 +316,3 @@ def _pick(group: list[tuple[Path, FileReport]], chosen: set[Path], lsp: Lsp,
 
 _COUNT_WORDS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight",
                 9: "Nine"}
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, or "" when it cannot be read."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError:
-        return ""
-    return digest.hexdigest()

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from .data import load_json
 from .model import a1
 from .region import DEFAULT_ASSURANCE, DEFAULT_THEMES, Period, Region, load_region
 from .schemas import sheet
@@ -29,44 +30,34 @@ SAMPLES_WHEN = datetime(2009, 10, 1, 9, 0)  # when the Q2 templates went out
 SEED = "Midshire LAA returns 2009/10"
 
 # -- the region ----------------------------------------------------------------------------
+# The tables (the region, its partnerships, the indicators and the prose the partners write)
+# are in data/sample_region.json; what is made of them is decided here.
 
-REGION_NAME = "Midshire"
-GO_NAME = "Government Office for Midshire"
-CONTACT = ("Sam Okafor, Performance Team", "laa.returns@go-midshire.example", "0121 496 0000")
-DEADLINES = {Q1: date(2009, 7, 15), Q2: date(2009, 10, 15)}
-TOLERANCES = {"forecast_slip_days": 14, "behind_plan_ratio": 0.7}
+_DATA = load_json("sample_region.json")
+_REGION = _DATA["region"]
+_PARTNERSHIPS: list[dict[str, Any]] = _DATA["partnerships"]
+
+REGION_NAME: str = _REGION["name"]
+GO_NAME: str = _REGION["go_name"]
+CONTACT: tuple[str, str, str] = (_REGION["contact"]["name"], _REGION["contact"]["email"],
+                                 _REGION["contact"]["phone"])
+DEADLINES = {period: date.fromisoformat(day) for period, day in _REGION["deadlines"].items()}
+TOLERANCES: dict[str, float] = dict(_REGION["tolerances"])
 
 # code, name, contact, email
-LSPS = (
-    ("ANY", "Anycity Partnership", "Priya Shah", "priya.shah@anycity.example"),
-    ("NBR", "Northbridge Together", "Tom Hughes", "tom.hughes@northbridge.example"),
-    ("EWD", "Eastwold Strategic Partnership", "Aisha Begum", "aisha.begum@eastwold.example"),
-    ("SMR", "Southmoor Partnership Board", "Gareth Jones", "gareth.jones@southmoor.example"),
-    ("WHV", "Westhaven LSP", "Helen Clarke", "helen.clarke@westhaven.example"),
-    ("RVF", "Riverford Partnership", "Marek Nowak", "marek.nowak@riverford.example"),
-    ("HCB", "Highcombe Community Partnership", "Fiona Reid", "fiona.reid@highcombe.example"),
-    ("LDL", "Lowdale Together", "David Osei", "david.osei@lowdale.example"),
-)
+LSPS: tuple[tuple[str, str, str, str], ...] = tuple(
+    (p["code"], p["name"], p["contact"], p["email"]) for p in _PARTNERSHIPS)
 
 # code: place, council, voluntary-sector body, wards
 PLACES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
-    "ANY": ("Anycity", "Anycity City Council", "Anycity Voluntary Action",
-            ("Castlegate", "Millbrook", "St Anne's")),
-    "NBR": ("Northbridge", "Northbridge Borough Council", "Northbridge CVS",
-            ("Bridge End", "Northfield", "Quarry Hill")),
-    "EWD": ("Eastwold", "Eastwold District Council", "Eastwold Volunteer Centre",
-            ("Eastgate", "Marsh Lane", "Wold View")),
-    "SMR": ("Southmoor", "Southmoor District Council", "Southmoor CVS",
-            ("Moorside", "Southbank", "Heathcote")),
-    "WHV": ("Westhaven", "Westhaven Borough Council", "Westhaven Community Action",
-            ("Harbourside", "Westcliff", "Seaview")),
-    "RVF": ("Riverford", "Riverford Borough Council", "Riverford CVS",
-            ("Riverside", "Ford Green", "Mill Meadows")),
-    "HCB": ("Highcombe", "Highcombe District Council", "Highcombe Voluntary Action",
-            ("Highfield", "Combe Vale", "Church Hill")),
-    "LDL": ("Lowdale", "Lowdale District Council", "Lowdale CVS",
-            ("Lowdale Town", "Dale End", "Beckside")),
-}
+    p["code"]: (p["place"], p["council"], p["vcs"], tuple(p["wards"])) for p in _PARTNERSHIPS}
+
+# The agencies partners name, by key; "{place}", "{council}" and "{vcs}" are each
+# partnership's own.  A partnership may name its own agency for a key (a unitary council is
+# its own county).
+_AGENCIES: dict[str, str] = dict(_DATA["agencies"])
+_OWN_AGENCIES: dict[str, dict[str, str]] = {p["code"]: dict(p.get("agencies", {}))
+                                            for p in _PARTNERSHIPS}
 
 # What each partnership does in the Q2 round (see the Manifest for the exact cells).
 LATE = {(Q2, "RVF"): date(2009, 10, 21)}
@@ -83,31 +74,7 @@ CANCELLED_LSP = "RVF"
 
 # -- National Indicators: the rows of the reference list these samples use -----------------
 
-NATIONAL_INDICATORS = {
-    "NI 6": "Participation in regular volunteering",
-    "NI 8": "Adult participation in sport",
-    "NI 16": "Serious acquisitive crime rate",
-    "NI 20": "Assault with injury crime rate",
-    "NI 32": "Repeat incidents of domestic violence",
-    "NI 39": "Alcohol-harm related hospital admission rates",
-    "NI 40": "Drug users in effective treatment",
-    "NI 49": "Number of primary fires and related fatalities and non-fatal casualties, "
-             "excluding precautionary checks",
-    "NI 53": "Prevalence of breastfeeding at 6-8 weeks from birth",
-    "NI 112": "Under 18 conception rate",
-    "NI 117": "16 to 18 year olds who are Not in Education, Training or Employment (NEET)",
-    "NI 120": "All-age all cause mortality rate",
-    "NI 135": "Carers receiving needs assessment or review and a specific carers service, "
-              "or advice and information",
-    "NI 153": "Working age people claiming out-of-work benefits in the worst performing "
-              "neighbourhoods",
-    "NI 155": "Number of affordable homes delivered",
-    "NI 186": "Per capita CO2 emissions in the local area",
-    "NI 191": "Residual household waste per household",
-    "NI 192": "Household waste recycled and composted",
-}
-
-_CYP, _SSC, _HCOP, _EDE, _ENV = DEFAULT_THEMES
+NATIONAL_INDICATORS: dict[str, str] = dict(_DATA["national_indicators"])
 
 
 @dataclass(frozen=True)
@@ -121,7 +88,7 @@ class Indicator:
     baseline: float  # a typical 2007/08 value
     step: float  # a typical agreed improvement a year
     decimals: int
-    lead: str  # agency key (see `_agency`)
+    lead: str  # agency key (see `_Maker.agency`)
     quarterly: bool  # is there an in-year figure?
     context: str
     challenge: str
@@ -136,607 +103,42 @@ class Indicator:
         return NATIONAL_INDICATORS[self.code]
 
 
-INDICATORS: tuple[Indicator, ...] = (
-    Indicator(
-        "NI 117", _CYP, "Lower", "%", 7.8, 0.5, 1, "county", True,
-        "NEET is concentrated in {w0} and {w1}; care leavers and teenage parents are three "
-        "times as likely as their peers to be NEET.",
-        "Reaching {t3} by 2010/11 means about one in five of today's NEET young people moving "
-        "into learning or work, while the recession has cut entry-level jobs and "
-        "apprenticeships in {place}.",
-        "Three options were appraised on cost, reach and evidence of impact: more Connexions "
-        "personal advisers everywhere; targeted support for the groups most at risk; more "
-        "Entry to Employment and apprenticeship places. The partnership chose the last two: "
-        "the evidence for targeting is strongest and extra advisers could not be funded "
-        "beyond 2009/10.",
-        "Fewer apprenticeship and entry-level vacancies since the recession, and gaps in "
-        "tracking young people whose status is 'not known'.",
-        "fund 40 more Entry to Employment places and give every care leaver a named key worker",
-        (("Targeted Connexions caseload for care leavers and teenage parents", "connexions"),
-         ("September Guarantee: a learning offer for every 16 and 17 year old", "lsc"),
-         ("Extra Entry to Employment places with local training providers", "lsc"),
-         ("Apprenticeship drive with the 50 largest local employers", "council"),
-         ("Track young people whose status is 'not known' through schools and colleges",
-          "connexions"),
-         ("Key worker support for young offenders leaving custody", "yos"),
-         ("Future Jobs Fund placements for 18 year olds", "jcp"),
-         ("Detached youth work and outreach in {w0}", "vcs")),
-        (("The recession cuts apprenticeship and entry-level vacancies further",
-          "Employer pledge campaign with the Chamber; Future Jobs Fund places ring-fenced "
-          "for 18 year olds."),
-         ("Re-letting of the Connexions contract in 2010 disrupts caseloads",
-          "Transition plan agreed with the county; caseloads handed over person by person.")),
-    ),
-    Indicator(
-        "NI 192", _ENV, "Higher", "%", 33.0, 3.0, 1, "council", True,
-        "Participation in kerbside recycling is over 80% in the suburbs but under 45% in the "
-        "flats and terraces of {w0}.",
-        "Reaching {t3} by 2010/11 needs food waste collected from every household and a step "
-        "change in participation in {w0}, where most residual waste comes from.",
-        "The partnership appraised weekly food waste collection, a garden waste subscription "
-        "scheme and a participation campaign against cost per tonne diverted. It chose food "
-        "waste plus a targeted campaign: the garden waste scheme diverts tonnage but not from "
-        "the households that recycle least.",
-        "Low participation in flats and terraced streets, and lower garden waste tonnage after "
-        "a dry summer.",
-        "door-knock the 3,000 lowest-participation households and add communal food waste bins "
-        "at flats",
-        (("Roll out alternate weekly collection with kerbside recycling", "council"),
-         ("Introduce weekly kerbside food waste collection", "council"),
-         ("Garden waste subscription scheme", "council"),
-         ("Door-step recycling campaign in low-participation streets", "vcs"),
-         ("Recycling facilities for flats and communal bins in {w0}", "housing"),
-         ("Review and relocate bring sites", "county"),
-         ("Waste education programme in primary schools", "council"),
-         ("Recycling offer for small businesses", "council")),
-        (("Falling prices for recyclate make the collection contract more expensive",
-          "Contract price review clause used; joint marketing of materials through the county "
-          "waste partnership."),
-         ("Residents resist fortnightly residual collection",
-          "Phased roll-out with a helpline and bigger bins for large families.")),
-    ),
-    Indicator(
-        "NI 16", _SSC, "Lower", "rate per 1,000 population", 17.5, 0.8, 1, "police", True,
-        "Burglary and vehicle crime cluster in {w0} and the town centre car parks; a small "
-        "number of prolific offenders commit a large share.",
-        "Getting to {t3} crimes per 1,000 people by 2010/11 means about 400 fewer burglaries, "
-        "robberies and vehicle crimes a year, with acquisitive crime expected to rise in a "
-        "recession.",
-        "The partnership appraised more patrols, target hardening for repeat victims and "
-        "managing prolific offenders more tightly. It chose offender management and target "
-        "hardening: both have good evidence of impact and patrol hours are already stretched.",
-        "A rise in thefts from vehicles and of metal, linked to the recession, and the release "
-        "of two prolific offenders in the summer.",
-        "put every prolific offender on an integrated offender management plan and extend "
-        "target hardening to all repeat victims",
-        (("Integrated offender management of prolific and priority offenders", "probation"),
-         ("Target hardening for repeat burglary victims", "police"),
-         ("Alley-gating in {w0}", "council"),
-         ("Car park security and CCTV upgrade", "council"),
-         ("Operation to disrupt the market in stolen goods", "police"),
-         ("Crime prevention campaign for students and new residents", "police")),
-        (("Acquisitive crime rises as unemployment rises",
-          "Monthly tasking meeting reviews hot spots; extra patrols funded from the Safer "
-          "Communities budget."),
-         ("Prolific offenders released without accommodation re-offend",
-          "Housing pathway agreed with probation and the council's housing options team.")),
-    ),
-    Indicator(
-        "NI 20", _SSC, "Lower", "rate per 1,000 population", 8.4, 0.4, 1, "police", True,
-        "Two thirds of assaults with injury happen in the town centre between 10pm and 4am at "
-        "weekends; a third are linked to domestic abuse.",
-        "Reaching {t3} per 1,000 people by 2010/11 means about 150 fewer assaults with injury "
-        "a year, most of them in the night-time economy.",
-        "The partnership appraised late-night levy enforcement, a taxi marshal and street "
-        "pastor scheme, and sharing A&E data on where assaults happen. It chose all three, "
-        "phased: A&E data first, as it shows where the other two should go.",
-        "Longer opening hours at two large town-centre venues and cheap supermarket alcohol "
-        "drunk before a night out.",
-        "target licensing enforcement on the venues the A&E data shows and extend street "
-        "pastors to Thursday nights",
-        (("Taxi marshals and street pastors in the night-time economy", "vcs"),
-         ("Licensing enforcement at problem premises", "council"),
-         ("Share A&E data on where assaults happen", "pct"),
-         ("Polycarbonate glasses in town-centre pubs and clubs", "council"),
-         ("Alcohol arrest referral scheme", "police"),
-         ("Independent domestic violence advisers in the A&E department", "pct")),
-        (("A&E data sharing stalls over information governance",
-          "Data-sharing protocol drafted with the PCT Caldicott guardian."),
-         ("Licensing appeals delay action at problem premises",
-          "Evidence files prepared jointly by police and licensing officers.")),
-    ),
-    Indicator(
-        "NI 32", _SSC, "Lower", "%", 32.0, 2.0, 1, "police", True,
-        "About 1,200 domestic abuse incidents are reported a year; one in three victims "
-        "referred to MARAC has been referred before.",
-        "Reaching {t3} by 2010/11 means more high-risk victims getting an adviser and a safety "
-        "plan before a repeat incident, not after.",
-        "The partnership appraised more refuge places, independent domestic violence advisers "
-        "and a perpetrator programme. It chose advisers and a sanctuary scheme, which keep "
-        "victims safe at home; the perpetrator programme awaits national accreditation.",
-        "Demand at MARAC has risen faster than adviser capacity, so follow-up after the "
-        "conference is thin.",
-        "fund a second independent domestic violence adviser and review every repeat MARAC "
-        "case within a month",
-        (("Multi-agency risk assessment conference (MARAC) for high-risk victims", "police"),
-         ("Independent domestic violence advisers", "vcs"),
-         ("Specialist domestic violence court", "police"),
-         ("Sanctuary scheme: security measures so victims can stay at home", "council"),
-         ("Training front-line staff in the CAADA-DASH risk checklist", "county"),
-         ("Domestic abuse perpetrator programme", "probation")),
-        (("Adviser posts funded only to March 2010",
-          "Bid to the Home Office and mainstreaming case taken to the Safer Communities board."),
-         ("Agencies do not refer to MARAC consistently",
-          "Referral audit each quarter; training for GP practices and housing officers.")),
-    ),
-    Indicator(
-        "NI 39", _HCOP, "Lower", "rate per 100,000 population", 1580.0, 40.0, 0, "pct", True,
-        "Admissions are highest among men aged 45-64 in {w0} and {w1}; 300 frequent attenders "
-        "account for one admission in six.",
-        "Holding the rate to {t3} admissions per 100,000 by 2010/11 means stopping a rise of "
-        "8% a year: about 900 fewer admissions than the trend.",
-        "The partnership appraised an alcohol liaison nurse, brief advice in GP practices and a "
-        "bigger community treatment service, on cost per admission avoided. It chose the "
-        "liaison nurse and brief advice first, with treatment capacity to follow in 2010/11.",
-        "Admissions have kept rising in line with the national trend; GP practices have been "
-        "slow to take up brief advice.",
-        "add brief advice to the GP local enhanced service and case-manage the 100 most "
-        "frequent attenders",
-        (("Alcohol liaison nurse at the district general hospital", "pct"),
-         ("Identification and brief advice in GP practices", "pct"),
-         ("Expand community alcohol treatment", "daat"),
-         ("Test purchasing to stop under-age sales", "council"),
-         ("Case management of frequent attenders", "pct"),
-         ("Alcohol awareness campaign with local employers", "pct")),
-        (("GP practices do not take up brief advice",
-          "Local enhanced service payment agreed; practice champions trained."),
-         ("Hospital coding changes inflate the admissions count",
-          "Coding audit with the hospital trust; trend tracked on a consistent basis.")),
-    ),
-    Indicator(
-        "NI 40", _HCOP, "Higher", "number", 980.0, 40.0, 0, "daat", True,
-        "About 1,400 problem drug users are estimated to live in {place}; two thirds are in "
-        "touch with services, fewer stay in treatment for 12 weeks.",
-        "Reaching {t3} in effective treatment by 2010/11 means keeping about 120 more people in "
-        "treatment for 12 weeks or more.",
-        "The partnership appraised more criminal justice referrals, shared care with GPs and a "
-        "retention project, on cost per person retained. It chose shared care and retention: "
-        "referrals are already high and drop-out is the weak point.",
-        "Drop-out in the first 12 weeks, especially among crack users, and a vacancy in the "
-        "shared care team.",
-        "fill the shared care post and follow up every missed appointment within two days",
-        (("Criminal justice referrals through the Drug Interventions Programme", "daat"),
-         ("Shared care with GPs for opiate users", "pct"),
-         ("Outreach to crack and non-opiate users", "vcs"),
-         ("Treatment retention: review of key working", "daat"),
-         ("Recovery and aftercare support", "vcs"),
-         ("Young people's substance misuse service", "daat")),
-        (("Pooled treatment budget falls in 2010/11",
-          "Efficiency review of the treatment system; priorities agreed with the joint "
-          "commissioning group."),
-         ("Shared care GPs leave the scheme",
-          "Practice support nurse and annual shared care event.")),
-    ),
-    Indicator(
-        "NI 112", _CYP, "Lower", "rate per 1,000 girls aged 15-17", 44.5, 3.0, 1, "pct",
-        False,
-        "Conception rates in {w0} are twice the area average; half of conceptions end in "
-        "abortion.",
-        "Reaching {t3} conceptions per 1,000 girls by 2010/11 means a 25% fall from the 1998 "
-        "baseline that the national strategy set, with little change in the last three years.",
-        "The partnership appraised more sex and relationships education, young people's "
-        "sexual health clinics and targeted youth support, against the national teenage "
-        "pregnancy unit's self-assessment. It chose all three with the clinics first.",
-        "Clinics are not open when young people can use them and school coverage of sex and "
-        "relationships education is patchy.",
-        "open evening and weekend clinics in {w0} and bring every secondary school into the "
-        "education programme",
-        (("Sex and relationships education in every secondary school", "county"),
-         ("Young people's sexual health clinics at evenings and weekends", "pct"),
-         ("C-Card condom distribution scheme", "pct"),
-         ("Targeted youth support for girls at risk", "county"),
-         ("Emergency contraception in pharmacies", "pct"),
-         ("Support for teenage parents to prevent second pregnancies", "pct")),
-        (("Schools opt out of sex and relationships education",
-          "Head teacher briefing and a model policy; governors' champion."),
-         ("Data published 14 months late hides the effect of changes",
-          "Track proxy measures each quarter: clinic attendance and C-Card registrations.")),
-    ),
-    Indicator(
-        "NI 53", _HCOP, "Higher", "%", 38.0, 3.0, 1, "pct", True,
-        "Breastfeeding at 6-8 weeks is under 25% in {w0} and over 55% in the most affluent "
-        "wards.",
-        "Reaching {t3} by 2010/11 means about 250 more mothers a year still breastfeeding at "
-        "six to eight weeks.",
-        "The partnership appraised UNICEF Baby Friendly accreditation, peer supporters and a "
-        "breastfeeding-welcome scheme for cafes and shops. It chose peer support in the wards "
-        "with the lowest rates and Baby Friendly in community services.",
-        "Recording at the 6-8 week check is incomplete, and peer supporter recruitment in "
-        "{w0} is slow.",
-        "train 30 more peer supporters in {w0} and audit recording at every 6-8 week check",
-        (("UNICEF Baby Friendly accreditation for community services", "pct"),
-         ("Breastfeeding peer supporters in children's centres", "vcs"),
-         ("Breastfeeding-welcome scheme for cafes and shops", "council"),
-         ("Infant feeding co-ordinator post", "pct"),
-         ("Improve recording at the 6-8 week check", "pct"),
-         ("Antenatal classes in {w0} and {w1}", "pct")),
-        (("Health visitor vacancies reduce contact at the 6-8 week check",
-          "Skill-mix review; nursery nurses trained to record feeding status."),
-         ("Peer supporters leave after training",
-          "Paid sessional role and supervision through the children's centres.")),
-    ),
-    Indicator(
-        "NI 120", _HCOP, "Lower", "rate per 100,000 population", 640.0, 15.0, 0, "pct", False,
-        "Men in {w0} die on average seven years younger than men in the most affluent wards; "
-        "heart disease, cancer and respiratory disease account for most of the gap.",
-        "Reaching {t3} deaths per 100,000 by 2010/11 means about 60 fewer deaths a year, most "
-        "of them from heart disease and cancers caught late.",
-        "The partnership appraised NHS Health Checks, a bigger stop smoking service and "
-        "community health trainers, on deaths prevented per pound. It chose health checks and "
-        "stop smoking, both with strong evidence, targeted at the wards with the worst rates.",
-        "Take-up of health checks and stop smoking services is lowest among the men at "
-        "greatest risk.",
-        "run health checks in workplaces and community venues in {w0} and {w1}",
-        (("NHS Health Checks for people aged 40 to 74", "pct"),
-         ("Expand the stop smoking service in {w0} and {w1}", "pct"),
-         ("Community health trainers", "vcs"),
-         ("Cardiovascular disease case-finding in GP practices", "pct"),
-         ("Cancer awareness and screening uptake campaign", "pct"),
-         ("Affordable warmth scheme for older people", "council")),
-        (("Health check uptake is low among men in the target wards",
-          "Checks offered at workplaces, football grounds and community centres."),
-         ("The mortality rate is published two years in arrears",
-          "Track smoking quits and health checks delivered as lead indicators.")),
-    ),
-    Indicator(
-        "NI 135", _HCOP, "Higher", "%", 16.0, 3.0, 1, "county", True,
-        "About 11,000 carers live in {place}; most are not known to social care until a "
-        "crisis.",
-        "Reaching {t3} by 2010/11 means about 600 more carers a year assessed or reviewed and "
-        "given a service or advice.",
-        "The partnership appraised more social worker assessments, assessments by the "
-        "voluntary sector, and a carers' emergency card. It chose voluntary-sector assessments "
-        "and the emergency card: both reach carers earlier and cost less per carer.",
-        "A backlog of reviews after staff moved to self-directed support work.",
-        "commission 400 carers' assessments from the voluntary sector and clear the review "
-        "backlog",
-        (("Carers' assessments by the voluntary sector", "vcs"),
-         ("Carers' breaks fund", "county"),
-         ("Carers' emergency card", "county"),
-         ("Carers' register in every GP practice", "pct"),
-         ("Information pack and website for carers", "county"),
-         ("Young carers' support service", "vcs")),
-        (("Self-directed support work draws assessment staff away",
-          "Dedicated carers' review team for six months."),
-         ("Voluntary sector provider cannot recruit assessors",
-          "Contract allows a second provider to take up unused capacity.")),
-    ),
-    Indicator(
-        "NI 153", _EDE, "Lower", "%", 29.5, 0.8, 1, "jcp", True,
-        "Three neighbourhoods in {w0} and {w1} are among the worst performing: one working-age "
-        "adult in three claims an out-of-work benefit.",
-        "Reaching {t3} by 2010/11 means about 500 more residents of these neighbourhoods in "
-        "work, while the claimant count has risen by half since 2008.",
-        "The partnership appraised employment outreach, childcare support for lone parents and "
-        "subsidised jobs, using Working Neighbourhoods Fund evidence. It chose outreach through "
-        "a neighbourhood jobs hub and the Future Jobs Fund.",
-        "The recession: the claimant count in the target neighbourhoods rose faster than "
-        "elsewhere.",
-        "open a second jobs hub in {w1} and fill 150 Future Jobs Fund places from the target "
-        "neighbourhoods",
-        (("Neighbourhood jobs hub in {w0}", "jcp"),
-         ("Working Neighbourhoods Fund outreach workers", "council"),
-         ("Pathways to Work for incapacity benefit claimants", "jcp"),
-         ("Future Jobs Fund places with local employers", "council"),
-         ("Childcare support for lone parents returning to work", "county"),
-         ("Local recruitment agreements with new developments", "council")),
-        (("The recession raises the claimant count faster than people find work",
-          "Target reset with the GO at the LAA refresh; focus on keeping people close to "
-          "the labour market."),
-         ("Working Neighbourhoods Fund ends in March 2011",
-          "Exit strategy and mainstreaming plan agreed by the economic theme group.")),
-    ),
-    Indicator(
-        "NI 155", _EDE, "Higher", "number", 180.0, 25.0, 0, "council", True,
-        "About 4,000 households are on the housing register in {place}; new affordable supply "
-        "has averaged under 200 homes a year.",
-        "Delivering {t3} affordable homes in 2010/11 means getting stalled private sites moving "
-        "again while developers' Section 106 contributions fall.",
-        "The partnership appraised council land for housing associations, Homes and "
-        "Communities Agency 'kickstart' funding and buying stalled private schemes. It chose "
-        "council land and kickstart bids, which give the most homes per pound of public money.",
-        "Private sites stalled in the housing market downturn, taking their Section 106 "
-        "affordable homes with them.",
-        "bring forward two council-owned sites and bid for kickstart funding on stalled "
-        "schemes",
-        (("Council land released for housing association schemes", "council"),
-         ("Homes and Communities Agency funded schemes", "hca"),
-         ("Section 106 negotiations on private sites", "council"),
-         ("Rural exception sites", "council"),
-         ("Bring empty homes back into use", "council"),
-         ("Mortgage rescue scheme", "council")),
-        (("Developers renegotiate Section 106 agreements downwards",
-          "Viability appraisals checked independently; grant used to keep affordable homes in."),
-         ("Housing association borrowing costs rise",
-          "Bids to the HCA for grant at higher rates on priority schemes.")),
-    ),
-    Indicator(
-        "NI 186", _ENV, "Lower", "tonnes CO2 per person", 7.9, 0.2, 1, "council", False,
-        "Homes account for a third of emissions in {place}; many are older and hard to "
-        "insulate.",
-        "Reaching {t3} tonnes per person by 2010/11 means insulating about 4,000 more homes "
-        "and cutting business and transport emissions.",
-        "The partnership appraised free insulation through energy company funding, a business "
-        "carbon programme and travel planning. It chose free insulation as the cheapest "
-        "tonne saved, with the business programme second.",
-        "Take-up of free insulation is lower than planned in private rented homes.",
-        "run street-by-street insulation offers and require it in landlord accreditation",
-        (("Free loft and cavity wall insulation with an energy company", "council"),
-         ("Warm Front referrals for vulnerable households", "council"),
-         ("Business carbon reduction programme", "council"),
-         ("Workplace travel plans for the largest employers", "county"),
-         ("Low-energy street lighting", "county"),
-         ("Community energy projects", "vcs")),
-        (("Energy company funding ends with the current obligation period",
-          "Bid for the next obligation period prepared with neighbouring councils."),
-         ("Private landlords do not take up insulation",
-          "Landlord accreditation scheme requires insulation where feasible.")),
-    ),
-    Indicator(
-        "NI 191", _ENV, "Lower", "kg per household", 720.0, 25.0, 0, "council", True,
-        "Residual waste per household is highest in {w0}, where food waste makes up a third "
-        "of the bin.",
-        "Reaching {t3} kg by 2010/11 means each household putting about a bin bag less a "
-        "fortnight in its residual bin.",
-        "The partnership appraised smaller residual bins, food waste collection and waste "
-        "minimisation campaigns. It chose food waste collection and home composting, which "
-        "residents supported in the 2008 consultation.",
-        "Residual tonnage has fallen less than planned where food waste collection has not "
-        "yet started.",
-        "bring the food waste roll-out forward in {w0}",
-        (("Food waste collection", "council"),
-         ("Home composting promotion", "council"),
-         ("Real nappies scheme", "vcs"),
-         ("Love Food Hate Waste campaign", "county"),
-         ("Side waste enforcement", "council"),
-         ("Re-use shop at the household waste site", "vcs")),
-        (("Food waste vehicles delivered late",
-          "Hire vehicles arranged for the first three months of the roll-out."),
-         ("Residents put food waste in the residual bin out of habit",
-          "Caddy liners free for a year and feedback stickers on bins.")),
-    ),
-    Indicator(
-        "NI 6", _SSC, "Higher", "%", 22.0, 1.0, 1, "vcs", False,
-        "About one adult in five volunteers at least once a month; rates in {w0} are half "
-        "the area average.",
-        "Reaching {t3} by 2010/11 means about 3,000 more regular volunteers, measured only by "
-        "the biennial Place Survey.",
-        "The partnership appraised a volunteer centre in each town, an employer-supported "
-        "volunteering scheme and small grants for community groups. It chose the volunteer "
-        "centres and employer scheme, which reach people who have not volunteered before.",
-        "The volunteer centre in {w0} opened six months late.",
-        "open the {w0} volunteer centre and sign up ten employers to the scheme",
-        (("Volunteer centre in {w0}", "vcs"),
-         ("Employer-supported volunteering scheme", "vcs"),
-         ("Small grants for community groups", "council"),
-         ("Volunteering for young people (v-involved)", "vcs"),
-         ("Volunteer recognition awards", "council"),
-         ("Volunteering in health and social care", "pct")),
-        (("Place Survey results too infrequent to show progress",
-          "Track volunteer centre registrations as a proxy each quarter."),
-         ("Voluntary sector funding cut",
-          "Three-year funding agreements through the compact.")),
-    ),
-    Indicator(
-        "NI 8", _HCOP, "Higher", "%", 20.5, 1.0, 1, "council", False,
-        "About one adult in five takes part in sport three times a week; rates are lowest "
-        "among women and older people in {w0}.",
-        "Reaching {t3} by 2010/11 means about 2,500 more adults taking part regularly, "
-        "measured by Sport England's Active People survey.",
-        "The partnership appraised free swimming, community sport activators and a new "
-        "leisure centre. It chose free swimming (funded nationally) and activators; the new "
-        "centre could not be funded before 2012.",
-        "Active People sample sizes are small, so the measured rate moves little year to "
-        "year.",
-        "put two community sport activators in {w0} and {w1}",
-        (("Free swimming for over-60s and under-16s", "council"),
-         ("Community sport activators", "council"),
-         ("Women-only sessions at leisure centres", "council"),
-         ("Health walks programme", "pct"),
-         ("Club development and coaching", "vcs"),
-         ("Park sport and outdoor gyms", "council")),
-        (("Free swimming funding ends in 2011",
-          "Concession pricing planned to keep participants after the grant ends."),
-         ("Leisure centre closure for refurbishment",
-          "Temporary programme at school sports halls.")),
-    ),
-    Indicator(
-        "NI 49", _SSC, "Lower", "number", 420.0, 20.0, 0, "fire", True,
-        "Half of primary fires are deliberate, mostly vehicle fires in {w0}; accidental "
-        "dwelling fires fall on older people living alone.",
-        "Reaching {t3} primary fires by 2010/11 means about 60 fewer a year, most of them "
-        "deliberate vehicle fires.",
-        "The partnership appraised home fire safety checks, abandoned vehicle removal and a "
-        "fire-setters programme. It chose home checks for people at risk and fast removal of "
-        "abandoned vehicles, which has cut vehicle arson elsewhere.",
-        "A run of deliberate vehicle fires in {w0} over the summer.",
-        "remove abandoned vehicles within 24 hours and run a fire-setters course in {w0}",
-        (("Home fire safety checks for older and vulnerable people", "fire"),
-         ("Abandoned vehicle removal within 24 hours", "council"),
-         ("Arson task force with police", "fire"),
-         ("Fire-setters intervention for young people", "fire"),
-         ("Referrals from partners for home safety checks", "county"),
-         ("Smoke alarms for vulnerable households", "fire")),
-        (("Partner referrals for home safety checks dry up",
-          "Referral targets in partner service plans; quarterly feedback to referrers."),
-         ("Vehicle arson spikes in school holidays",
-          "Diversionary activities with the youth service in the holidays.")),
-    ),
-)
+def _indicator(row: dict[str, Any]) -> Indicator:
+    """An indicator from its row of the data file; its theme must be one a region has."""
+    if row["theme"] not in DEFAULT_THEMES:
+        raise ValueError(f"{row['code']}: {row['theme']!r} is not one of the themes")
+    return Indicator(**row | {"actions": tuple((d, k) for d, k in row["actions"]),
+                              "risks": tuple((r, m) for r, m in row["risks"])})
+
+
+INDICATORS: tuple[Indicator, ...] = tuple(_indicator(row) for row in _DATA["indicators"])
 
 # -- people and prose ----------------------------------------------------------------------
+# Sentences are templates: "{place}", "{ward}" (one chosen at random), "{w0}" and "{w1}" (the
+# first two wards), "{pct}" and "{vcs}" are the partnership's own; the rest are filled where
+# each is used.
 
-FIRST_NAMES = (
-    "Alison", "Amir", "Andrew", "Bernadette", "Carl", "Chloe", "Dawn", "Deepak", "Eleanor",
-    "Gavin", "Grace", "Hannah", "Ian", "Joanne", "Jonathan", "Karen", "Kwame", "Lesley",
-    "Mark", "Mohammed", "Nadia", "Neil", "Paula", "Rachel", "Rajesh", "Sarah", "Simon",
-    "Stephen", "Sunita", "Tariq", "Wendy", "Yvonne",
-)
-SURNAMES = (
-    "Adams", "Ahmed", "Bailey", "Brennan", "Campbell", "Chowdhury", "Davies", "Edwards",
-    "Fletcher", "Green", "Hall", "Hussain", "Jackson", "Kaur", "Lewis", "McLean", "Mensah",
-    "Morgan", "Patel", "Price", "Roberts", "Singh", "Taylor", "Thompson", "Walsh", "Watson",
-    "Williams", "Wright", "Young",
-)
-
-FUNDING = ("Area Based Grant", "Working Neighbourhoods Fund", "Performance Reward Grant",
-           "{agency} mainstream budget", "{agency} mainstream budget",
-           "Area Based Grant and {agency} budget", "Big Lottery Fund",
-           "Neighbourhood Renewal legacy funding")
-
-MILESTONES = (
-    ("Delivery plan and budget signed off by the theme group",
-     "Project lead appointed and in post",
-     "Service specification agreed with partners",
-     "Provider commissioned through open tender",
-     "Data-sharing agreement signed by all partners",
-     "Baseline survey completed in {ward}"),
-    ("Pilot running in {ward}",
-     "First {n} clients supported",
-     "Service live across {place}",
-     "Half-year progress report to the LSP board",
-     "Front-line staff trained ({n} staff)",
-     "Publicity campaign launched"),
-    ("Evaluation report to the LSP board",
-     "Service mainstreamed into partner budgets",
-     "Outputs verified by the performance team",
-     "Exit strategy agreed with funders",
-     "Roll-out complete across {place}"),
-)
-
-PROGRESS = (
-    "{n} referrals received this quarter against a plan of {m}.",
-    "Steering group meets monthly; spend to date £{spend:,}.",
-    "Delivery on profile; {n} people supported so far.",
-    "Partners report good take-up in {ward}.",
-    "Quarterly report taken to the theme group in {month}.",
-    "Joint visits with {vcs} started in {ward}.",
-    "Feedback from service users positive; {n} completed the evaluation form.",
-    "Working group met twice this quarter; actions from the last board followed up.",
-    "Referral pathway agreed with {pct}; first {n} referrals received.",
-)
-PREPARATION = ("funding confirmed and the lead officer identified",
-               "service specification being drafted",
-               "partners agreed the delivery plan in {month}")
-CLOSING = ("Final report taken to the theme group.", "Now part of mainstream services.",
-           "Outputs verified by the performance team.")
-MITIGATION = (
-    "Recruitment to the project officer post took four months; post filled in {month} and the "
-    "delivery plan re-profiled.",
-    "Year 2 funding not yet confirmed by {agency}; Performance Reward Grant bid submitted, "
-    "decision due in {month}.",
-    "Contractor's delivery slower than planned; monthly contract meetings and an agreed "
-    "recovery plan are in place.",
-    "Data-sharing agreement with {pct} still unsigned; escalated to the Chief Executives' "
-    "group.",
-    "Venue in {ward} unavailable after storm damage; alternative premises found with {vcs}.",
-    "Only one compliant tender received; re-advertised through the county framework.",
-    "{agency} restructure delayed sign-off; interim lead officer agreed in {month}.",
-)
-MILESTONE_LATE = (
-    "Delayed by the late start of the action; new date agreed at the theme group.",
-    "Waiting for partner sign-off.",
-    "Slipped with recruitment to the lead post.",
-    "Procurement took longer than planned.",
-)
-
-STRENGTHS = ("Committed lead partner with a named officer and budget",
-             "Good local data down to ward level",
-             "Strong voluntary sector links in {ward}",
-             "Theme group meets monthly and tracks the plan",
-             "Similar scheme delivered successfully in {place} in 2007")
-WEAKNESSES = ("Delivery depends on one post: it stops when the post is vacant",
-              "Short-term funding: staff on fixed-term contracts",
-              "Data arrive up to six months after the period",
-              "Low take-up in the areas of greatest need",
-              "Weak links with GP practices")
-OPPORTUNITIES = ("Future Jobs Fund and other recession funding",
-                 "Performance Reward Grant if the target is met",
-                 "Joint commissioning with {pct}",
-                 "Total Place work across Midshire",
-                 "New children's centre opening in {ward}")
-THREATS = ("Reductions in Area Based Grant in 2010/11",
-           "Rising demand as the recession bites",
-           "Partner reorganisation (PCT provider arm, police restructuring)",
-           "Public perception lags behind real improvement",
-           "A general election in 2010 may change national priorities")
-FACTORS = {
-    "Economic": "The recession has raised demand and cut partners' income; the claimant count "
-                "in {place} is up by half since 2008.",
-    "Political": "Uncertainty about Area Based Grant after the 2010 general election makes "
-                 "partners reluctant to commit to 2010/11.",
-    "Organisational": "Restructuring at {pct} and the county council has left posts vacant "
-                      "and decisions waiting for new managers.",
-    "Social": "Need is concentrated in {ward}, where trust in services is low and take-up "
-              "has always lagged.",
-    "Legal": "New data-protection guidance has slowed the sharing of client data between "
-             "partners.",
-    "Environmental": "Storm damage in the winter closed two venues and diverted staff.",
-}
+_PROSE = _DATA["prose"]
+FIRST_NAMES: tuple[str, ...] = tuple(_DATA["people"]["first_names"])
+SURNAMES: tuple[str, ...] = tuple(_DATA["people"]["surnames"])
+FUNDING: tuple[str, ...] = tuple(_PROSE["funding"])
+MILESTONES: tuple[tuple[str, ...], ...] = tuple(tuple(phase) for phase in _PROSE["milestones"])
+PROGRESS: tuple[str, ...] = tuple(_PROSE["progress"])
+PREPARATION: tuple[str, ...] = tuple(_PROSE["preparation"])
+CLOSING: tuple[str, ...] = tuple(_PROSE["closing"])
+MITIGATION: tuple[str, ...] = tuple(_PROSE["mitigation"])
+MILESTONE_LATE: tuple[str, ...] = tuple(_PROSE["milestone_late"])
+STRENGTHS: tuple[str, ...] = tuple(_PROSE["strengths"])
+WEAKNESSES: tuple[str, ...] = tuple(_PROSE["weaknesses"])
+OPPORTUNITIES: tuple[str, ...] = tuple(_PROSE["opportunities"])
+THREATS: tuple[str, ...] = tuple(_PROSE["threats"])
+FACTORS: dict[str, str] = dict(_PROSE["factors"])
 
 # The evidence partners give in the self-assessment, by question: (Strong, Adequate, Weak,
 # improvement when Weak).
-ASSURANCE_TEXT = {
-    "PA-01": ("Every action has a lead agency and named officer; the performance clinic "
-              "clears blockages monthly.",
-              "Delivery arrangements in place for most actions; two cross-agency actions "
-              "still lack an agreed lead.",
-              "Several actions have stalled between agencies with no one clearing the "
-              "blockage.",
-              "Chief Executives' group to agree a lead for every cross-agency action by "
-              "December."),
-    "PA-02": ("All 2009/10 funding is committed; 2010/11 allocations were agreed by the board "
-              "in June.",
-              "2009/10 funding is committed; some 2010/11 allocations await the budget round.",
-              "Funding for a third of actions beyond March 2010 is not agreed.",
-              "Finance group to present a funding plan for 2010/11 to the board in November."),
-    "PA-03": ("Key posts are filled; partners second staff into the delivery team.",
-              "Most posts are filled; two project officer vacancies are being recruited.",
-              "Vacancies in key posts have delayed several actions by a quarter or more.",
-              "Partners to second staff to cover vacancies while recruitment completes."),
-    "PA-04": ("Quarterly performance reports with exception reporting go to every theme group "
-              "and the board.",
-              "Quarterly reports go to the board; theme groups see data less often.",
-              "Performance data arrive late and are not reviewed below board level.",
-              "Performance team to produce monthly theme dashboards from January."),
-    "PA-05": ("Each action has a project plan, milestones and a risk log, reviewed monthly.",
-              "Project plans exist for the larger actions; smaller actions are tracked by "
-              "milestone only.",
-              "Few actions have project plans; milestones are set but not tracked.",
-              "Project management training for all action leads and a standard plan template."),
-    "PA-06": ("Each target has a named accountable officer who reports to the board twice a "
-              "year.",
-              "Accountable officers are named; the board reviews exceptions only.",
-              "Accountability for several targets is unclear after partner restructures.",
-              "Board to confirm an accountable officer for every target at its next meeting."),
-    "PA-07": ("All statutory partners and the third sector sit on the board and the theme "
-              "groups.",
-              "Partners are engaged; attendance by some at theme groups is patchy.",
-              "Key partners are missing from theme groups that need them.",
-              "Chair to write to partners whose attendance is poor and agree named deputies."),
-    "PA-08": ("Data quality protocol signed by all partners; data audited each year.",
-              "Data are timely for most targets; some rely on annual surveys.",
-              "Several targets have no in-year data and partners dispute the baselines.",
-              "Agree proxy measures for targets without in-year data by the next return."),
-    "PA-09": ("A partnership risk register is reviewed at every board meeting.",
-              "Risks are logged for each theme; the board sees the highest-scoring ones.",
-              "There is no partnership risk register; risks are held by individual agencies.",
-              "Set up a partnership risk register and review it at every board meeting."),
-    "PA-10": ("Residents' panels and the third sector forum shape each theme's plan.",
-              "The third sector forum is consulted; residents are involved in some themes.",
-              "Residents and the third sector have little say in how actions are delivered.",
-              "Run a residents' panel in each priority ward from the new year."),
-}
+ASSURANCE_TEXT: dict[str, tuple[str, str, str, str]] = {
+    qid: (text["Strong"], text["Adequate"], text["Weak"], text["improvement"])
+    for qid, text in _DATA["assurance"].items()}
 
 # -- the manifest --------------------------------------------------------------------------
 
@@ -933,22 +335,15 @@ class _Maker:
         self.code = code
         self.rng = random.Random(f"{SEED}/{code}")
         self.place, self.council, self.vcs, self.wards = PLACES[code]
+        own = {"place": self.place, "council": self.council, "vcs": self.vcs}
+        self.agencies = {key: name.format(**own)
+                         for key, name in (_AGENCIES | _OWN_AGENCIES[code]).items()}
         self.people: list[str] = []
 
     # -- words ----------------------------------------------------------------------------
 
     def agency(self, key: str) -> str:
-        county = self.council if self.code == "ANY" else "Midshire County Council"
-        return {
-            "council": self.council, "county": county,
-            "pct": "NHS Anycity" if self.code == "ANY" else "NHS Midshire",
-            "police": "Midshire Police", "fire": "Midshire Fire and Rescue Service",
-            "jcp": "Jobcentre Plus", "vcs": self.vcs, "probation": "Midshire Probation Trust",
-            "connexions": "Connexions Midshire", "yos": "Midshire Youth Offending Service",
-            "daat": "Midshire Drug and Alcohol Action Team",
-            "lsc": "Learning and Skills Council", "housing": f"{self.place} Homes",
-            "hca": "Homes and Communities Agency",
-        }[key]
+        return self.agencies[key]
 
     def words(self, text: str, **kw: Any) -> str:
         ward = self.rng.choice(self.wards)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .data import load_json
 from .model import col_letter
 from .region import Lsp, Region
 from .schemas import Field, SheetSpec, schema_version, sheets
@@ -27,6 +28,9 @@ PRODUCT = "laa-xl return"
 
 _TYPE_HINTS = {"date": "date", "integer": "whole number", "number": "number"}
 
+# The Guidance sheet's fixed words; the lines made from the region and the schemas are made
+# in `_guidance`.
+_GUIDANCE = load_json("guidance.json")
 GUIDE_WIDTHS = (26, 95)  # the Guidance sheet's two columns, in characters
 LINE_HEIGHT = 13  # points: one line of 10 pt Arial, with its spacing
 
@@ -415,61 +419,37 @@ class TemplateBuilder:
                             if x) or f"your {reg.go_name} locality manager"
         line("Questions to", contact)
 
-        heading("How to fill it in")
-        steps = [
-            "Work through the sheets in order: Outcomes, Actions, Milestones, Assurance, Risks, "
-            "and Recovery for anything rated Red.",
-            "Click any column header or cell to see what to enter. Columns marked Required must "
-            "be filled in on every row you use. Use the dropdowns where there are any.",
-            "Type dates as dd/mm/yyyy (for example 31/03/2010). Amounts are in pounds, with no "
-            "£ sign needed.",
-            "Grey cells are fixed: headers, the assurance questions, and baselines agreed in "
-            "earlier rounds (due dates, milestone baseline dates, outcome baselines and targets). "
-            "If a date has moved, enter the new date as the Forecast date and explain why.",
-            "Do not rename, reorder or delete sheets or column headers: the Government Office "
-            "reads them by name.",
-            "If you run out of rows, unprotect the sheet (Review > Unprotect Sheet; there is no "
-            "password) and drag the table's corner down.",
-        ]
-        for i, s in enumerate(steps, start=1):
+        words = _GUIDANCE
+        heading(words["fill_in"]["heading"])
+        for i, s in enumerate(words["fill_in"]["steps"], start=1):
             line(f"Step {i}", s)
 
-        heading("What each sheet holds")
+        heading(words["sheets"]["heading"])
         for spec in self.specs:
             line(spec.name, spec.description)
 
-        heading("RAG: delivery confidence")
-        rag_text = {
-            "Green": "On track: expected to deliver as planned.",
-            "Amber": "At risk: slipping within tolerance, recoverable with the actions in hand. "
-                     "Say what is being done in the commentary or mitigation.",
-            "Red": "Will not deliver as planned without intervention. Add a Recovery row "
-                   "that works the problem through.",
-        }
+        rag = words["rag"]
+        heading(rag["heading"])
         for k in ("Green", "Amber", "Red"):
-            line(k, rag_text[k], fmt.rag[k])
-        line("Complete / Cancelled", "Completed and cancelled actions carry no RAG: leave it "
-             "blank.")
+            line(k, rag["levels"][k], fmt.rag[k])
+        line(*rag["closed"])
 
-        heading("The options-appraisal questions (Outcomes sheet)")
+        heading(words["appraisal"]["heading"])
         outcomes = next(s for s in self.specs if s.key == "outcomes")
         for name in ("right_things", "enough", "long_enough"):
             f = outcomes.field(name)
             line(f.header, f.input_message)
 
-        heading("Recovery: working the problem through")
-        line("SARA", "For every Red outcome or action (and any Amber one you choose): "
-             "Scanning, Analysis, Response, Assessment. All four are needed for a Red item.")
-        line("SWOT", "Strengths, weaknesses, opportunities and threats: how likely delivery is.")
-        line("PESTELO", "The political, economic, social, technological, environmental, legal or "
-             "organisational factor that bears most on delivery, and how.")
+        heading(words["recovery"]["heading"])
+        for label, text in words["recovery"]["lines"]:
+            line(label, text)
 
-        heading("How to return it")
-        line("Save", "Save the workbook as .xlsx (Excel Workbook). Keep the file name.")
+        returning = words["returning"]
+        heading(returning["heading"])
+        line(*returning["save"])
         line("Send", f"Email it to {reg.contact_email or 'your Government Office contact'} "
              f"by {reg.due:%d %B %Y}.")
-        line("Feedback", "If anything needs fixing you will get a copy back with each problem "
-             "cell highlighted and explained.")
+        line(*returning["feedback"])
         ws.protect()
 
 

@@ -10,7 +10,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,12 @@ RAG_COLOURS = {"Red": "#FF5B5B", "Amber": "#FFC000", "Green": "#70C050"}
 RATING_COLOURS = {"Strong": "#70C050", "Adequate": "#FFE699", "Weak": "#FF5B5B"}
 
 
+def is_one_of(target: str | Path, inputs: Iterable[str | Path]) -> bool:
+    """Whether `target` is the same path as one of `inputs`: an output must never replace one."""
+    resolved = Path(target).resolve()
+    return any(Path(other).resolve() == resolved for other in inputs)
+
+
 @contextlib.contextmanager
 def atomic_output(target: str | Path, refuse: tuple[str | Path, ...] = ()) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it into place only if the block succeeds.
@@ -42,10 +48,9 @@ def atomic_output(target: str | Path, refuse: tuple[str | Path, ...] = ()) -> It
     laa-xl is still writing (each run holds a lock on its own .part while it writes).
     """
     target = Path(target)
+    if is_one_of(target, refuse):
+        raise WriteError(f"Refusing to write {target}: it is one of the input files.")
     resolved = target.resolve()
-    for other in refuse:
-        if Path(other).resolve() == resolved:
-            raise WriteError(f"Refusing to write {target}: it is one of the input files.")
     parent = resolved.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -156,6 +161,8 @@ def new_workbook(path: Path, *, constant_memory: bool = False,
     return wb
 
 
+# Day 0 of Excel's 1900 date system, counting back from 1 March 1900: Excel's day numbers
+# include a 29 February 1900 that never was, so this holds for every later date.
 _EXCEL_EPOCH = date(1899, 12, 30).toordinal()
 
 
@@ -165,6 +172,11 @@ def excel_date(value: date) -> int:
     Writing the number directly is several times quicker than xlsxwriter's write_datetime.
     """
     return value.toordinal() - _EXCEL_EPOCH
+
+
+def date_from_excel(serial: int) -> date:
+    """The date of an Excel day number (1900 system), as `excel_date` writes it."""
+    return date.fromordinal(_EXCEL_EPOCH + serial)
 
 
 def put(ws: Any, row: int, col: int, value: Any, fmt: Any = None,

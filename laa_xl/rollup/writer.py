@@ -20,6 +20,7 @@ from ..xlsxout import (
     RATING_COLOURS,
     add_table_in_constant_memory,
     atomic_output,
+    is_one_of,
     new_workbook,
     scratch_folder,
 )
@@ -35,11 +36,9 @@ def write_rollup(rollup: Rollup, path: str | Path, inputs: Sequence[str | Path] 
     is an InputError (a usage error at the command line), raised before anything is written.
     """
     target = Path(path)
-    resolved = target.resolve()
-    for other in inputs:
-        if Path(other).resolve() == resolved:
-            raise InputError(f"Refusing to write the roll-up to {target}: it is one of the "
-                             "input files. Choose another name for -o.")
+    if is_one_of(target, inputs):
+        raise InputError(f"Refusing to write the roll-up to {target}: it is one of the "
+                         "input files. Choose another name for -o.")
     with atomic_output(target, refuse=tuple(inputs)) as tmp:
         RollupWriter(rollup).write(tmp)
     return target

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from ..issues import Issue
 from ..model import Row
 from ..reader import CellProblem
 from ..schemas import Field, Violation, sheet, sheets
+from ..xlsxout import date_from_excel
 from . import Context
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -34,7 +35,6 @@ _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", 
                 "september", "october", "november", "december")
 _MONTHS = {name: i for i, name in enumerate(_MONTH_NAMES, 1)} | \
     {name[:3]: i for i, name in enumerate(_MONTH_NAMES, 1)} | {"sept": 9}
-_EXCEL_EPOCH = date(1899, 12, 30)
 _SERIAL_MIN, _SERIAL_MAX = 36526, 47848  # 01/01/2000 … 31/12/2030 as Excel day numbers
 
 
@@ -142,7 +142,7 @@ def _normalise_date(value: Any) -> tuple[Any, tuple[str, str] | None]:
         return value, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if _SERIAL_MIN <= value <= _SERIAL_MAX and float(value).is_integer():
-            return _EXCEL_EPOCH + timedelta(days=int(value)), (
+            return date_from_excel(int(value)), (
                 "a date", "format the cell as a date (dd/mm/yyyy)")
         raise Bad("not-a-date")
     if isinstance(value, str):
