@@ -18,7 +18,7 @@ from .errors import InputError
 from .feedback import write_feedback
 from .issues import Report
 from .region import Region, load_region
-from .render import csv_text, report_text
+from .render import flags_csv, report_text
 from .rollup import Rollup, consolidate, write_rollup
 from .rollup_reader import prefills, read_rollup
 from .round import RoundResult, collect, expand_inputs
@@ -109,11 +109,8 @@ def run_demo(out: str | Path, force: bool = False,
                                    list(templates.values()), drafts))
         previous_path = rollup_path
     last = rounds[-1]
-    header = ["severity", "lsp", "sheet", "item_id", "parent", "rule", "days", "message",
-              "file", "row", "cell"]
     slipping_csv = root / f"slipping-{_slug(last.region)}.csv"
-    slipping_csv.write_text(csv_text(header, ([getattr(f, h) for h in header]
-                                              for f in last.rollup.flags)), encoding="utf-8")
+    slipping_csv.write_text(flags_csv(last.rollup.flags), encoding="utf-8")
     chased = chase_drafts(last.region, last.result.statuses,
                           root / "emails" / f"{_slug(last.region)}-chase", CHASE_DATE,
                           datetime.combine(CHASE_DATE, time(9))).written

@@ -206,7 +206,7 @@ def _table(rows: list[_Row]) -> list[str]:
 # -- sending the templates out --------------------------------------------------------------
 
 
-def _template_body(region: Region, lsp: Lsp, filename: str) -> list[str]:
+def _template_body(region: Region, lsp: Lsp, filename: str, blank_why: str = "") -> list[str]:
     period = region.period
     body = [
         _greeting(lsp),
@@ -214,6 +214,11 @@ def _template_body(region: Region, lsp: Lsp, filename: str) -> list[str]:
         f"Please find attached {_one_line(lsp.name)}'s workbook for the LAA delivery return "
         f"for {period} (the quarter ending {long_date(period.end)}): {filename}.",
         "",
+    ]
+    if blank_why:
+        body += [f"The workbook is blank, not filled in from last quarter: {blank_why}. "
+                 "Please enter your outcomes, actions, milestones and risks in full.", ""]
+    body += [
         f"Please return it by {_weekday_date(region.due)}.",
         "",
         "What to fill in:",
@@ -235,8 +240,11 @@ def _template_body(region: Region, lsp: Lsp, filename: str) -> list[str]:
 
 
 def template_drafts(region: Region, workbooks: Mapping[str, Path], out_dir: Path,
-                    when: datetime) -> DraftResult:
+                    when: datetime, blanks: Mapping[str, str] | None = None) -> DraftResult:
     """One draft per LSP in `workbooks` (LSP code → its workbook), the workbook attached.
+
+    `blanks` (LSP code → why) names the workbooks left blank though a previous round was
+    given; their drafts say so and why.
 
     Drafts go to ``out_dir/<code>-template.eml``; LSPs are taken in region order.
     """
@@ -264,8 +272,8 @@ def template_drafts(region: Region, workbooks: Mapping[str, Path], out_dir: Path
             rows.append(_Row(lsp.code, TEMPLATE, to.addr_spec, "no draft written"))
             continue
         subject = f"{_subject_base(region, lsp)}: due {long_date(region.due)}"
-        msg = _message(region, lsp, to, subject, _template_body(region, lsp, path.name), when,
-                       TEMPLATE, (path.name, data))
+        body = _template_body(region, lsp, path.name, (blanks or {}).get(lsp.code, ""))
+        msg = _message(region, lsp, to, subject, body, when, TEMPLATE, (path.name, data))
         result.written.append(_write(out_dir, lsp, TEMPLATE, msg))
         rows.append(_Row(lsp.code, TEMPLATE, to.addr_spec, f"{path.name} attached"))
     result.lines = _table(rows)

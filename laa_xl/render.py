@@ -95,6 +95,67 @@ def flags_text(flags: Sequence[Any]) -> str:
     return "\n".join(out)
 
 
+FLAG_CSV_HEADER = ("severity", "lsp", "sheet", "item_id", "parent", "rule", "days", "message",
+                   "file", "row", "cell")
+
+
+def flags_csv(flags: Iterable[Any]) -> str:
+    return csv_text(FLAG_CSV_HEADER, ([getattr(f, h) for h in FLAG_CSV_HEADER] for f in flags))
+
+
+def flags_json(flags: Iterable[Any]) -> str:
+    return json.dumps({"flags": [f.as_dict() for f in flags]}, indent=2, ensure_ascii=False,
+                      default=str)
+
+
+def left_out_text(invalid: Sequence[FileReport], unreadable: Sequence[FileReport],
+                  include_invalid: bool) -> list[str]:
+    """What `slipping` says on stderr about the returns whose flags it did not count."""
+    lines = [f"{f.file}: cannot be read: {f.sorted_issues()[0].message}" if f.issues
+             else f"{f.file}: cannot be read." for f in unreadable]
+    if invalid and not include_invalid:
+        names = ", ".join(Path(f.file).name for f in invalid)
+        lines.append(f"Left out {_plural(len(invalid), 'return')} with errors, as the roll-up "
+                     f"leaves them out: {names}. Use --include-invalid to count their flags.")
+    elif invalid:
+        names = ", ".join(Path(f.file).name for f in invalid)
+        lines.append(f"Included {_plural(len(invalid), 'return')} with errors: {names}.")
+    return lines
+
+
+def rollup_summary(rollup: Any, out: Path) -> str:
+    """What `consolidate` prints: who returned, who is missing or not valid, the flags."""
+    from .slippage import summarise
+
+    res = rollup.result
+    region = res.region
+    statuses = res.statuses
+    returned = [s for s in statuses if s.returned]
+    late = [s for s in returned if s.on_time(region.due) is False]
+    valid = [s for s in returned if s.valid]
+    missing = [s.lsp.code for s in statuses if not s.returned]
+    counts = summarise(rollup.flags)
+    sev = counts["by_severity"]
+    lines = [
+        f"{region.region}, {region.period}: {len(returned)} of {len(statuses)} returns received "
+        f"({len(late)} late), {len(valid)} valid.",
+    ]
+    if missing:
+        lines.append(f"Missing: {', '.join(missing)}.")
+    invalid = [s.lsp.code for s in returned if not s.valid]
+    if invalid:
+        lines.append(f"Not valid: {', '.join(invalid)}"
+                     + (" (included, marked)." if rollup.include_invalid else " (left out)."))
+    if res.unmatched:
+        lines.append(f"{len(res.unmatched)} file(s) match no partnership of this round: "
+                     "see the Completeness sheet.")
+    lines.append(f"Slipping or off track: {counts['total']} flags as at "
+                 f"{rollup.as_of:%d/%m/%Y} ({sev['high']} high, {sev['medium']} medium, "
+                 f"{sev['low']} low).")
+    lines.append(f"Wrote {out}")
+    return "\n".join(lines)
+
+
 def rules_markdown(tolerances: Tolerances | None = None) -> str:
     """The slippage rules as the README's table: made from the registry, never retyped."""
     tol = tolerances or Tolerances()

@@ -165,6 +165,34 @@ def read_rollup(path: str | Path) -> PreviousRound:
     return PreviousRound(str(path), result.data.meta, reader.by_lsp)
 
 
+def read_previous(path: str | Path, region: Region | None) -> PreviousRound:
+    """The previous round's roll-up for a round of `region`: InputError (a mistake in the
+    command) if it cannot be read as one, is another region's, or is not an earlier round's:
+    a common slip is to pass this round's own roll-up."""
+    from .errors import InputError
+    from .region import Period
+
+    try:
+        previous = read_rollup(path)
+    except ReadError as err:
+        raise InputError(str(err)) from err
+    if region is None:
+        return previous
+    other = previous.meta.get("region", "")
+    if other and other != region.region:
+        raise InputError(f"{path} is {other}'s roll-up, but the region file is for "
+                         f"{region.region}: --previous must be this region's roll-up.")
+    try:
+        before = Period.parse(previous.meta.get("period", ""))
+    except ValueError:
+        return previous
+    now = region.period
+    if (before.start_year, before.quarter) >= (now.start_year, now.quarter):
+        raise InputError(f"{path} is the roll-up for {before}, but the region file is for "
+                         f"{now}: --previous must be an earlier round's roll-up.")
+    return previous
+
+
 def prefills(previous: PreviousRound, region: Region) -> dict[str, Prefill]:
     """Each LSP's next-round template rows, from last round's roll-up.
 
@@ -202,6 +230,15 @@ def prefills(previous: PreviousRound, region: Region) -> dict[str, Prefill]:
             r.pop("score", None)  # the template's formula works it out
         out[lsp.code] = Prefill(rows)
     return out
+
+
+def blank_reasons(previous: PreviousRound, region: Region) -> dict[str, str]:
+    """Why a partnership's next workbook cannot be prefilled from `previous`, by LSP code:
+    its return is not in that roll-up, because it was missing or not valid."""
+    period = previous.meta.get("period") or "the previous round"
+    return {lsp.code: f"its {period} return is not in {Path(previous.path).name}: it was "
+                      "missing or not valid"
+            for lsp in region.lsps if lsp.code not in previous.returns}
 
 
 def prefill_summary(prefill: Prefill) -> str:

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path, PureWindowsPath
 
 from .hashing import file_sha256
@@ -55,6 +55,7 @@ class RoundResult:
     # against this previous round.
     flags_as_of: date | None = None
     previous: Mapping[str, Return] | None = field(default=None, repr=False)
+    warnings: list[str] = field(default_factory=list)  # about the round, for the command line
 
     @property
     def reports(self) -> list[FileReport]:
@@ -226,8 +227,12 @@ def _read_log(log: Path) -> dict[str, date]:
     logged: dict[str, date] = {}
     first = True
     for n, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-        if len(row) < 2 or not row[0].strip():
+        if not any(cell.strip() for cell in row):
             continue
+        if len(row) < 2 or not row[0].strip():
+            raise InputError(f"{log}, line {n}: {','.join(row)!r} is not a file name and a "
+                             "date separated by a comma (file,date, such as "
+                             "ANY-2009-10-Q2.xlsx,14/10/2009).")
         name, when = row[0].strip(), _TIME_OF_DAY.sub("", row[1].strip())
         if not when:
             continue  # no date logged: the file's own time stands
@@ -247,7 +252,7 @@ def collect(paths: Sequence[Path], region: Region,
             previous: Mapping[str, Return] | None = None, *, jobs: int | None = 1,
             progress: Callable[[int], None] | None = None, received_log: Path | None = None,
             use: Sequence[Path] = (), pack_rows: bool | None = None,
-            slippage_as_of: date | None = None) -> RoundResult:
+            slippage_as_of: date | None = None, received_by: date | None = None) -> RoundResult:
     """Check every file and pair each return with its LSP by the identity inside it.
 
     Two or more returns for one LSP and this period are an error (InputError) unless `use`
@@ -255,6 +260,8 @@ def collect(paths: Sequence[Path], region: Region,
     `pack_rows=None` packs the rows of a round of more than PACK_ROWS_ABOVE bytes.
     `slippage_as_of` works out each return's slippage flags as it is checked, in parallel,
     for `rollup.consolidate` to use when it asks for the same date and previous round.
+    Received dates from file times later than `received_by` (or long after the deadline)
+    are warned of in the result's `warnings`.
     """
     from .errors import InputError
 
@@ -292,7 +299,33 @@ def collect(paths: Sequence[Path], region: Region,
             status.received = received[path]
             status.duplicates = [rep for _, rep in others]
         statuses.append(status)
-    return RoundResult(region, statuses, unmatched, slippage_as_of, previous)
+    out = RoundResult(region, statuses, unmatched, slippage_as_of, previous)
+    if received_log is None:
+        out.warnings += implausible_file_times(
+            [(p, s.received) for p in paths for s in statuses
+             if s.report is not None and s.received is not None and Path(s.report.file) == p],
+            region, received_by)
+    return out
+
+
+LONG_AFTER_DEADLINE_DAYS = 90
+
+
+def implausible_file_times(received: Sequence[tuple[Path, date]], region: Region,
+                           received_by: date | None = None) -> list[str]:
+    """A warning if received dates taken from file times cannot be true: after `received_by`
+    (the as-at date) or long after the deadline, as happens when the files were copied."""
+    limit = region.due + timedelta(days=LONG_AFTER_DEADLINE_DAYS)
+    if received_by is not None:
+        limit = min(limit, received_by)
+    odd = [(p, d) for p, d in received if d > limit]
+    if not odd:
+        return []
+    p, d = max(odd, key=lambda x: x[1])
+    return [f"{len(odd)} return(s) have file times after {limit:%d/%m/%Y}, long after the "
+            f"deadline of {region.due:%d/%m/%Y} (such as {p.name}, {d:%d/%m/%Y}): the files "
+            "were probably copied, so their received dates and lateness are not to be "
+            "trusted. Give the real dates with --received FILE (a CSV of file,date)."]
 
 
 def _pick(group: list[tuple[Path, FileReport]], chosen: set[Path], lsp: Lsp,

@@ -7,11 +7,12 @@ another from the ordered list in sheets.py.  Every data row carries its LSP and 
 read back as the previous round.
 """
 
-from .consolidate import LspFigures, Rollup, consolidate
+from .consolidate import LspFigures, Rollup, Slipping, consolidate, round_slipping
 from .layout import DATA_SHEETS, HEADER_ROW, META_SHEET, PROVENANCE, ROLLUP_PRODUCT
 from .sheets import SHEET_NAMES, SHEETS
 from .writer import RollupWriter, write_rollup
 
 __all__ = ["DATA_SHEETS", "HEADER_ROW", "META_SHEET", "PROVENANCE", "ROLLUP_PRODUCT",
-           "SHEETS", "SHEET_NAMES", "LspFigures", "Rollup", "RollupWriter", "consolidate",
+           "SHEETS", "SHEET_NAMES", "LspFigures", "Rollup", "RollupWriter", "Slipping", "consolidate",
+           "round_slipping",
            "write_rollup"]

@@ -7,9 +7,12 @@ counts what the Dashboard shows (per partnership, slipping by theme, external fa
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
+from ..issues import FileReport
 from ..model import Return
 from ..region import Region
 from ..round import LspStatus, RoundResult
@@ -82,6 +85,68 @@ def consolidate(result: RoundResult, as_of: date | None = None,
     rollup.slipping_by_theme = slipping_by_theme(rollup)
     rollup.factors = factor_counts(rollup)
     return rollup
+
+
+@dataclass
+class Slipping:
+    """The flags of a round's returns, and the returns whose flags are not among them."""
+
+    flags: list[Flag]
+    invalid: list[FileReport]  # read, but with errors
+    unreadable: list[FileReport]  # could not be read, or match no partnership of the round
+    include_invalid: bool = False
+
+    @property
+    def left_out(self) -> list[FileReport]:
+        """The returns whose flags are not counted: those with errors, unless included."""
+        return [] if self.include_invalid else self.invalid
+
+    @property
+    def clean(self) -> bool:
+        """Every return was read and valid: exit code 0, as `consolidate` has it."""
+        return not (self.invalid or self.unreadable)
+
+
+def round_slipping(paths: Sequence[Path], region: Region | None,
+                   previous: Mapping[str, Return] | None, as_of: date | None,
+                   include_invalid: bool = False, jobs: int | None = 1) -> Slipping:
+    """The slippage flags of the returns `consolidate` would roll up, worst first.
+
+    With a region, the returns are paired with its partnerships exactly as `consolidate`
+    pairs them, so both count the same flags.  Without one, each return is judged against
+    its own period.  Returns with errors are left out unless `include_invalid`.
+    """
+    from ..region import Period
+    from ..round import check_files, collect
+
+    if region is not None:
+        result = collect(list(paths), region, previous, jobs=jobs,
+                         slippage_as_of=as_of or region.period.end)
+        rollup = consolidate(result, as_of, dict(previous or {}), include_invalid)
+        invalid = [s.report for s in result.statuses if s.report is not None
+                   and s.report.readable and not s.report.valid]
+        unreadable = [s.report for s in result.statuses if s.report is not None
+                      and not s.report.readable] + list(result.unmatched)
+        return Slipping(rollup.flags, invalid, unreadable, include_invalid)
+    found: list[Flag] = []
+    invalid_reports: list[FileReport] = []
+    unreadable_reports: list[FileReport] = []
+    for rep in check_files(list(paths), None, previous, jobs=jobs):
+        if rep.data is None:
+            unreadable_reports.append(rep)
+            continue
+        if not rep.valid:
+            invalid_reports.append(rep)
+            if not include_invalid:
+                continue
+        try:
+            period: Period | None = Period.parse(rep.data.meta.get("period", ""))
+        except ValueError:
+            period = None
+        when = as_of or (period.end if period else date.today())
+        found.extend(flags(rep.data, (previous or {}).get(rep.data.lsp_code), when, None,
+                           period))
+    return Slipping(sort_flags(found), invalid_reports, unreadable_reports, include_invalid)
 
 
 def lsp_figures(r: Rollup) -> dict[str, LspFigures]:
