@@ -262,6 +262,12 @@ def region_from_dict(raw: dict[str, Any], source: str = "region.toml") -> Region
         period = Period.parse(data.get("period", "2009/10 Q2"))
     except ValueError as err:
         raise RegionError(f"Region file {source}: period: {err}.") from err
+    deadline = date.fromisoformat(data["deadline"]) if "deadline" in data else None
+    if deadline is not None and deadline <= period.end:
+        raise RegionError(f"Region file {source}: the deadline {deadline:%d %B %Y} is on or "
+                          f"before the end of the period {period} ({period.end:%d %B %Y}): "
+                          "returns cannot be due before the quarter they report on is over. "
+                          "Change the deadline (or the period).")
     codes = [x["code"].casefold() for x in data["lsp"]]
     dup = sorted({x["code"] for x in data["lsp"] if codes.count(x["code"].casefold()) > 1})
     if dup:
@@ -278,7 +284,7 @@ def region_from_dict(raw: dict[str, Any], source: str = "region.toml") -> Region
         region=data.get("region", "Region"),
         go_name=data.get("go_name", "Government Office"),
         period=period,
-        deadline=date.fromisoformat(data["deadline"]) if "deadline" in data else None,
+        deadline=deadline,
         contact_name=contact.get("name", ""),
         contact_email=contact.get("email", ""),
         contact_phone=contact.get("phone", ""),

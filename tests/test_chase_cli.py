@@ -114,3 +114,30 @@ def test_a_blank_template_has_no_one_to_email(tmp_path: Path) -> None:
                                        "--emails", str(tmp_path / "d")])
     assert result.exit_code == 2
     assert "--emails goes with --lsp or --all" in result.output
+
+
+def test_chase_with_nothing_returned_yet_reminds_every_partnership(tmp_path: Path) -> None:
+    empty, out = tmp_path / "returns", tmp_path / "drafts"
+    empty.mkdir()
+    result = CliRunner().invoke(main, [
+        "chase", str(empty), "--region", str(REGION), "--emails", str(out),
+        "--as-of", "20/10/2009"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"{code}-reminder.eml" for code in sorted(
+            ["ANY", "NBR", "EWD", "SMR", "WHV", "RVF", "HCB", "LDL"])]
+    body = _draft(out / "ANY-reminder.eml").get_body(("plain",)).get_content()
+    assert "we have not received it yet" in body
+
+
+def test_drafts_into_a_folder_that_cannot_be_written_is_a_clean_error(
+        returns: tuple[Path, Path], tmp_path: Path) -> None:
+    folder, log = returns
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder should be", encoding="utf-8")
+    result = CliRunner().invoke(main, [
+        "chase", str(folder), "--region", str(REGION), "--emails", str(blocked / "drafts"),
+        "--as-of", "20/10/2009", "--received", str(log)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: Cannot write to {blocked / 'drafts'}")
+    assert "Traceback" not in result.output

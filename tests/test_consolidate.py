@@ -16,7 +16,9 @@ The round (Testshire, 2009/10 Q2, returns due 15/10/2009, slippage as at 30/09/2
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -959,3 +961,66 @@ def test_a_received_log_naming_files_not_among_the_returns_says_so(
     clean = run("consolidate", files["NBR"], "--region", region_file, "--received", log,
                 "-o", tmp_path / "again.xlsx")
     assert clean.stderr == ""
+
+
+# --------------------------------------------------------------------------------------
+# The round as GO staff meet it: one answer everywhere
+
+
+def test_slipping_judges_the_returns_the_rollup_does(book: Any, files: dict[str, Path],
+                                                     region_file: Path):
+    """EWD's return has errors: the roll-up leaves it out, and so does `slipping`."""
+    every = [files[k] for k in ("ANY", "NBR", "SMR", "EWD")]
+    result = run("slipping", *every, "--region", region_file, "--format", "csv")
+    assert result.exit_code == 1  # a return with errors, as consolidate exits
+    assert result.stderr == ("Left out 1 return with errors, as the roll-up leaves them out: "
+                             "ewd.xlsx. Use --include-invalid to count their flags.\n")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert "EWD" not in {r["lsp"] for r in rows}
+    assert [(r["lsp"], r["item_id"], r["rule"]) for r in rows] == [
+        (r["LSP"], r["Item"], r["Rule"]) for r in records(book["Slipping"])]
+    counted = run("slipping", *every, "--region", region_file, "--format", "csv",
+                  "--include-invalid")
+    assert counted.exit_code == 1
+    assert counted.stderr == "Included 1 return with errors: ewd.xlsx.\n"
+    assert "EWD" in {r["lsp"] for r in csv.DictReader(io.StringIO(counted.stdout))}
+
+
+def test_a_rollup_named_other_than_xlsx_is_refused(files: dict[str, Path], region_file: Path,
+                                                    tmp_path: Path):
+    result = run("consolidate", files["NBR"], "--region", region_file, "-o",
+                 tmp_path / "out.csv")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(f"Error: -o {tmp_path / 'out.csv'}: the roll-up is an Excel "
+                                  "workbook, so its name must end in .xlsx.\n")
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("log_text,line,shown", [
+    ("nbr.xlsx;20/10/2009\n", 1, "'nbr.xlsx;20/10/2009' is not a file name and a date"),
+    ("file,received\nnbr.xlsx\n", 2, "'nbr.xlsx' is not a file name and a date"),
+    ("file,received\nnbr.xlsx,next week\n", 2, "'next week' is not a date"),
+], ids=["semicolons", "no-date-column", "no-date"])
+def test_a_received_log_that_is_not_file_and_date_is_refused_by_line(
+        tmp_path: Path, region_file: Path, files: dict[str, Path], log_text: str, line: int,
+        shown: str):
+    log = tmp_path / "received.csv"
+    log.write_text(log_text, encoding="utf-8")
+    result = run("consolidate", files["NBR"], "--region", region_file, "--received", log,
+                 "-o", tmp_path / "rollup.xlsx")
+    assert result.exit_code == 2
+    assert f"Error: {log}, line {line}: {shown}" in result.stderr
+    assert not (tmp_path / "rollup.xlsx").exists()
+
+
+def test_file_times_long_after_the_deadline_are_warned_of(tmp_path: Path, region_file: Path,
+                                                          files: dict[str, Path]):
+    copy = tmp_path / "nbr.xlsx"
+    copy.write_bytes(files["NBR"].read_bytes())  # copied now: its file time is today
+    result = run("consolidate", copy, "--region", region_file, "-o", tmp_path / "r.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "Note: 1 return(s) have file times after 13/01/2010, long after the deadline of "
+        f"15/10/2009 (such as nbr.xlsx, {date.today():%d/%m/%Y}): the files were probably "
+        "copied, so their received dates and lateness are not to be trusted. Give the real "
+        "dates with --received FILE (a CSV of file,date).\n")

@@ -159,6 +159,10 @@ BAD_REGIONS = [
      ": period: '2009/11 Q2' is not a period like 2009/10 Q2."),
     ("bad deadline", 'deadline = "15/10/2009"\n' + LSP,
      " has 1 problem(s):\n  - deadline: '15/10/2009' is not a date (write it as 2009-10-15)"),
+    ("deadline before the period ends", 'period = "2009/10 Q3"\ndeadline = "2009-10-15"\n' + LSP,
+     ": the deadline 15 October 2009 is on or before the end of the period 2009/10 Q3 "
+     "(31 December 2009): returns cannot be due before the quarter they report on is over. "
+     "Change the deadline (or the period)."),
     ("unknown key", 'regoin = "Midshire"\n' + LSP,
      " has 1 problem(s):\n  - the top level: 'regoin' is not a setting laa-xl knows "
      "(did you mean 'region'?)"),
