@@ -33,9 +33,9 @@ from defusedxml.common import DefusedXmlException
 
 from .errors import ReadError
 from .issues import Issue, make_issue
+from .layout import GUIDANCE_SHEET, LISTS_SHEET, META_SHEET, PRODUCT
 from .model import Return, Row, a1, col_index, col_letter
 from .schemas import SheetSpec, schema_version, sheets
-from .template import LISTS_SHEET, META_SHEET, PRODUCT
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -942,7 +942,7 @@ class _Reader:
 
         It is read in the missing sheet's place, so its data is still checked.
         """
-        known = {s.name for s in sheets()} | {META_SHEET, LISTS_SHEET, "Guidance"}
+        known = {s.name for s in sheets()} | {META_SHEET, LISTS_SHEET, GUIDANCE_SHEET}
         taken = set(ret.sheet_names.values())
         others = [n for n in by_name if n not in known and n not in taken]
         near = _suggest(spec.name, others)

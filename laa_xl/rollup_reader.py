@@ -14,13 +14,14 @@ from typing import Any
 
 from .errors import ReadError
 from .issues import CATALOGUE, ERROR
+from .layout import META_SHEET
+from .layout import PRODUCT as RETURN_PRODUCT
 from .model import Return, Row
 from .reader import DEFAULT_LIMITS, _norm_header, _Reader, _SheetInfo
 from .region import Region
 from .rollup import DATA_SHEETS, PROVENANCE, ROLLUP_PRODUCT
 from .rules.cells import Bad, normalise
 from .schemas import SheetSpec
-from .template import PRODUCT as RETURN_PRODUCT
 from .template import Prefill
 
 # A roll-up is our own file, but far bigger than any return: a national round at realistic
@@ -50,7 +51,7 @@ class _RollupReader(_Reader):
 
     def _identity(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], book: Any,
                   by_name: dict[str, _SheetInfo]) -> dict[str, str]:
-        info = by_name.get("_laa_xl")
+        info = by_name.get(META_SHEET)
         got = self._grid(z, members, book, info) if info else None
         meta: dict[str, str] = {}
         for row in (got[0] if got else [])[1:]:
