@@ -179,20 +179,25 @@ def instrumented() -> Iterator[Timers]:
     """Wrap the reader, the rule families, slippage and the roll-up writer with timers."""
     import xlsxwriter.workbook
 
-    from laa_xl import reader, rollup, rules, sheetrows, slippage
+    from laa_xl import rollup, rules, sheetrows, slippage
+    from laa_xl.reader import archive, rows, sheets
     from laa_xl.rules import cells
 
     t = Timers()
-    t.wrap(reader._Reader, "read", "reader: whole read")
-    t.wrap(reader, "_read_part", "reader: unzip a part (+ DTD check)")
-    t.wrap(reader, "_scan_sheet", "reader: regex scan of sheet XML")
-    t.wrap(reader._Reader, "_grid", "reader: _grid (unzip + scan + calamine)")
-    t.wrap(reader._Reader, "_sheet", "reader: _sheet (grid + header + rows)")
-    t.wrap(reader._Reader, "_identity", "reader: _identity (meta sheet)")
-    t.wrap(reader, "_find_header_row", "reader: find header row")
-    t.wrap(reader._Reader, "_columns", "reader: match columns")
-    old_pc = reader.pc
-    reader.pc = _calamine_shim(t)
+    t.wrap(rows.ReturnReader, "read", "reader: whole read")
+    # Parts are read in two modules (the workbook's own parts, and each sheet's).
+    t.wrap(archive, "read_part", "reader: unzip a part (+ DTD check)")
+    t.wrap(sheets, "read_part", "reader: unzip a part (+ DTD check)")
+    t.wrap(sheets, "scan_sheet", "reader: regex scan of sheet XML")
+    t.wrap(sheets.WorkbookReader, "grid", "reader: grid (unzip + scan + calamine)")
+    t.wrap(rows.ReturnReader, "read_sheet", "reader: read_sheet (grid + header + rows)")
+    t.wrap(rows.ReturnReader, "identity", "reader: identity (meta sheet)")
+    # The header row is looked for in two modules (each data sheet's, and stand-ins').
+    t.wrap(sheets, "find_header_row", "reader: find header row")
+    t.wrap(rows, "find_header_row", "reader: find header row")
+    t.wrap(rows.ReturnReader, "_columns", "reader: match columns")
+    old_pc = sheets.pc
+    sheets.pc = _calamine_shim(t)
     t.wrap(cells, "normalise", "rules: cells.normalise (per cell)")
     original_families = rules.families
 
@@ -230,7 +235,7 @@ def instrumented() -> Iterator[Timers]:
     finally:
         t.undo()
         rules.families = original_families  # type: ignore[assignment]
-        reader.pc = old_pc
+        sheets.pc = old_pc
 
 
 # ------------------------------------------------------------------------------------------
@@ -357,10 +362,10 @@ def phase_table(ph: Phases) -> str:
     s = defaultdict(float, ph.seconds)
     calls, collect_s, consolidate_s = ph.calls, ph.collect_s, ph.consolidate_s
     header = s["reader: find header row"] + s["reader: match columns"]
-    # `_sheet` holds its sheet's `_grid`; `_identity` holds the meta sheet's (and little else)
-    grids_of_data_sheets = s["reader: _grid (unzip + scan + calamine)"] - \
-        s["reader: _identity (meta sheet)"]
-    building = s["reader: _sheet (grid + header + rows)"] - grids_of_data_sheets - header
+    # `read_sheet` holds its sheet's `grid`; `identity` holds the meta sheet's (and little else)
+    grids_of_data_sheets = s["reader: grid (unzip + scan + calamine)"] - \
+        s["reader: identity (meta sheet)"]
+    building = s["reader: read_sheet (grid + header + rows)"] - grids_of_data_sheets - header
     listed = (s["reader: unzip a part (+ DTD check)"] + s["reader: regex scan of sheet XML"]
               + s["calamine: open workbook"] + s["calamine: parse sheet"]
               + s["calamine: to_python"] + header + building)
@@ -368,16 +373,16 @@ def phase_table(ph: Phases) -> str:
     rules_total = sum(v for k, v in s.items() if k.startswith("rules: ") and "normalise" not in k)
     rows: list[tuple[str, float, str]] = [
         ("**collect (read + check every return)**", collect_s, ""),
-        ("reader, whole (`_Reader.read`)", s["reader: whole read"], ""),
-        ("· unzip sheet parts (`_read_part`, incl. DTD check)",
+        ("reader, whole (`ReturnReader.read`)", s["reader: whole read"], ""),
+        ("· unzip sheet parts (`read_part`, incl. DTD check)",
          s["reader: unzip a part (+ DTD check)"], "every part: sheets, sharedStrings, styles"),
-        ("· regex scan of sheet XML (`_scan_sheet`)", s["reader: regex scan of sheet XML"], ""),
+        ("· regex scan of sheet XML (`scan_sheet`)", s["reader: regex scan of sheet XML"], ""),
         ("· calamine: open workbook", s["calamine: open workbook"], ""),
         ("· calamine: parse sheet (`get_sheet_by_name`)", s["calamine: parse sheet"], ""),
         ("· calamine: `to_python`", s["calamine: to_python"], ""),
         ("· find header row + match columns", header, ""),
-        ("· building `Row` objects (`_sheet` loop)", max(building, 0.0),
-         "`_sheet` minus its `_grid`, header and columns"),
+        ("· building `Row` objects (`read_sheet` loop)", max(building, 0.0),
+         "`read_sheet` minus its `grid`, header and columns"),
         ("· the rest (sha256, sniff, zip directory, workbook.xml, identity)",
          max(other_read, 0.0), ""),
         ("rules, all families", rules_total, ""),

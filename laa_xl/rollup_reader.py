@@ -7,20 +7,20 @@ data sheet's rows are split by their LSP column.  The same safety limits apply.
 from __future__ import annotations
 
 import dataclasses
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ReadError
 from .issues import CATALOGUE, ERROR
+from .layout import META_SHEET
+from .layout import PRODUCT as RETURN_PRODUCT
 from .model import Return, Row
-from .reader import DEFAULT_LIMITS, _norm_header, _Reader, _SheetInfo
+from .reader import DEFAULT_LIMITS, WorkbookFile, WorkbookReader, identity_values, norm_header
 from .region import Region
 from .rollup import DATA_SHEETS, PROVENANCE, ROLLUP_PRODUCT
 from .rules.cells import Bad, normalise
 from .schemas import SheetSpec, sheet
-from .template import PRODUCT as RETURN_PRODUCT
 from .template import Prefill
 
 # A roll-up is our own file, but far bigger than any return: a national round at realistic
@@ -43,19 +43,17 @@ class PreviousRound:
     returns: dict[str, Return] = field(default_factory=dict)
 
 
-class _RollupReader(_Reader):
+class _RollupReader(WorkbookReader):
+    """Reads a roll-up: its identity must be a roll-up's, and each data sheet's rows are
+    split by their LSP column, into one Return per LSP (`by_lsp`)."""
+
     def __init__(self, path: Path) -> None:
         super().__init__(path, ROLLUP_LIMITS)
         self.by_lsp: dict[str, Return] = {}
 
-    def _identity(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], book: Any,
-                  by_name: dict[str, _SheetInfo]) -> dict[str, str]:
-        info = by_name.get("_laa_xl")
-        got = self._grid(z, members, book, info) if info else None
-        meta: dict[str, str] = {}
-        for row in (got[0] if got else [])[1:]:
-            if len(row) >= 2 and isinstance(row[0], str) and row[0]:
-                meta[row[0]] = "" if row[1] is None else str(row[1])
+    def identity(self, book: WorkbookFile) -> dict[str, str]:
+        info = book.sheets.get(META_SHEET)
+        meta = identity_values(self.grid(book, info) if info else None)
         if meta.get("product") != ROLLUP_PRODUCT:
             what = ("a partnership's return, not a roll-up"
                     if meta.get("product") == RETURN_PRODUCT
@@ -63,27 +61,26 @@ class _RollupReader(_Reader):
             raise _NotARollup(f"{self.file} is {what}: {_WHAT_PREVIOUS_IS}")
         return meta
 
-    def _sheet(self, z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], book: Any,
-               by_name: dict[str, _SheetInfo], spec: SheetSpec, ret: Return) -> None:
+    def read_sheet(self, book: WorkbookFile, spec: SheetSpec, ret: Return) -> None:
         if spec.key not in DATA_SHEETS:
             return
-        info = by_name.get(spec.name)
+        info = book.sheets.get(spec.name)
         if info is None:
             self.issue("missing-sheet", sheet=spec.name)
             return
-        got = self._grid(z, members, book, info)
+        got = self.grid(book, info)
         if got is None:
             return
         grid, _ = got
-        hdr = self._header_row(grid, spec, info.name)
+        hdr = self.header_row(grid, spec, info.name)
         if hdr is None:
             return
-        header = [_norm_header(h) for h in grid[hdr]]
-        by_header = {_norm_header(f.header): f for f in spec.fields}
+        header = [norm_header(h) for h in grid[hdr]]
+        by_header = {norm_header(f.header): f for f in spec.fields}
         columns = {by_header[h].name: c for c, h in enumerate(header) if h in by_header}
         lsp_col = header.index("lsp") if "lsp" in header else None
-        row_col = header.index(_norm_header(PROVENANCE[2])) \
-            if _norm_header(PROVENANCE[2]) in header else None
+        row_col = header.index(norm_header(PROVENANCE[2])) \
+            if norm_header(PROVENANCE[2]) in header else None
         if lsp_col is None:
             self.issue("missing-column", sheet=info.name, field="LSP")
             return

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from .data import load_json
+from .layout import FIRST_DATA_ROW, HEADER_ROW
 from .model import a1
 from .region import DEFAULT_ASSURANCE, DEFAULT_THEMES, Period, Region, load_region
 from .schemas import sheet
-from .template import FIRST_DATA_ROW, HEADER_ROW, Prefill, build_template, template_name
+from .template import Prefill, build_template, template_name
 from .xlsxout import atomic_output
 
 Q1, Q2 = "2009/10 Q1", "2009/10 Q2"

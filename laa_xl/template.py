@@ -15,16 +15,21 @@ from typing import Any
 
 from . import __version__
 from .data import load_json
+from .layout import (
+    ABOUT_ROW,
+    FIRST_DATA_ROW,
+    GUIDANCE_SHEET,
+    HEADER_ROW,
+    LISTS_SHEET,
+    MARK_ROW,
+    META_SHEET,
+    PRODUCT,
+    TITLE_ROW,
+)
 from .model import col_letter
 from .region import Lsp, Region
 from .schemas import Field, SheetSpec, schema_version, sheets
 from .xlsxout import RAG_COLOURS, atomic_output, new_workbook, put
-
-TITLE_ROW, ABOUT_ROW, MARK_ROW, HEADER_ROW = 0, 1, 2, 3  # 0-based, as xlsxwriter counts
-FIRST_DATA_ROW = HEADER_ROW + 1
-META_SHEET = "_laa_xl"
-LISTS_SHEET = "_lists"
-PRODUCT = "laa-xl return"
 
 _TYPE_HINTS = {"date": "date", "integer": "whole number", "number": "number"}
 
@@ -182,7 +187,7 @@ class TemplateBuilder:
     def build(self, path: Path) -> None:
         wb = new_workbook(path, created=self.when, title=self._title())
         self.fmt = _Formats(wb)
-        self._guidance(wb.add_worksheet("Guidance"))
+        self._guidance(wb.add_worksheet(GUIDANCE_SHEET))
         data_ws = {s.key: wb.add_worksheet(s.name) for s in self.specs}
         lists_ws = wb.add_worksheet(LISTS_SHEET)
         meta_ws = wb.add_worksheet(META_SHEET)

@@ -689,11 +689,10 @@ CASES: list[Case] = [
     Case("rows-past-1048576", edit_part("Milestones", far_row(2_000_000)),
          [("Milestones", "", "too-many-rows")], too_many_rows("Milestones", 2_000_000),
          readable=True, nasty=True),
-    # Cells with no reference are placed conservatively: the row said is a bound (the true
-    # last row is 1,048,577), never less than the truth.
+    # Cells with no reference are placed as calamine places them: in the row they are in.
     Case("rows-past-1048576-unnumbered-cells", edit_part("Milestones", far_row(
         1_048_577, ref=False)), [("Milestones", "", "too-many-rows")],
-         too_many_rows("Milestones", 1_048_585), readable=True, nasty=True),
+         too_many_rows("Milestones", 1_048_577), readable=True, nasty=True),
     # A repeated r attribute: calamine would place the cell (or row) by the last one, far
     # beyond what the first one says.  XML forbids it; the sheet is refused as damaged.
     Case("repeated-r-on-a-cell", edit_part("Actions", lambda x: x.replace(
@@ -702,6 +701,10 @@ CASES: list[Case] = [
     Case("repeated-r-spaced-out", edit_part("Actions", lambda x: x.replace(
         b'<c r="B5"', b"<c r=\"B5\"\n\tr = 'A200000'", 1)), [("Actions", "", "damaged-file")],
          starts=NOT_WELL_FORMED + "duplicate attribute", nasty=True),
+    # No space before the second: not XML either, but calamine reads it (as XFD1048576).
+    Case("repeated-r-with-no-space", edit_part("Actions", lambda x: x.replace(
+        b'<c r="B5"', b'<c r="B5"r="XFD1048576"', 1)), [("Actions", "", "damaged-file")],
+         starts=NOT_WELL_FORMED + "not well-formed", nasty=True),
     Case("repeated-r-on-a-row", edit_part("Actions", lambda x: x.replace(
         b'<row r="5"', b'<row r="5" r="1048576"', 1)), [("Actions", "", "damaged-file")],
          starts=NOT_WELL_FORMED + "duplicate attribute", nasty=True),

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from laa_xl.issues import FileReport
+from laa_xl.layout import META_SHEET
 from laa_xl.region import DEFAULT_THEMES, load_region
 from laa_xl.rules import check_file
 from laa_xl.samples import (
@@ -26,7 +27,6 @@ from laa_xl.samples import (
     write_samples,
 )
 from laa_xl.schemas import sheet
-from laa_xl.template import META_SHEET
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
