@@ -310,6 +310,7 @@ def run_worker(argv: Sequence[str]) -> None:
     a = p.parse_args(argv)
     out = WORKERS[a.worker](Path(a.folder), jobs=a.jobs, subset=a.subset, output=a.output,
                             dump=a.dump, received=a.received)
+    out["pid"] = os.getpid()
     print(json.dumps(out, default=str))
 
 

@@ -6,7 +6,9 @@ No timings are asserted: this only proves the benchmark measures a correct round
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -71,9 +73,21 @@ def test_correctness_check_notices_a_missing_row(tiny_round: synthetic.Round) ->
 
 def test_a_step_runs_in_its_own_process_and_reports_its_memory(
         tiny_round: synthetic.Round) -> None:
+    import python_calamine as pc
+
+    t0 = time.perf_counter()
     m = national.measure("read-floor", tiny_round.folder)
-    assert m.found["files"] == 2
-    assert m.seconds >= 0 and m.peak_mb > 10
+    wall = time.perf_counter() - t0
+    cells = 0
+    for p in tiny_round.returns:
+        book = pc.CalamineWorkbook.from_path(str(p))
+        for name in book.sheet_names:
+            grid = book.get_sheet_by_name(name).to_python()
+            cells += len(grid) * (len(grid[0]) if grid else 0)
+    assert m.found["pid"] != os.getpid()  # measured in a process of its own
+    assert m.found["files"] == 2 and m.found["cells"] == cells  # and it did the work
+    assert 0 < m.seconds < wall  # the step's own time, inside the child's lifetime
+    assert 10 < m.peak_mb < 2000  # the child's peak, not zero and not this process's
 
 
 def test_cached_round_is_reused(tiny_round: synthetic.Round) -> None:

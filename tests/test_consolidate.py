@@ -902,14 +902,20 @@ def test_an_output_that_is_an_input_is_refused(files: dict[str, Path], region_fi
     assert sha256(files["SMR"]) == checksums["SMR"]
 
 
-def test_the_output_written_for_earlier_inputs_is_refused_too(files: dict[str, Path],
-                                                              region: Region, tmp_path: Path):
+def test_write_rollup_refuses_an_input_however_its_path_is_spelled(
+        files: dict[str, Path], region: Region, checksums: dict[str, str]):
     from laa_xl.errors import InputError
 
     rollup = consolidate(collect([files["ANY"]], region))
-    with pytest.raises(InputError, match="it is one of the input files"):
-        write_rollup(rollup, files["ANY"], inputs=[files["ANY"]])
-    assert isinstance(rollup, Rollup)
+    folder = files["ANY"].parent
+    spelled = folder / ".." / folder.name / files["ANY"].name  # the same file, another path
+    before = sorted(p.name for p in folder.iterdir())
+    with pytest.raises(InputError) as caught:
+        write_rollup(rollup, spelled, inputs=[files["ANY"]])
+    assert str(caught.value) == (f"Refusing to write the roll-up to {spelled}: it is one of "
+                                 "the input files. Choose another name for -o.")
+    assert sha256(files["ANY"]) == checksums["ANY"]
+    assert sorted(p.name for p in folder.iterdir()) == before  # no temporary file left
 
 
 @pytest.mark.parametrize("args,message", [

@@ -26,6 +26,7 @@ tests/corpus.py as a case, then fix it.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import resource
@@ -36,6 +37,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -320,7 +322,7 @@ def test_every_writer_takes_whatever_was_read(base: dict[str, Any], sheet: str,
 
     from laa_xl.export import export_json
     from laa_xl.feedback import write_feedback
-    from laa_xl.rollup import consolidate, write_rollup
+    from laa_xl.rollup import SHEET_NAMES, consolidate, write_rollup
     from laa_xl.round import collect
 
     parts = dict(base["parts"])
@@ -335,7 +337,20 @@ def test_every_writer_takes_whatever_was_read(base: dict[str, Any], sheet: str,
     if not report.readable:
         return
     out = path.parent / "written"
-    export_json(report.data, out / "return.json", check=report.valid)
-    write_feedback(report, out / "feedback")
+    data = report.data
+    export_json(data, out / "return.json", check=report.valid)
+    doc = json.loads((out / "return.json").read_text(encoding="utf-8"))
+    assert {k: len(doc[k]) for k in data.sheets} == {k: len(v) for k, v in data.sheets.items()}
+    feedback = write_feedback(report, out / "feedback")
+    if report.issues:  # one row on the Issues sheet for each issue, in the order reported
+        assert feedback is not None
+        ws = openpyxl.load_workbook(feedback, read_only=True)["Issues"]
+        listed = [r[:3] for r in ws.iter_rows(min_row=6, values_only=True) if any(r)]
+        assert listed == [(i.severity, i.sheet, i.cell or None) for i in report.sorted_issues()]
     result = collect([path], SAMPLE_REGION)
-    write_rollup(consolidate(result, include_invalid=True), out / "rollup.xlsx", inputs=[path])
+    rollup = consolidate(result, include_invalid=True)
+    write_rollup(rollup, out / "rollup.xlsx", inputs=[path])
+    book = openpyxl.load_workbook(out / "rollup.xlsx", read_only=True)
+    assert book.sheetnames == list(SHEET_NAMES)
+    actions = [r for r in book["Actions"].iter_rows(values_only=True) if r[0] == data.lsp_code]
+    assert len(actions) == len(data.sheets["actions"])  # every action read is rolled up

@@ -687,9 +687,7 @@ def test_far_away_cells_are_refused_in_bounded_memory(tmp_path: Path) -> None:
     lines = proc.stdout.splitlines()
     assert len(lines) == len(paths)
     for (what, path), line in zip(paths, lines, strict=True):
-        assert line.startswith(str(path)), what
-        assert "('too-many-rows', 'Actions')" in line or "('too-large', 'Actions')" in line \
-            or "('damaged-file', '')" in line, (what, line)
+        assert line == f"{path} [('too-many-rows', 'Actions')]", what
 
 
 def test_values_off_the_end_of_a_row_without_references_are_read(tmp_path: Path) -> None:
