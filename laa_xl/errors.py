@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .issues import IssueCode
+
 
 class LaaXlError(Exception):
     """Base of every error laa-xl raises on purpose; its message is meant for a person."""
@@ -18,7 +23,7 @@ class RegionError(LaaXlError):
 class ReadError(LaaXlError):
     """A workbook cannot be read at all (not a workbook, damaged, hostile or too large)."""
 
-    def __init__(self, message: str, *, code: str = "unreadable", path: str = "") -> None:
+    def __init__(self, message: str, *, code: IssueCode = "damaged-file", path: str = "") -> None:
         super().__init__(message)
         self.code = code
         self.path = path

@@ -11,14 +11,32 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 ERROR, WARNING = "error", "warning"
+
+# Every issue code, so that a mistyped one fails type-checking (`mypy laa_xl`), not a run.
+# A test checks this list and the catalogue below hold the same codes.
+IssueCode = Literal[
+    "empty-file", "not-xlsx", "xls-file", "xlsb-file", "ods-file", "csv-file", "html-file",
+    "password-protected", "damaged-file", "too-large", "hostile-xml", "not-our-template",
+    "schema-version", "wrong-lsp", "unknown-lsp", "wrong-period", "missing-sheet", "hidden-sheet",
+    "no-header-row", "missing-column", "renamed-column", "duplicate-column", "extra-column",
+    "too-many-rows", "required", "required-when", "not-in-list", "not-a-number", "not-whole-number",
+    "out-of-range", "ambiguous-percent", "not-a-date", "ambiguous-date", "date-out-of-range",
+    "too-long", "bad-format", "duplicate-id", "formula-no-value", "error-value",
+    "withdrawn-indicator", "normalised", "date-order", "complete-mismatch", "rag-on-closed",
+    "score-mismatch", "unknown-outcome", "unknown-action", "unknown-link", "empty-sheet",
+    "outcome-without-actions", "milestone-outside-action", "missing-question", "unknown-question",
+    "baseline-changed", "item-disappeared", "recovery-missing", "recovery-suggested",
+    "recovery-unknown-item", "recovery-not-needed",
+]
+
 
 
 @dataclass(frozen=True)
 class Code:
-    code: str
+    code: IssueCode
     severity: str
     title: str
     template: str
@@ -216,16 +234,42 @@ def _sheet_order() -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem at one place in one file."""
+    """One problem at one place in one file: the facts, with the message rendered from them.
 
-    code: str
+    `params` are the message's parameters as found (the value quoted, what was expected, the
+    suggestion); `message` fills the code's template from them when it is read, so a catalogue
+    wording change reaches every issue, and a writer can use the facts rather than the prose.
+    """
+
+    code: IssueCode
     severity: str
     file: str
     sheet: str
     cell: str
     field: str
     value: str
-    message: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def message(self) -> str:
+        return CATALOGUE[self.code].template.format(**dict(self.params))
+
+    @property
+    def row(self) -> int | None:
+        """The cell's row number (1-based), or None for a sheet- or file-level issue."""
+        m = _CELL.fullmatch(self.cell)
+        return int(m.group(2)) if m else None
+
+    @property
+    def column(self) -> int | None:
+        """The cell's column number (1-based: A is 1), or None for a sheet- or file-level issue."""
+        m = _CELL.fullmatch(self.cell)
+        if not m:
+            return None
+        n = 0
+        for ch in m.group(1):
+            n = n * 26 + ord(ch) - 64
+        return n
 
     @property
     def where(self) -> str:
@@ -239,12 +283,10 @@ class Issue:
     def sort_key(self) -> tuple:
         """Errors first; then the file itself, then sheet by sheet in workbook order, then
         row by row and column by column."""
-        m = re.match(r"([A-Z]+)(\d+)", self.cell or "")
-        col = m.group(1) if m else ""
         order = _sheet_order()
         sheet = order.get(self.sheet, len(order)) if self.sheet else -1
-        return (self.severity != ERROR, sheet, self.sheet, int(m.group(2)) if m else 0,
-                len(col), col, self.code)
+        return (self.severity != ERROR, sheet, self.sheet, self.row or 0, self.column or 0,
+                self.code)
 
     def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "severity": self.severity, "sheet": self.sheet,
@@ -252,17 +294,21 @@ class Issue:
                 "message": self.message}
 
 
-def make_issue(code: str, *, file: str = "", sheet: str = "", cell: str = "", field: str = "",
-               value: Any = None, severity: str | None = None, **kw: Any) -> Issue:
-    """Build an Issue from the catalogue, filling its message template."""
+_CELL = re.compile(r"([A-Z]{1,3})(\d+)")
+
+
+def make_issue(code: IssueCode, *, file: str = "", sheet: str = "", cell: str = "",
+               field: str = "", value: Any = None, severity: str | None = None,
+               **kw: Any) -> Issue:
+    """Build an Issue from the catalogue: its facts, and the parameters of its message."""
     entry = CATALOGUE[code]
     params = {"field": field, "sheet": sheet, "value": "" if value is None else value,
               "shown": shown(value), "suggest": "", "detail": "", "fix": "", **kw}
-    message = entry.template.format(**params)
+    entry.template.format(**params)  # a missing parameter is the caller's bug: fail here
     value_text = "" if value is None else (shown(value).strip('"') if not isinstance(value, str)
                                            else value)
     return Issue(code, severity or entry.severity, file, sheet, cell, field,
-                 value_text[:200], message)
+                 value_text[:200], tuple(params.items()))
 
 
 @dataclass

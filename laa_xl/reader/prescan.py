@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ReadError
+from ..issues import IssueCode
 from ..model import col_index
 from .limits import DEFAULT_LIMITS, Limits
 
@@ -28,7 +29,7 @@ class CellProblem:
 
     __slots__ = ("code", "text")
 
-    def __init__(self, code: str, text: str = "") -> None:
+    def __init__(self, code: IssueCode, text: str = "") -> None:
         self.code = code
         self.text = text
 

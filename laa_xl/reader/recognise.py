@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Literal
 
 from ..errors import ReadError
 from ..hashing import stream_sha256
+from ..issues import IssueCode
 from .archive import head_of
 from .limits import Limits
 
@@ -29,14 +31,13 @@ def check_file(path: Path, limits: Limits) -> str:
         digest = stream_sha256(fh)
     kind = sniff(head)
     if kind is not None:
-        code, detail = kind
-        if code == "ole":
-            code = ole_kind(path, limits)
+        found, detail = kind
+        code: IssueCode = ole_kind(path, limits) if found == "ole" else found
         raise ReadError(detail, code=code)
     return digest
 
 
-def sniff(head: bytes) -> tuple[str, str] | None:
+def sniff(head: bytes) -> tuple[IssueCode | Literal["ole"], str] | None:
     """(code, detail) for a file that is plainly not an .xlsx, from its first bytes."""
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return ("ole", "")
@@ -79,7 +80,7 @@ def looks_like_text(head: bytes) -> bool:
     return printable >= 0.95 * len(sample) and "\ufffd" not in sample
 
 
-def ole_kind(path: Path, limits: Limits) -> str:
+def ole_kind(path: Path, limits: Limits) -> IssueCode:
     """An OLE2 file is an old .xls, or an .xlsx encrypted with a password to open."""
     marker = "EncryptedPackage".encode("utf-16-le")
     with path.open("rb") as fh:

@@ -17,7 +17,7 @@ from typing import Any
 import python_calamine as pc
 
 from ..errors import ReadError
-from ..issues import Issue, make_issue
+from ..issues import Issue, IssueCode, make_issue
 from ..model import Return, col_letter
 from ..schemas import SheetSpec, sheets
 from .archive import SheetInfo, check_members, read_part, workbook_sheets
@@ -119,7 +119,7 @@ class WorkbookReader:
         self.issues: list[Issue] = []
         self.tables_found = 0  # data sheets whose header row was found
 
-    def issue(self, code: str, **kw: Any) -> None:
+    def issue(self, code: IssueCode, **kw: Any) -> None:
         self.issues.append(make_issue(code, file=self.file, **kw))
 
     def read(self) -> ReadResult:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..issues import FileReport, Issue, make_issue
+from ..issues import FileReport, Issue, IssueCode, make_issue
 from ..model import Return, Row
 from ..reader import DEFAULT_LIMITS, Limits, read_return
 from ..region import Region
@@ -51,13 +51,13 @@ class Context:
             return False
         return name is None or (key, name) not in self.missing_columns
 
-    def at(self, row: Row, name: str, code: str, value: Any = None, **kw: Any) -> Issue:
+    def at(self, row: Row, name: str, code: IssueCode, value: Any = None, **kw: Any) -> Issue:
         spec: SheetSpec = sheet(row.sheet)
         return make_issue(code, file=self.ret.path, sheet=self.sheet_name(row.sheet),
                           cell=row.cell(name), field=spec.field(name).header,
                           value=row.values.get(name) if value is None else value, **kw)
 
-    def about(self, key: str, code: str, **kw: Any) -> Issue:
+    def about(self, key: str, code: IssueCode, **kw: Any) -> Issue:
         """An issue about a whole sheet, or an item that has no cell."""
         return make_issue(code, file=self.ret.path, sheet=self.sheet_name(key), **kw)
 

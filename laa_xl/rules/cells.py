@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from ..issues import Issue
+from ..issues import Issue, IssueCode
 from ..model import Row
 from ..reader import CellProblem
 from ..schemas import Field, Violation, sheet, sheets
@@ -41,7 +41,7 @@ _SERIAL_MIN, _SERIAL_MAX = 36526, 47848  # 01/01/2000 … 31/12/2030 as Excel da
 class Bad(Exception):
     """A value that cannot be normalised: the code and the parameters of its message."""
 
-    def __init__(self, code: str, **kw: Any) -> None:
+    def __init__(self, code: IssueCode, **kw: Any) -> None:
         super().__init__(code)
         self.code = code
         self.kw = kw
@@ -197,11 +197,12 @@ def number_text(value: float) -> str:
     return f"{value:,.10f}".rstrip("0").rstrip(".")
 
 
-_CODE_FOR = {"enum": "not-in-list", "pattern": "bad-format", "too-long": "too-long",
+_CODE_FOR: dict[str, IssueCode] = {
+             "enum": "not-in-list", "pattern": "bad-format", "too-long": "too-long",
              "too-short": "required", "below": "out-of-range", "above": "out-of-range",
              "date-range": "date-out-of-range"}
-_TYPE_CODE = {"number": "not-a-number", "integer": "not-whole-number", "date": "not-a-date",
-              "string": "bad-format"}
+_TYPE_CODE: dict[str, IssueCode] = {"number": "not-a-number", "integer": "not-whole-number",
+                                    "date": "not-a-date", "string": "bad-format"}
 
 
 def _violation_issue(ctx: Context, row: Row, f: Field, v: Violation, raw: Any) -> Issue:
