@@ -1,4 +1,4 @@
-"""The return as data for analysts: one JSON document (DESIGN.md §3), or one CSV per sheet."""
+"""The return as data for analysts: one JSON document (docs/design.md), or one CSV per sheet."""
 
 from __future__ import annotations
 

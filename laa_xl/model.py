@@ -120,7 +120,8 @@ class Return:
                       sha256=self.sha256, dropped={k: self.count(k) for k in self.sheets})
 
     def to_document(self) -> dict[str, Any]:
-        """The return as the JSON document of DESIGN.md §3: ISO dates, no empty keys."""
+        """The return as one JSON document (docs/design.md, "The return as data"): ISO dates, no
+        empty keys."""
         doc: dict[str, Any] = {"meta": dict(self.meta)}
         for key in SHEET_KEYS:
             doc[key] = [{k: _jsonable(v) for k, v in r.values.items() if v is not None}
