@@ -39,5 +39,12 @@ def test_the_readme_rule_table_is_the_registry() -> None:
 
 def test_the_readme_test_command_is_what_ci_runs() -> None:
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
-    assert "python3 -m pytest -q" in README
-    assert "python3 -m pytest -q" in ci
+    line = next(ln for ln in README.splitlines()
+                if ln.rstrip().endswith("# the tests, with branch coverage"))
+    install, test = (part.strip() for part in line.split("#")[0].split("&&"))
+    ci_lines = [ln.strip() for ln in ci.splitlines() if ln.strip() and not ln.startswith("#")]
+    assert ci_lines[-1] == test == "python3 -m pytest -q --cov"
+    assert install == "pip install -e '.[test]'"
+    assert "python3 -m pip install --quiet -e '.[test]'" in ci_lines
+    assert "python3 -m ruff check laa_xl tests" in ci_lines
+    assert "python3 -m mypy laa_xl" in ci_lines
