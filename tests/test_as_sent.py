@@ -1,0 +1,90 @@
+"""Files as people really send them: tabs retyped or copied, invisible characters pasted
+from the web, numbers and dates typed the European or the short way, percentages, Excel's
+Total Row and merged cells.  Each is judged the same way by every command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from returns import SAMPLE_REGION, build_return, flat, rewrite_parts
+
+from laa_xl.rules import check_file
+
+
+def check(path: Path, **kw: Any):  # type: ignore[no-untyped-def]
+    return check_file(path, SAMPLE_REGION, **kw)
+
+
+def said(report: Any) -> list[str]:
+    return [str(i) for i in report.sorted_issues()]
+
+
+# --------------------------------------------------------------------------------------
+# Sheet tabs retyped or copied
+
+
+@pytest.mark.parametrize("tab, detail", [
+    ("actions", ""),
+    ("Actions ", " (with a space at the end)"),
+    ("Actions\u00a0", " (it holds a no-break space)"),
+    ("Actions\u200b", " (it holds a zero-width space)"),
+])
+def test_a_tab_retyped_in_case_or_with_a_space_is_read_with_a_warning(
+        tmp_path: Path, tab: str, detail: str) -> None:
+    path = build_return(tmp_path / "r.xlsx", {"actions": [{"rag": "Gren"}]})
+    # As Excel renames a tab (openpyxl refuses a name that differs only in case).
+    rewrite_parts(path, {"xl/workbook.xml": lambda xml: xml.replace(
+        b'name="Actions"', f'name="{tab}"'.encode())})
+    report = check(path)
+    assert flat(report) == [(tab, "N5", "not-in-list"), ("Actions", "", "renamed-sheet")]
+    assert said(report)[1] == (
+        f'The Actions sheet\'s tab is named "{tab}"{detail}. It was read as Actions, but '
+        'rename the tab "Actions" exactly.')
+    assert report.errors == 1  # the cell alone: the tab is a warning
+    assert [r.get("action_id") for r in report.data.sheets["actions"]] == ["A-01"]
+
+
+def _copy_sheet(name: str, title: str, edit: tuple[str, Any] | None = None) -> Any:
+    def apply(wb: Any) -> None:
+        copy = wb.copy_worksheet(wb[name])
+        copy.title = title
+        if edit is not None:
+            copy[edit[0]].value = edit[1]
+    return apply
+
+
+def test_an_identical_copy_of_a_sheet_is_a_warning_naming_both(tmp_path: Path) -> None:
+    path = build_return(tmp_path / "r.xlsx", mutations=[_copy_sheet("Actions", "Actions (2)")])
+    report = check(path)
+    assert flat(report) == [("Actions", "", "copied-sheet")]
+    assert said(report) == [
+        'The workbook has two copies of the Actions sheet, "Actions" and "Actions (2)", holding '
+        'the same data. "Actions" was read: delete "Actions (2)".']
+    assert report.valid
+
+
+@pytest.mark.parametrize("title", ["Actions (2)", "Actions_2", "Copy of Actions"])
+def test_a_copy_of_a_sheet_edited_by_the_partner_is_an_error_naming_both(
+        tmp_path: Path, title: str) -> None:
+    path = build_return(tmp_path / "r.xlsx", mutations=[
+        _copy_sheet("Actions", title, ("M5", "Complete"))])
+    report = check(path)
+    assert flat(report) == [("Actions", "", "copied-sheet-differs")]
+    assert said(report) == [
+        f'The workbook has two copies of the Actions sheet, "Actions" and "{title}", and they '
+        f'hold different data. Only "Actions" was read, so what was changed in "{title}" is '
+        f'not in the return: copy it into "Actions", delete "{title}", and send the workbook '
+        'again.']
+    assert not report.valid
+
+
+def test_a_copied_sheet_does_not_stop_the_copy_being_read_as_the_original(
+        tmp_path: Path) -> None:
+    # The original gone, its copy stands in for it, as any renamed sheet does.
+    path = build_return(tmp_path / "r.xlsx", mutations=[
+        _copy_sheet("Actions", "Actions (2)"), lambda wb: wb.remove(wb["Actions"])])
+    report = check(path)
+    assert flat(report) == [("Actions", "", "missing-sheet")]
+    assert [r.get("action_id") for r in report.data.sheets["actions"]] == ["A-01"]
