@@ -199,6 +199,9 @@ _CATALOGUE = [
          "and they hold different data. Only \"{sheet}\" was read, so what was changed in "
          "\"{value}\" is not in the return: copy it into \"{sheet}\", delete \"{value}\", "
          "and send the workbook again."),
+    Code("decimal-comma", ERROR, "Comma in a number",
+         "{shown} has a comma that cannot separate thousands, so it is not clear what number "
+         "is meant. If it is {decimal}, enter it with a decimal point: {decimal}."),
 ]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CATALOGUE}

@@ -88,3 +88,31 @@ def test_a_copied_sheet_does_not_stop_the_copy_being_read_as_the_original(
     report = check(path)
     assert flat(report) == [("Actions", "", "missing-sheet")]
     assert [r.get("action_id") for r in report.data.sheets["actions"]] == ["A-01"]
+
+
+# --------------------------------------------------------------------------------------
+# Characters nobody can see, pasted from the web
+
+
+def test_a_zero_width_space_in_a_dropdown_value_is_tidied_and_named(tmp_path: Path) -> None:
+    path = build_return(tmp_path / "r.xlsx", {"actions": [{"rag": "Green\u200b"}]})
+    report = check(path)
+    assert flat(report) == [("Actions", "N5", "normalised")]
+    assert said(report) == [
+        'Actions!N5 (RAG): "Green\u200b" was read as "Green". Next time, type it rather than '
+        'paste it (it held a zero-width space).']
+    assert report.valid and report.data.sheets["actions"][0].get("rag") == "Green"
+
+
+def test_a_zero_width_space_in_an_id_is_one_warning_not_one_error_per_milestone(
+        tmp_path: Path) -> None:
+    path = build_return(tmp_path / "r.xlsx", {
+        "actions": [{"action_id": "A-01\u200b"}],
+        "milestones": [{"milestone_id": f"M-00{n}"} for n in range(1, 4)],
+    })
+    report = check(path)
+    assert flat(report) == [("Actions", "A5", "normalised")]
+    assert said(report) == [
+        'Actions!A5 (Action ID): "A-01\u200b" was read as "A-01". Next time, type it rather '
+        'than paste it (it held a zero-width space).']
+    assert [r.get("action_id") for r in report.data.sheets["actions"]] == ["A-01"]
