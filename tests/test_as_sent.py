@@ -4,13 +4,19 @@ Total Row and merged cells.  Each is judged the same way by every command."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from returns import SAMPLE_REGION, build_return, flat, rewrite_parts
+from click.testing import CliRunner
+from returns import REPO_ROOT, SAMPLE_REGION, build_return, flat, rewrite_parts
 
+from laa_xl.cli import main
+from laa_xl.rollup_reader import prefills, read_rollup
 from laa_xl.rules import check_file
+
+REGION = str(REPO_ROOT / "samples" / "region.toml")
 
 
 def check(path: Path, **kw: Any):  # type: ignore[no-untyped-def]
@@ -116,3 +122,33 @@ def test_a_zero_width_space_in_an_id_is_one_warning_not_one_error_per_milestone(
         'Actions!A5 (Action ID): "A-01\u200b" was read as "A-01". Next time, type it rather '
         'than paste it (it held a zero-width space).']
     assert [r.get("action_id") for r in report.data.sheets["actions"]] == ["A-01"]
+
+
+# --------------------------------------------------------------------------------------
+# IDs that differ only in case
+
+
+def test_an_id_typed_in_another_case_stays_with_its_item_into_next_round(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    build_return(folder / "any.xlsx", {
+        "actions": [{"action_id": "A-01", "status": "Complete", "percent_complete": 100,
+                     "completed_date": date(2009, 9, 1), "rag": None}],
+        "milestones": [{"milestone_id": "M-001", "action_id": "a-01", "status": "On track"}],
+        "recovery": [],
+    })
+    report = check(folder / "any.xlsx")
+    assert ("Milestones", "B5", "normalised") in flat(report)
+    assert said(report)[flat(report).index(("Milestones", "B5", "normalised"))] == (
+        'Milestones!B5 (Action ID): "a-01" was read as "A-01". Next time, type the ID exactly '
+        "as on the Actions sheet.")
+    out = tmp_path / "rollup.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "--region", REGION,
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = prefills(read_rollup(out), SAMPLE_REGION)["ANY"].rows
+    # The open milestone carries its complete action with it, under the one form of its ID.
+    assert [(m.get("milestone_id"), m.get("action_id")) for m in rows["milestones"]] == [
+        ("M-001", "A-01")]
+    assert [a.get("action_id") for a in rows["actions"]] == ["A-01"]

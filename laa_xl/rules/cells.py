@@ -17,7 +17,7 @@ from ..issues import Issue
 from ..model import Row
 from ..reader import CellProblem
 from ..schemas import Field, Violation, sheet, sheets
-from ..text import describe_hidden, without_invisible
+from ..text import describe_hidden, id_key, without_invisible
 from ..xlsxout import date_from_excel
 from . import Context
 
@@ -383,7 +383,7 @@ def _refused(ctx: Context, key: str, f: Field, value: Any) -> None:
     """Remember a refused ID, so that references to it do not each repeat the error."""
     if f.name == sheet(key).key_field and value is not None:
         text = value if isinstance(value, str) else str(value)
-        ctx.refused_ids.setdefault(key, set()).add(" ".join(text.split()).casefold())
+        ctx.refused_ids.setdefault(key, set()).add(id_key(text))
 
 
 def _result(value: Any) -> str:
@@ -438,6 +438,6 @@ def _duplicates(ctx: Context, key: str, rows: list[Row]) -> Iterator[Issue]:
         v = row.values.get(name)
         if not isinstance(v, str):
             continue
-        first = seen.setdefault(v.casefold(), row)
+        first = seen.setdefault(id_key(v), row)
         if first is not row:
             yield ctx.at(row, name, "duplicate-id", other_row=first.row)
