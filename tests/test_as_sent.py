@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from returns import REPO_ROOT, SAMPLE_REGION, build_return, flat, rewrite_parts
+from returns import REPO_ROOT, SAMPLE_REGION, build_return, flat, rewrite_parts, type_into
 
 from laa_xl.cli import main
 from laa_xl.rollup_reader import prefills, read_rollup
@@ -152,3 +152,27 @@ def test_an_id_typed_in_another_case_stays_with_its_item_into_next_round(
     assert [(m.get("milestone_id"), m.get("action_id")) for m in rows["milestones"]] == [
         ("M-001", "A-01")]
     assert [a.get("action_id") for a in rows["actions"]] == ["A-01"]
+
+
+# --------------------------------------------------------------------------------------
+# Percentages as Excel stores them
+
+
+@pytest.mark.parametrize("stored, number_format, status, read", [
+    (1, "0%", "Complete", 100),  # "100%" typed: Excel stores 1, formatted 0%
+    (0.4, "0%", "In progress", 40),
+    (0.125, "0.0%", "In progress", 12.5),
+    (0.4, '0.00"%"', "In progress", None),  # a % sign as quoted text is no percentage
+])
+def test_a_percentage_formatted_cell_is_read_as_the_partner_sees_it(
+        tmp_path: Path, stored: float, number_format: str, status: str,
+        read: float | None) -> None:
+    done = {"completed_date": date(2009, 9, 1), "rag": None} if status == "Complete" else {}
+    path = build_return(tmp_path / "r.xlsx", {"actions": [{"status": status, **done}]},
+                        mutations=[type_into("Actions", "M5", stored, number_format)])
+    report = check(path)
+    if read is None:
+        assert flat(report) == [("Actions", "M5", "ambiguous-percent")]
+        return
+    assert report.issues == []
+    assert report.data.sheets["actions"][0].get("percent_complete") == read

@@ -20,7 +20,7 @@ from ..text import describe_hidden, sheet_name_key
 from .archive import SheetInfo
 from .headers import find_header_row, norm_header, renamed, suggest
 from .limits import DEFAULT_LIMITS, Limits
-from .prescan import CellProblem
+from .prescan import CellProblem, Percentage
 from .sheets import Grid, ReadResult, SheetReadError, WorkbookFile, WorkbookReader, identity_values
 
 
@@ -93,6 +93,8 @@ class ReturnReader(WorkbookReader):
             line = grid[i]
             if len(line) < width:
                 line = line + [""] * (width - len(line))
+            if scan.percent:
+                line = _percentages(line, i + 1, scan.percent)
             if i in problems:  # put them in place (those past the row's end stay out)
                 line = list(line)
                 for col, problem in problems[i]:
@@ -219,6 +221,18 @@ def _data(grid: list[list[Any]]) -> list[list[Any]]:
     while rows and not rows[-1]:
         rows.pop()
     return rows
+
+
+def _percentages(line: list[Any], row: int, percent: frozenset[tuple[int, int]]
+                 ) -> list[Any]:
+    """The row with each number in a percentage-formatted cell marked as a Percentage."""
+    out = line
+    for col, v in enumerate(line):
+        if (row, col) in percent and type(v) in (int, float):
+            if out is line:
+                out = list(line)
+            out[col] = Percentage(v)
+    return out
 
 
 def _filled_in(values: dict[str, Any], typed: list[str]) -> bool:

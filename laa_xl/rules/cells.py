@@ -15,7 +15,7 @@ from typing import Any
 
 from ..issues import Issue
 from ..model import Row
-from ..reader import CellProblem
+from ..reader import CellProblem, Percentage
 from ..schemas import Field, Violation, sheet, sheets
 from ..text import describe_hidden, id_key, without_invisible
 from ..xlsxout import date_from_excel
@@ -170,6 +170,11 @@ def _normalise_date(value: Any) -> tuple[Any, tuple[str, str] | None]:
 def _normalise_number(f: Field, value: Any) -> tuple[Any, tuple[str, str] | None]:
     if isinstance(value, bool):
         raise Bad("not-a-number")
+    if isinstance(value, Percentage):
+        # The cell shows 100% for 1: a percentage field holds what the partner sees.
+        shown_as = float(value) * 100 if f.means("x-percent") else float(value)
+        value = round(shown_as, 9)
+        return (int(value) if value.is_integer() else value), None
     if isinstance(value, (int, float)):
         _check_percent(f, value)
         return (int(value) if float(value).is_integer() else value), None
