@@ -199,6 +199,9 @@ _CATALOGUE = [
          "and they hold different data. Only \"{sheet}\" was read, so what was changed in "
          "\"{value}\" is not in the return: copy it into \"{sheet}\", delete \"{value}\", "
          "and send the workbook again."),
+    Code("merged-cells", WARNING, "Cells merged",
+         "Cells {value} are merged, so only the first holds a value; each row was read as "
+         "{top}. Unmerge them (Home > Merge & Center > Unmerge Cells) and fill in each cell."),
     Code("decimal-comma", ERROR, "Comma in a number",
          "{shown} has a comma that cannot separate thousands, so it is not clear what number "
          "is meant. If it is {decimal}, enter it with a decimal point: {decimal}."),

@@ -176,3 +176,22 @@ def test_a_percentage_formatted_cell_is_read_as_the_partner_sees_it(
         return
     assert report.issues == []
     assert report.data.sheets["actions"][0].get("percent_complete") == read
+
+
+# --------------------------------------------------------------------------------------
+# Merged cells
+
+
+def test_cells_merged_down_a_column_are_read_as_the_partner_sees_them(tmp_path: Path) -> None:
+    path = build_return(tmp_path / "r.xlsx", {
+        "actions": [{}, {"action_id": "A-02", "description": None}, {"action_id": "A-03"}],
+    }, mutations=[lambda wb: wb["Actions"].merge_cells("C5:C6")])
+    report = check(path)
+    assert flat(report) == [("Actions", "C5", "merged-cells")]
+    assert said(report) == [
+        'Actions!C5: Cells C5:C6 are merged, so only the first holds a value; '
+        'each row was read as "Mentoring scheme". Unmerge them (Home > Merge & Center > '
+        "Unmerge Cells) and fill in each cell."]
+    assert [r.get("description") for r in report.data.sheets["actions"]] == [
+        "Mentoring scheme"] * 3
+    assert report.valid

@@ -49,6 +49,8 @@ class Scan:
     problems: dict[tuple[int, int], CellProblem]
     # (1-based row, 0-based column) of cells in a percentage format: calamine gives values only
     percent: frozenset[tuple[int, int]] = frozenset()
+    # merged ranges as (first row, first column, last row, last column), rows 1-based
+    merges: tuple[tuple[int, int, int, int], ...] = ()
 
 
 def scan_sheet(xml: bytes, limits: Limits, percent_styles: frozenset[int] = frozenset()
@@ -59,7 +61,20 @@ def scan_sheet(xml: bytes, limits: Limits, percent_styles: frozenset[int] = froz
     max_row, max_col = bounds(xml, limits, prefixed)
     if not limits.within(max_row, max_col):
         return Scan(max_row, max_col, {})
-    return Scan(max_row, max_col, _problems(xml, prefixed), _percent_cells(xml, percent_styles))
+    return Scan(max_row, max_col, _problems(xml, prefixed), _percent_cells(xml, percent_styles),
+                _merges(xml))
+
+
+_MERGE = re.compile(rb'<(?:[^\s<>/:!?="\']+:)?mergeCell\s[^<>]*?ref\s*=\s*["\']'
+                    rb'([A-Za-z]{1,3})([0-9]{1,7}):([A-Za-z]{1,3})([0-9]{1,7})["\']')
+
+
+def _merges(xml: bytes) -> tuple[tuple[int, int, int, int], ...]:
+    """The sheet's merged ranges; most sheets have none."""
+    if b"mergeCell" not in xml:
+        return ()
+    return tuple((int(m.group(2)), col_index(m.group(1).decode()), int(m.group(4)),
+                  col_index(m.group(3).decode())) for m in _MERGE.finditer(xml))
 
 
 _CELL_TAG = re.compile(rb'<(?:[^\s<>/:!?="\']+:)?c(\s[^<>]*)>')

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ReadError
-from ..issues import make_issue
+from ..issues import make_issue, shown
 from ..layout import GUIDANCE_SHEET, LISTS_SHEET, META_SHEET, PRODUCT
 from ..model import Return, Row, a1, col_letter
 from ..schemas import SheetSpec, schema_version, sheets
@@ -76,6 +76,8 @@ class ReturnReader(WorkbookReader):
         self.tables_found += 1
         columns = self._columns(grid[hdr], spec, info.name, hdr + 1)
         first_data = hdr + 1
+        if scan.merges:
+            self._unmerge(grid, scan, first_data, set(columns.values()), info.name)
         rows = ret.sheets[spec.key]
         items = list(columns.items())
         # A row is filled in when a partner typed something in it: a worked-out column (the
@@ -140,6 +142,22 @@ class ReturnReader(WorkbookReader):
             same = copy is not None and _data(copy[0]) == _data(got[0])
             self.issue("copied-sheet" if same else "copied-sheet-differs", sheet=info.name,
                        value=name)
+
+    def _unmerge(self, grid: list[list[Any]], scan: Any, first_data: int, columns: set[int],
+                 sheet_name: str) -> None:
+        """Cells merged down a data column show the first cell's value in each row: they
+        are read so, with a warning, rather than as empty cells the partner sees filled."""
+        for r1, c1, r2, c2 in scan.merges:
+            if r2 <= r1 or r1 <= first_data or c1 not in columns or r1 > len(grid):
+                continue
+            top = grid[r1 - 1][c1] if c1 < len(grid[r1 - 1]) else None
+            if top in ("", None):
+                continue
+            for r in range(r1 + 1, min(r2, len(grid)) + 1):
+                if c1 < len(grid[r - 1]):
+                    grid[r - 1][c1] = top
+            self.issue("merged-cells", sheet=sheet_name, cell=a1(r1, c1),
+                       value=f"{a1(r1, c1)}:{a1(r2, c2)}", top=shown(top))
 
     def _stand_in(self, book: WorkbookFile, spec: SheetSpec, ret: Return
                   ) -> tuple[SheetInfo | None, Grid | None]:
