@@ -205,6 +205,24 @@ _CATALOGUE = [
          "{shown} is not an Outcome ID or Action ID in this workbook. Check the reference."),
     Code("recovery-not-needed", WARNING, "Recovery row not needed",
          "{shown} is {state}, so it needs no recovery plan. Remove the row or update the RAG."),
+    # -- added later: sheets as partners retype and copy them ---------------------------
+    Code("renamed-sheet", WARNING, "Sheet tab retyped",
+         "The {sheet} sheet's tab is named \"{value}\"{detail}. It was read as {sheet}, but "
+         "rename the tab \"{sheet}\" exactly."),
+    Code("copied-sheet", WARNING, "Sheet copied",
+         "The workbook has two copies of the {sheet} sheet, \"{sheet}\" and \"{value}\", "
+         "holding the same data. \"{sheet}\" was read: delete \"{value}\"."),
+    Code("copied-sheet-differs", ERROR, "Sheet copied and changed",
+         "The workbook has two copies of the {sheet} sheet, \"{sheet}\" and \"{value}\", "
+         "and they hold different data. Only \"{sheet}\" was read, so what was changed in "
+         "\"{value}\" is not in the return: copy it into \"{sheet}\", delete \"{value}\", "
+         "and send the workbook again."),
+    Code("merged-cells", WARNING, "Cells merged",
+         "Cells {value} are merged, so only the first holds a value; each row was read as "
+         "{top}. Unmerge them (Home > Merge & Center > Unmerge Cells) and fill in each cell."),
+    Code("decimal-comma", ERROR, "Comma in a number",
+         "{shown} has a comma that cannot separate thousands, so it is not clear what number "
+         "is meant. If it is {decimal}, enter it with a decimal point: {decimal}."),
 ]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CATALOGUE}

@@ -238,7 +238,8 @@ def load_region(path: str | Path) -> Region:
     """Read and check a region file; every problem becomes one RegionError naming the key."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # Windows Notepad may save UTF-8 with a byte-order mark, which TOML does not allow.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as err:
         raise RegionError(f"Region file {path} does not exist.") from err
     except OSError as err:

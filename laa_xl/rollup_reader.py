@@ -22,6 +22,7 @@ from .rollup import DATA_SHEETS, PROVENANCE, ROLLUP_PRODUCT
 from .rules.cells import Bad, normalise
 from .schemas import SheetSpec, sheet
 from .template import Prefill
+from .text import id_key
 
 # A roll-up is our own file, but far bigger than any return: a national round at realistic
 # size has 150 × 900 milestones in one sheet.  Its sheets may be as long as Excel allows; the
@@ -210,23 +211,29 @@ def prefills(previous: PreviousRound, region: Region) -> dict[str, Prefill]:
         open_milestones = [m for m in rows["milestones"]
                            if m.get("status") not in closed["milestones"]]
         rows["risks"] = [r for r in rows["risks"] if r.get("status") not in closed["risks"]]
-        needed = {m.get("action_id") for m in open_milestones} | \
-            {r.get("linked_to") for r in rows["risks"]}
+        # IDs matched as the checks match them (`id_key`): A-01 and a-01 are one action.
+        needed = {_key(m.get("action_id")) for m in open_milestones} | \
+            {_key(r.get("linked_to")) for r in rows["risks"]}
         rows["actions"] = [a for a in rows["actions"]
                            if a.get("status") not in closed["actions"]
-                           or a.get("action_id") in needed]
-        kept = {a.get("action_id") for a in rows["actions"]}
-        rows["milestones"] = [m for m in rows["milestones"] if m.get("action_id") in kept]
-        still_off = {o.get("outcome_id") for o in rows["outcomes"]
+                           or _key(a.get("action_id")) in needed]
+        kept = {_key(a.get("action_id")) for a in rows["actions"]}
+        rows["milestones"] = [m for m in rows["milestones"]
+                              if _key(m.get("action_id")) in kept]
+        still_off = {_key(o.get("outcome_id")) for o in rows["outcomes"]
                      if o.get("confidence") in ("Red", "Amber")}
-        still_off |= {a.get("action_id") for a in rows["actions"]
+        still_off |= {_key(a.get("action_id")) for a in rows["actions"]
                       if a.get("rag") in ("Red", "Amber")
                       and a.get("status") not in closed["actions"]}
-        rows["recovery"] = [r for r in rows["recovery"] if r.get("item_id") in still_off]
+        rows["recovery"] = [r for r in rows["recovery"] if _key(r.get("item_id")) in still_off]
         for r in rows["risks"]:
             r.pop("score", None)  # the template's formula works it out
         out[lsp.code] = Prefill(rows)
     return out
+
+
+def _key(value: Any) -> str | None:
+    return None if value is None else id_key(value)
 
 
 def blank_reasons(previous: PreviousRound, region: Region) -> dict[str, str]:

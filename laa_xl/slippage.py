@@ -21,6 +21,7 @@ from typing import Any
 from .model import Return, Row
 from .region import Period, Tolerances
 from .schemas import sheet, target_years
+from .text import id_key
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 SEVERITIES = (HIGH, MEDIUM, LOW)  # worst first
@@ -428,7 +429,7 @@ def _dropped(ret: Return, k: Kind, previous: Return, present: set[str]) -> Itera
     seen: set[str] = set()
     for before in previous.sheets.get(k.sheet, []):
         item_id = _text(before, k.key)
-        key = item_id.casefold()
+        key = id_key(item_id)
         if not item_id or key in present or key in seen:
             continue
         seen.add(key)
@@ -526,7 +527,7 @@ def flags(current: Return, previous: Return | None, as_of: date,
         before = _index(previous.sheets.get(key, []), k.key) if previous else {}
         present: set[str] = set()
         for row in current.sheets.get(key, []):
-            item_key = _text(row, k.key).casefold()
+            item_key = id_key(_text(row, k.key))
             if item_key:
                 present.add(item_key)
             if _is_cancelled(row, k):
@@ -550,7 +551,7 @@ def _index(rows: Iterable[Row], key: str) -> dict[str, Row]:
     for row in rows:
         item_id = _text(row, key)
         if item_id:
-            out.setdefault(item_id.casefold(), row)
+            out.setdefault(id_key(item_id), row)
     return out
 
 

@@ -29,6 +29,7 @@ from .layout import (
 from .model import col_letter
 from .region import Lsp, Region
 from .schemas import Field, SheetSpec, schema_version, sheets
+from .text import id_key
 from .xlsxout import RAG_COLOURS, atomic_output, new_workbook, put
 
 _TYPE_HINTS = {"date": "date", "integer": "whole number", "number": "number"}
@@ -366,10 +367,11 @@ class TemplateBuilder:
 
     def _rows(self, spec: SheetSpec) -> list[dict[str, Any]]:
         if spec.key == "assurance":
-            previous = {r.get("question_id"): r for r in self.prefill.rows.get("assurance", [])}
+            previous = {id_key(r["question_id"]): r for r in self.prefill.rows.get("assurance", [])
+                        if r.get("question_id") is not None}
             out = []
             for q in self.region.questions:
-                row = {k: v for k, v in previous.get(q.id, {}).items()
+                row = {k: v for k, v in previous.get(id_key(q.id), {}).items()
                        if k in ("rating", "evidence", "improvement")}
                 out.append({**row, "question_id": q.id, "area": q.area, "question": q.question})
             return out

@@ -231,3 +231,12 @@ def test_template_with_a_bad_region_file_is_a_usage_error(tmp_path: Path, tmp_ou
     assert result.exit_code == 2
     assert result.output == f"{USAGE}Error: Region file {path}{message}\n"
     assert list(tmp_out.iterdir()) == []
+
+
+def test_a_region_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path):
+    src = Path(__file__).resolve().parent.parent / "samples" / "region.toml"
+    path = tmp_path / "region.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + src.read_bytes())
+    read, original = load_region(path), load_region(src)
+    assert read.lsps == original.lsps and read.questions == original.questions
+    assert read.period == original.period and read.themes == original.themes

@@ -179,11 +179,16 @@ def test_references_across_sheets(tmp_path: Path) -> None:
         ("Outcomes", "A6", "outcome-without-actions"),
         ("Actions", "B6", "unknown-outcome"),
         ("Milestones", "B6", "unknown-action"),
+        ("Actions", "B5", "normalised"),  # o-01 is O-01, tidied to one form
         ("Milestones", "D7", "milestone-outside-action"),
         ("Milestones", "E8", "milestone-outside-action"),
         ("Risks", "B6", "unknown-link"),
     ]
     msgs = said(report)
+    assert msgs[("Actions", "B5", "normalised")] == (
+        'Actions!B5 (Outcome ID): "o-01" was read as "O-01". Next time, type the ID exactly as '
+        "on the Outcomes sheet.")
+    assert report.data.sheets["actions"][0].get("outcome_id") == "O-01"
     assert msgs[("Outcomes", "A6", "outcome-without-actions")] == (
         "Outcomes!A6 (Outcome ID): Outcome O-02 has no actions on the Actions sheet. A plan "
         "without actions is not a plan: add at least one action for it.")
@@ -311,6 +316,7 @@ def test_against_the_previous_round(tmp_path: Path, last_round: Path,
         ("Outcomes", "M5", "baseline-changed"),
         ("Actions", "", "item-disappeared"),
         ("Actions", "I5", "baseline-changed"),
+        ("Actions", "A6", "normalised"),  # a-02 is last round's A-02, tidied to its form
         ("Milestones", "", "item-disappeared"),
     ]
     msgs = [str(i) for i in report.sorted_issues()]
@@ -323,6 +329,8 @@ def test_against_the_previous_round(tmp_path: Path, last_round: Path,
         "Actions!I5 (Due date (baseline)): Due date (baseline) was 31/03/2010 last round and is "
         "now 30/06/2010. Baselines are fixed once agreed: put back 31/03/2010 and use the "
         "forecast instead, or explain the agreed change to the Government Office.",
+        'Actions!A6 (Action ID): "a-02" was read as "A-02". Next time, keep the ID as it was '
+        "last round.",
         "Milestone M-003 was in last round's return but is missing now, and was neither "
         "completed nor cancelled. Put it back, or mark it Cancelled and say why.",
     ]

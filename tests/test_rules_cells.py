@@ -35,6 +35,9 @@ def messages(report: Any) -> dict[tuple[str, str], str]:
     ("31.03.2010", date(2010, 3, 31)),
     ("31-03-2010", date(2010, 3, 31)),
     ("31/03/10", date(2010, 3, 31)),
+    ("01/04/99", date(1999, 4, 1)),  # as Excel reads a two-digit year, never 2099
+    ("01/04/29", date(2029, 4, 1)),
+    ("01/04/30", date(1930, 4, 1)),
     (" 31/03/2010 ", date(2010, 3, 31)),
     ("2010-03-31", date(2010, 3, 31)),
     ("31 March 2010", date(2010, 3, 31)),
@@ -79,6 +82,13 @@ def test_parse_date_text_refuses_what_is_unclear(text: str, code: str) -> None:
     # control characters go; Word's line break (a vertical tab) becomes a new line
     ("actions", "description", "Mentors\x0brecruited\x07", "Mentors\nrecruited", False),
     ("actions", "action_id", "A-01\x00", "A-01", False),
+    # characters nobody can see, pasted from the web: tidied, with a warning, in a code
+    ("actions", "rag", "Green\u200b", "Green", True),
+    ("actions", "rag", "Green\u00a0", "Green", True),
+    ("actions", "action_id", "A-01\u200b", "A-01", True),
+    ("actions", "action_id", "\ufeffA-01", "A-01", True),
+    ("actions", "description", "Mentoring\u200b", "Mentoring", False),
+    ("actions", "start_date", "31/03/2010\u200b", date(2010, 3, 31), True),
     # numbers
     ("actions", "cost", 12500.0, 12500, False),
     ("actions", "cost", "£1,200", 1200, True),
@@ -105,7 +115,10 @@ def test_normalise(sheet_key: str, name: str, raw: Any, value: Any, warned: bool
 
 
 @pytest.mark.parametrize("sheet_key, name, raw, code", [
-    ("actions", "cost", "1,2", "not-a-number"),  # a decimal comma, or a typo?
+    ("actions", "cost", "1,2", "decimal-comma"),  # a decimal comma, or a typo?
+    ("outcomes", "latest_value", "0,125", "decimal-comma"),  # never 125: 0 has no thousands
+    ("outcomes", "latest_value", "-0,125", "decimal-comma"),
+    ("actions", "cost", "1,2,3", "not-a-number"),
     ("actions", "cost", "1 200", "not-a-number"),
     ("actions", "cost", "twelve", "not-a-number"),
     ("actions", "cost", True, "not-a-number"),
@@ -192,7 +205,7 @@ def test_unclear_values_are_errors_never_guesses(tmp_path: Path) -> None:
     })
     report = check(path)
     assert flat(report) == [
-        ("Actions", "F5", "not-a-number"),
+        ("Actions", "F5", "decimal-comma"),
         ("Actions", "H5", "ambiguous-date"),
         ("Actions", "I5", "ambiguous-date"),
         ("Actions", "M5", "ambiguous-percent"),
@@ -202,8 +215,8 @@ def test_unclear_values_are_errors_never_guesses(tmp_path: Path) -> None:
         'Actions!H5 (Start date): "March 2009" could be read more than one way. Enter it as '
         "dd/mm/yyyy, such as 31/03/2010.")
     assert said[("Actions", "F5")] == (
-        'Actions!F5 (Cost (£)): "1,2" is not a number. Enter an amount in pounds, such as '
-        "12500.")
+        'Actions!F5 (Cost (£)): "1,2" has a comma that cannot separate thousands, so it is '
+        "not clear what number is meant. If it is 1.2, enter it with a decimal point: 1.2.")
     assert said[("Actions", "M5")] == (
         "Actions!M5 (% complete): 0.5 could mean 0.5% or 50%. Enter the percentage as a number "
         "from 0 to 100, such as 50.")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from .archive import SheetInfo
 from .headers import norm_header
 from .limits import DEFAULT_LIMITS, Limits
-from .prescan import CellProblem, Scan
+from .prescan import CellProblem, Percentage, Scan
 from .rows import ReturnReader, read_return
 from .sheets import (
     Grid,
@@ -29,7 +29,7 @@ from .sheets import (
 )
 
 __all__ = [
-    "DEFAULT_LIMITS", "CellProblem", "Grid", "Limits", "ReadResult", "ReturnReader", "Scan",
+    "DEFAULT_LIMITS", "CellProblem", "Grid", "Limits", "Percentage", "ReadResult", "ReturnReader", "Scan",
     "SheetInfo", "SheetReadError", "WorkbookFile", "WorkbookReader", "identity_values",
     "norm_header", "open_for_copy", "read_return",
 ]

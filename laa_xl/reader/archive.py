@@ -93,6 +93,23 @@ def parse_xml(data: bytes, name: str) -> Any:
         raise ReadError(f"{name} is not readable XML ({err})", code="damaged-file") from err
 
 
+def percent_styles(styles: bytes) -> frozenset[int]:
+    """The cell styles (their indexes in cellXfs) whose number format shows a percentage:
+    Excel's built-in 0% and 0.00%, or a format of the file's own with a % in it."""
+    root = parse_xml(styles, "xl/styles.xml")
+    percent = {9, 10}
+    for fmt in root.iter(f"{{{NS_MAIN}}}numFmt"):
+        code = re.sub(r'"[^"]*"|\\.', "", fmt.get("formatCode", ""))  # quoted text aside
+        if "%" in code and (fmt.get("numFmtId") or "").isdigit():
+            percent.add(int(fmt.get("numFmtId") or 0))
+    xfs = root.find(f"{{{NS_MAIN}}}cellXfs")
+    if xfs is None:
+        return frozenset()
+    return frozenset(i for i, xf in enumerate(xfs.iter(f"{{{NS_MAIN}}}xf"))
+                     if (xf.get("numFmtId") or "").isdigit()
+                     and int(xf.get("numFmtId") or 0) in percent)
+
+
 @dataclass
 class SheetInfo:
     """One sheet as the workbook lists it: its name, visibility and the part holding it."""

@@ -24,6 +24,12 @@ from ..model import col_index
 from .limits import DEFAULT_LIMITS, Limits
 
 
+class Percentage(float):
+    """A number in a cell formatted as a percentage: 1 there shows as 100%."""
+
+    __slots__ = ()
+
+
 class CellProblem:
     """A cell whose value cannot be read: an error such as #REF!, or an uncalculated formula."""
 
@@ -42,14 +48,56 @@ class Scan:
     max_row: int  # 1-based; 0 for an empty sheet; never less than the furthest cell's row
     max_col: int  # 0-based; never less than the furthest cell's column
     problems: dict[tuple[int, int], CellProblem]
+    # (1-based row, 0-based column) of cells in a percentage format: calamine gives values only
+    percent: frozenset[tuple[int, int]] = frozenset()
+    # merged ranges as (first row, first column, last row, last column), rows 1-based
+    merges: tuple[tuple[int, int, int, int], ...] = ()
 
 
-def scan_sheet(xml: bytes, limits: Limits) -> Scan:
-    """Bound the sheet's extent and locate cells calamine would read as blank."""
+def scan_sheet(xml: bytes, limits: Limits, percent_styles: frozenset[int] = frozenset()
+               ) -> Scan:
+    """Bound the sheet's extent, locate cells calamine would read as blank, and those
+    formatted as a percentage (`percent_styles`, their style indexes)."""
     prefixed = _PREFIXED_TAG.search(xml) is not None
     max_row, max_col = bounds(xml, limits, prefixed)
-    problems = _problems(xml, prefixed) if limits.within(max_row, max_col) else {}
-    return Scan(max_row, max_col, problems)
+    if not limits.within(max_row, max_col):
+        return Scan(max_row, max_col, {})
+    return Scan(max_row, max_col, _problems(xml, prefixed), _percent_cells(xml, percent_styles),
+                _merges(xml))
+
+
+_MERGE = re.compile(rb'<(?:[^\s<>/:!?="\']+:)?mergeCell\s[^<>]*?ref\s*=\s*["\']'
+                    rb'([A-Za-z]{1,3})([0-9]{1,7}):([A-Za-z]{1,3})([0-9]{1,7})["\']')
+
+
+def _merges(xml: bytes) -> tuple[tuple[int, int, int, int], ...]:
+    """The sheet's merged ranges; most sheets have none."""
+    if b"mergeCell" not in xml:
+        return ()
+    return tuple((int(m.group(2)), col_index(m.group(1).decode()), int(m.group(4)),
+                  col_index(m.group(3).decode())) for m in _MERGE.finditer(xml))
+
+
+_CELL_TAG = re.compile(rb'<(?:[^\s<>/:!?="\']+:)?c(\s[^<>]*)>')
+_ATTR_S = re.compile(rb'\ss\s*=\s*["\']([0-9]{1,9})["\']')
+
+
+def _percent_cells(xml: bytes, styles: frozenset[int]) -> frozenset[tuple[int, int]]:
+    """The cells whose style shows a percentage.  Most sheets use no such style, and are
+    not looked at cell by cell."""
+    wanted = [s for s in styles if re.search(rb's\s*=\s*["\']%d["\']' % s, xml)]
+    if not wanted:
+        return frozenset()
+    found = set()
+    for tag in _CELL_TAG.finditer(xml):
+        attrs = tag.group(1)
+        s = _ATTR_S.search(attrs)
+        if s is None or int(s.group(1)) not in styles:
+            continue
+        m = _ATTR_R.search(attrs)
+        if m is not None:
+            found.add((int(m.group(2)), col_index(m.group(1).decode())))
+    return frozenset(found)
 
 
 def bounds(xml: bytes, limits: Limits = DEFAULT_LIMITS, prefixed: bool = True

@@ -6,19 +6,21 @@ them.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from ..errors import ReadError
-from ..issues import make_issue
+from ..issues import make_issue, shown
 from ..layout import GUIDANCE_SHEET, LISTS_SHEET, META_SHEET, PRODUCT
 from ..model import Return, Row, a1, col_letter
 from ..schemas import SheetSpec, schema_version, sheets
+from ..text import describe_hidden, sheet_name_key
 from .archive import SheetInfo
 from .headers import find_header_row, norm_header, renamed, suggest
 from .limits import DEFAULT_LIMITS, Limits
-from .prescan import CellProblem
+from .prescan import CellProblem, Percentage
 from .sheets import Grid, ReadResult, SheetReadError, WorkbookFile, WorkbookReader, identity_values
 
 
@@ -53,7 +55,7 @@ class ReturnReader(WorkbookReader):
     # -- data sheets ----------------------------------------------------------------------
 
     def read_sheet(self, book: WorkbookFile, spec: SheetSpec, ret: Return) -> None:
-        info = book.sheets.get(spec.name)
+        info = book.sheets.get(spec.name) or self._retyped(book, spec, ret)
         got = None
         if info is None:
             info, got = self._stand_in(book, spec, ret)
@@ -66,6 +68,7 @@ class ReturnReader(WorkbookReader):
         ret.sheet_names[spec.key] = info.name
         if got is None:
             return
+        self._copies(book, spec, info, got)
         grid, scan = got
         hdr = self.header_row(grid, spec, info.name)
         if hdr is None:
@@ -73,6 +76,8 @@ class ReturnReader(WorkbookReader):
         self.tables_found += 1
         columns = self._columns(grid[hdr], spec, info.name, hdr + 1)
         first_data = hdr + 1
+        if scan.merges:
+            self._unmerge(grid, scan, first_data, set(columns.values()), info.name)
         rows = ret.sheets[spec.key]
         items = list(columns.items())
         # A row is filled in when a partner typed something in it: a worked-out column (the
@@ -90,6 +95,8 @@ class ReturnReader(WorkbookReader):
             line = grid[i]
             if len(line) < width:
                 line = line + [""] * (width - len(line))
+            if scan.percent:
+                line = _percentages(line, i + 1, scan.percent)
             if i in problems:  # put them in place (those past the row's end stay out)
                 line = list(line)
                 for col, problem in problems[i]:
@@ -102,6 +109,55 @@ class ReturnReader(WorkbookReader):
                     values[name] = v if type(v) in plain_types else _plain(v)
             if _filled_in(values, typed):
                 rows.append(Row(spec.key, i + 1, values, columns))
+
+    def _retyped(self, book: WorkbookFile, spec: SheetSpec, ret: Return) -> SheetInfo | None:
+        """The sheet under its name retyped: in another case, or with a stray, no-break or
+        invisible space.  Its data reads as it would under its own name, so it is read,
+        with a warning."""
+        key = sheet_name_key(spec.name)
+        taken = set(ret.sheet_names.values())
+        for name, info in book.sheets.items():
+            if name not in taken and sheet_name_key(name) == key:
+                hidden = describe_hidden(name)
+                if hidden:
+                    detail = f" (it holds {hidden})"
+                elif name != name.strip():
+                    detail = " (with a space at the end)" if name[-1].isspace() else \
+                        " (with a space at the start)"
+                else:
+                    detail = ""
+                self.issue("renamed-sheet", sheet=spec.name, value=name, detail=detail)
+                return info
+        return None
+
+    def _copies(self, book: WorkbookFile, spec: SheetSpec, info: SheetInfo, got: Grid) -> None:
+        """A copy of the sheet ("Actions (2)", "Actions_2", "Copy of Actions") beside it:
+        only `info` is read, so the copy is named, and an error when it holds other data,
+        which would otherwise be lost without a word."""
+        key = sheet_name_key(info.name)
+        for name in book.sheets:
+            if name == info.name or not _is_copy_name(sheet_name_key(name), key):
+                continue
+            copy = self.grid(book, book.sheets[name], quiet=True)
+            same = copy is not None and _data(copy[0]) == _data(got[0])
+            self.issue("copied-sheet" if same else "copied-sheet-differs", sheet=info.name,
+                       value=name)
+
+    def _unmerge(self, grid: list[list[Any]], scan: Any, first_data: int, columns: set[int],
+                 sheet_name: str) -> None:
+        """Cells merged down a data column show the first cell's value in each row: they
+        are read so, with a warning, rather than as empty cells the partner sees filled."""
+        for r1, c1, r2, c2 in scan.merges:
+            if r2 <= r1 or r1 <= first_data or c1 not in columns or r1 > len(grid):
+                continue
+            top = grid[r1 - 1][c1] if c1 < len(grid[r1 - 1]) else None
+            if top in ("", None):
+                continue
+            for r in range(r1 + 1, min(r2, len(grid)) + 1):
+                if c1 < len(grid[r - 1]):
+                    grid[r - 1][c1] = top
+            self.issue("merged-cells", sheet=sheet_name, cell=a1(r1, c1),
+                       value=f"{a1(r1, c1)}:{a1(r2, c2)}", top=shown(top))
 
     def _stand_in(self, book: WorkbookFile, spec: SheetSpec, ret: Return
                   ) -> tuple[SheetInfo | None, Grid | None]:
@@ -165,6 +221,36 @@ class ReturnReader(WorkbookReader):
         for col, text in unmatched:
             self.issue("extra-column", sheet=sheet_name, cell=a1(row, col), value=text)
         return dict(sorted(found.items(), key=lambda kv: kv[1]))
+
+
+def _is_copy_name(name: str, of: str) -> bool:
+    """Is `name` (a sheet name key) what Excel, LibreOffice or Google Sheets call a copy of
+    the sheet named `of`?"""
+    return re.fullmatch(rf"{re.escape(of)} ?\(\d+\)|{re.escape(of)}_\d+|copy of {re.escape(of)}",
+                        name) is not None
+
+
+def _data(grid: list[list[Any]]) -> list[list[Any]]:
+    """A grid's cells without its blank edges: what two copies of a sheet are compared by."""
+    rows = [list(r) for r in grid]
+    for r in rows:
+        while r and r[-1] in ("", None):
+            r.pop()
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def _percentages(line: list[Any], row: int, percent: frozenset[tuple[int, int]]
+                 ) -> list[Any]:
+    """The row with each number in a percentage-formatted cell marked as a Percentage."""
+    out = line
+    for col, v in enumerate(line):
+        if (row, col) in percent and type(v) in (int, float):
+            if out is line:
+                out = list(line)
+            out[col] = Percentage(v)
+    return out
 
 
 def _filled_in(values: dict[str, Any], typed: list[str]) -> bool:

@@ -20,7 +20,7 @@ from ..errors import ReadError
 from ..issues import Issue, IssueCode, make_issue
 from ..model import Return, col_letter
 from ..schemas import SheetSpec, sheets
-from .archive import SheetInfo, check_members, read_part, workbook_sheets
+from .archive import SheetInfo, check_members, percent_styles, read_part, workbook_sheets
 from .headers import find_header_row
 from .limits import Limits
 from .prescan import Scan, scan_sheet
@@ -64,9 +64,12 @@ class WorkbookFile:
             self.members = check_members(z, limits)
             refuse_other_zips(z, self.members)
             infos = workbook_sheets(z, self.members, limits)
+            self.percent_styles: frozenset[int] = frozenset()
             for extra in ("xl/sharedStrings.xml", "xl/styles.xml"):
                 if extra in self.members:
-                    read_part(z, self.members[extra], limits)
+                    data = read_part(z, self.members[extra], limits)
+                    if extra == "xl/styles.xml":
+                        self.percent_styles = percent_styles(data)
             try:
                 self._book = pc.CalamineWorkbook.from_path(str(path))
             except BaseException as err:  # calamine raises several types; all mean "damaged"
@@ -92,7 +95,8 @@ class WorkbookFile:
             raise ReadError(f"the part for sheet {info.name!r} is missing", code="damaged-file")
         # Up to 200 MB of XML, let go of as soon as it is scanned: it is not to be held
         # while calamine lays the sheet out.
-        return scan_sheet(read_part(self._zip, part, self.limits), self.limits)
+        return scan_sheet(read_part(self._zip, part, self.limits), self.limits,
+                          self.percent_styles)
 
     def cells(self, info: SheetInfo) -> list[list[Any]]:
         """The sheet laid out by calamine: call only once `scan` has found it within limits."""

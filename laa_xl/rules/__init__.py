@@ -17,6 +17,7 @@ from ..model import Return, Row
 from ..reader import DEFAULT_LIMITS, Limits, read_return
 from ..region import Region
 from ..schemas import SheetSpec, sheet
+from ..text import id_key
 
 
 @dataclass
@@ -29,14 +30,14 @@ class Context:
     expected_lsp: str | None = None
     missing_columns: set[tuple[str, str]] = field(default_factory=set)  # (sheet key, field)
     unread_sheets: set[str] = field(default_factory=set)
-    # IDs refused by the cell checks (such as "O_01"), casefolded, by sheet key: already
+    # IDs refused by the cell checks (such as "O_01"), by their `id_key`, by sheet key: already
     # reported once, so a reference to one is not reported again as unknown.
     refused_ids: dict[str, set[str]] = field(default_factory=dict)
 
     def known_ids(self, key: str) -> set[str]:
-        """Every ID on a sheet, casefolded: those read and those refused."""
+        """Every ID on a sheet, by its `id_key`: those read and those refused."""
         name = sheet(key).key_field
-        return {v.casefold() for r in self.rows(key) if isinstance(v := r.values.get(name), str)} \
+        return {id_key(v) for r in self.rows(key) if isinstance(v := r.values.get(name), str)} \
             | self.refused_ids.get(key, set())
 
     def sheet_name(self, key: str) -> str:
@@ -66,11 +67,12 @@ Family = Callable[[Context], Iterable[Issue]]
 
 
 def families() -> list[Family]:
-    from . import cells, crosssheet, identity, previous, recovery, rows
+    from . import cells, crosssheet, identity, ids, previous, recovery, rows
 
     # cells first: it normalises values in place, which every later family relies on
-    return [identity.check, cells.check, rows.check, crosssheet.check, previous.check,
-            recovery.check]
+    # ids next: it gives each ID one form, which every family comparing IDs relies on
+    return [identity.check, cells.check, ids.check, rows.check, crosssheet.check,
+            previous.check, recovery.check]
 
 
 def check_file(path: str | Path, region: Region | None = None,
@@ -114,16 +116,16 @@ def _sheet_key(name: str, ctx: Context) -> str | None:
 
 
 def id_index(rows: Iterable[Row], name: str) -> dict[str, Row]:
-    """The first row holding each value of an ID field, by the ID casefolded.
+    """The first row holding each value of an ID field, by the ID's `id_key`.
 
     IDs are matched whatever their case (the duplicate check treats O-01 and o-01 as one),
-    so look rows up with ``index.get(value.casefold())``.
+    so look rows up with ``index.get(id_key(value))``.
     """
     out: dict[str, Row] = {}
     for r in rows:
         v = r.values.get(name)
         if isinstance(v, str):
-            out.setdefault(v.casefold(), r)
+            out.setdefault(id_key(v), r)
     return out
 
 

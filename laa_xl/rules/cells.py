@@ -15,8 +15,9 @@ from typing import Any
 
 from ..issues import Issue, IssueCode
 from ..model import Row
-from ..reader import CellProblem
+from ..reader import CellProblem, Percentage
 from ..schemas import Field, Violation, sheet, sheets
+from ..text import describe_hidden, id_key, without_invisible
 from ..xlsxout import date_from_excel
 from . import Context
 
@@ -24,9 +25,17 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _clean(text: str) -> str:
-    """Control characters out; Word's manual line break (a vertical tab) becomes a new line."""
-    return _CONTROL.sub("", text.replace("\x0b", "\n"))
+    """Control and invisible characters out; Word's manual line break (a vertical tab)
+    becomes a new line."""
+    return without_invisible(_CONTROL.sub("", text.replace("\x0b", "\n")))
+
+
+def _retype(value: str) -> str:
+    """What to do next time about a value that held characters nobody can see, or ""."""
+    hidden = describe_hidden(value)
+    return f"type it rather than paste it (it held {hidden})" if hidden else ""
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")  # 0,125 · 1,5 · 12,50
 _NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -62,8 +71,8 @@ def parse_date_text(text: str) -> date:
     m = _DMY.match(t)
     if m:
         d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if len(m.group(3)) == 2:
-            y += 2000
+        if len(m.group(3)) == 2:  # as Excel reads a two-digit year: 00-29 2000s, 30-99 1900s
+            y += 2000 if y < 30 else 1900
         try:
             return date(y, mo, d)
         except ValueError:
@@ -95,6 +104,8 @@ def normalise(f: Field, value: Any, choices: tuple[str, ...] | None = None
         cleaned = value if value.isprintable() else _clean(value)
         if not cleaned or cleaned.isspace():
             return None, None
+        if f.is_date or f.is_numeric:
+            value = cleaned  # a date or number read whatever invisible characters it held
     if f.is_date:
         return _normalise_date(value)
     if f.is_numeric:
@@ -116,8 +127,11 @@ def normalise(f: Field, value: Any, choices: tuple[str, ...] | None = None
         value = _fmt_date(value) if isinstance(value, date) else str(value)
     text = value if value.isprintable() else _clean(value)
     stripped = text.strip()
+    retype = _retype(value) if text is not value else ""
     if allowed:
         if stripped in allowed:
+            if retype:
+                return stripped, ("invisible characters removed", retype)
             return stripped, (("stray spaces removed", "type it without spaces")
                               if stripped != text else None)
         folded = " ".join(stripped.split()).casefold()
@@ -126,6 +140,8 @@ def normalise(f: Field, value: Any, choices: tuple[str, ...] | None = None
                 return choice, ("the choice", "pick it from the dropdown")
         return stripped, None  # the check reports it as not in the list
     coded = f.pattern is not None or f.refs
+    if coded and retype and stripped != value:
+        return stripped, ("invisible characters removed", retype)
     if coded and stripped != text:
         return stripped, ("stray spaces removed", "type it without spaces")
     if not coded and ("\n" in stripped or "\r" in stripped):
@@ -154,6 +170,11 @@ def _normalise_date(value: Any) -> tuple[Any, tuple[str, str] | None]:
 def _normalise_number(f: Field, value: Any) -> tuple[Any, tuple[str, str] | None]:
     if isinstance(value, bool):
         raise Bad("not-a-number")
+    if isinstance(value, Percentage):
+        # The cell shows 100% for 1: a percentage field holds what the partner sees.
+        shown_as = float(value) * 100 if f.means("x-percent") else float(value)
+        value = round(shown_as, 9)
+        return (int(value) if value.is_integer() else value), None
     if isinstance(value, (int, float)):
         _check_percent(f, value)
         return (int(value) if float(value).is_integer() else value), None
@@ -168,9 +189,12 @@ def _normalise_number(f: Field, value: Any) -> tuple[Any, tuple[str, str] | None
     if t.endswith("%"):
         t = t[:-1].strip()
         how.append("% removed")
-    if _THOUSANDS.match(t):
+    if _THOUSANDS.match(t) and not re.match(r"-?0", t):
         t = t.replace(",", "")
         how.append("commas removed")
+    elif _DECIMAL_COMMA.match(t):
+        # A comma that cannot separate thousands (0,125 · 1,5): a decimal comma, or a slip.
+        raise Bad("decimal-comma", decimal=t.replace(",", "."))
     if not _NUMBER.match(t):
         raise Bad("not-a-number")
     number = float(t)
@@ -365,7 +389,7 @@ def _refused(ctx: Context, key: str, f: Field, value: Any) -> None:
     """Remember a refused ID, so that references to it do not each repeat the error."""
     if f.name == sheet(key).key_field and value is not None:
         text = value if isinstance(value, str) else str(value)
-        ctx.refused_ids.setdefault(key, set()).add(" ".join(text.split()).casefold())
+        ctx.refused_ids.setdefault(key, set()).add(id_key(text))
 
 
 def _result(value: Any) -> str:
@@ -420,6 +444,6 @@ def _duplicates(ctx: Context, key: str, rows: list[Row]) -> Iterator[Issue]:
         v = row.values.get(name)
         if not isinstance(v, str):
             continue
-        first = seen.setdefault(v.casefold(), row)
+        first = seen.setdefault(id_key(v), row)
         if first is not row:
             yield ctx.at(row, name, "duplicate-id", other_row=first.row)

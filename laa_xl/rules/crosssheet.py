@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from ..issues import Issue
+from ..text import id_key
 from . import Context, id_index, iter_rows
 
 
@@ -27,8 +28,8 @@ def check(ctx: Context) -> Iterator[Issue]:
     for row in iter_rows(ctx, "actions"):
         oid = row.get("outcome_id")
         if isinstance(oid, str):
-            used.add(oid.casefold())
-            if outcomes_read and oid.casefold() not in outcome_ids:
+            used.add(id_key(oid))
+            if outcomes_read and id_key(oid) not in outcome_ids:
                 yield ctx.at(row, "outcome_id", "unknown-outcome")
     # With no actions at all the empty-sheet error says it once, not once per outcome.
     if outcomes_read and ctx.has("actions", "outcome_id") and ctx.rows("actions"):
@@ -42,7 +43,7 @@ def check(ctx: Context) -> Iterator[Issue]:
         aid = values.get("action_id")
         if not isinstance(aid, str) or not actions_read:
             continue
-        aid_key = aid.casefold()
+        aid_key = id_key(aid)
         if aid_key not in action_ids:
             yield ctx.at(row, "action_id", "unknown-action")
             continue
@@ -69,7 +70,7 @@ def check(ctx: Context) -> Iterator[Issue]:
     if outcomes_read and actions_read:
         for row in iter_rows(ctx, "risks"):
             v = row.get("linked_to")
-            if isinstance(v, str) and v.casefold() not in outcome_ids | action_ids:
+            if isinstance(v, str) and id_key(v) not in outcome_ids | action_ids:
                 yield ctx.at(row, "linked_to", "unknown-link")
 
     yield from _assurance(ctx)
@@ -78,14 +79,14 @@ def check(ctx: Context) -> Iterator[Issue]:
 def _assurance(ctx: Context) -> Iterator[Issue]:
     if ctx.region is None or not ctx.has("assurance", "question_id"):
         return
-    wanted = {q.id.casefold(): q for q in ctx.region.questions}
+    wanted = {id_key(q.id): q for q in ctx.region.questions}
     seen: set[str] = set()
     for row in ctx.rows("assurance"):
         qid = row.get("question_id")
         if not isinstance(qid, str):
             continue
-        if qid.casefold() in wanted:
-            seen.add(qid.casefold())
+        if id_key(qid) in wanted:
+            seen.add(id_key(qid))
         else:
             yield ctx.at(row, "question_id", "unknown-question")
     seen |= ctx.refused_ids.get("assurance", set())

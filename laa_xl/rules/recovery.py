@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ..issues import Issue
 from ..model import Row
 from ..schemas import sheet
+from ..text import id_key
 from . import Context, iter_rows
 
 SARA = ("scanning", "analysis", "response", "assessment")
@@ -20,7 +21,7 @@ def check(ctx: Context) -> Iterator[Issue]:
     for row in ctx.rows("recovery"):
         item = row.get("item_id")
         if isinstance(item, str):
-            plans.setdefault(item.casefold(), []).append(row)
+            plans.setdefault(id_key(item), []).append(row)
     states: dict[str, tuple[object, object]] = {}
     closed: set[str] = set()
     for key in _ITEMS:
@@ -33,10 +34,10 @@ def check(ctx: Context) -> Iterator[Issue]:
             if not isinstance(item, str):
                 continue
             rag = row.get(rag_field)
-            states.setdefault(item.casefold(), (rag, row.get("status")))
+            states.setdefault(id_key(item), (rag, row.get("status")))
             if rag not in ("Red", "Amber") or row.get("status") in spec.closed:
                 continue
-            rows = plans.get(item.casefold(), [])
+            rows = plans.get(id_key(item), [])
             missing = _missing_sara(rows)
             if rag == "Red" and missing:
                 yield ctx.at(row, rag_field, "recovery-missing", value=item, what=what,
