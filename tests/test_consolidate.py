@@ -532,9 +532,9 @@ def test_issues_sheet_lists_every_issue_of_every_file(book: Any, files: dict[str
             r["Value"]) for r in records(book["Issues"])]
     assert got == [
         ("ANY", str(files["ANY"]), "warning", "recovery-suggested", "Outcomes", "V6",
-         "Delivery confidence (RAG)", "O-02"),
+         "Delivery confidence (RAG)", "Amber"),
         ("EWD", str(files["EWD"]), "error", "recovery-missing", "Outcomes", "V5",
-         "Delivery confidence (RAG)", "O-01"),
+         "Delivery confidence (RAG)", "Red"),
         ("EWD", str(files["EWD"]), "error", "not-in-list", "Actions", "N5", "RAG", "Gren"),
         (None, str(files["notes"]), "error", "csv-file", None, None, None, None),
     ]
