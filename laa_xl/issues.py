@@ -29,7 +29,8 @@ IssueCode = Literal[
     "score-mismatch", "unknown-outcome", "unknown-action", "unknown-link", "empty-sheet",
     "outcome-without-actions", "milestone-outside-action", "missing-question", "unknown-question",
     "baseline-changed", "item-disappeared", "recovery-missing", "recovery-suggested",
-    "recovery-unknown-item", "recovery-not-needed",
+    "recovery-unknown-item", "recovery-not-needed", "renamed-sheet", "copied-sheet",
+    "copied-sheet-differs", "merged-cells", "decimal-comma",
 ]
 
 
@@ -196,10 +197,10 @@ _CATALOGUE = [
          "completed nor cancelled. Put it back, or mark it Cancelled and say why."),
     # -- recovery -----------------------------------------------------------------------
     Code("recovery-missing", ERROR, "No recovery plan for a Red item",
-         "{what} {value} is Red but has no complete recovery plan. Add a row for {value} on the "
+         "{what} {item} is Red but has no complete recovery plan. Add a row for {item} on the "
          "Recovery sheet with {missing}."),
     Code("recovery-suggested", WARNING, "No recovery plan for an Amber item",
-         "{what} {value} is Amber. Consider adding a row for it on the Recovery sheet "
+         "{what} {item} is Amber. Consider adding a row for it on the Recovery sheet "
          "(Scanning, Analysis, Response, Assessment)."),
     Code("recovery-unknown-item", WARNING, "Recovery row for an unknown item",
          "{shown} is not an Outcome ID or Action ID in this workbook. Check the reference."),

@@ -95,7 +95,7 @@ def flags_text(flags: Sequence[Any]) -> str:
     return "\n".join(out)
 
 
-FLAG_CSV_HEADER = ("severity", "lsp", "sheet", "item_id", "parent", "rule", "days", "message",
+FLAG_CSV_HEADER = ("severity", "lsp", "theme", "sheet", "item_id", "parent", "rule", "days", "message",
                    "file", "row", "cell")
 
 

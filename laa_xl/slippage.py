@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -22,6 +22,7 @@ from .model import Return, Row
 from .region import Period, Tolerances
 from .schemas import sheet, target_years
 from .text import id_key
+from .themes import Themes
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 SEVERITIES = (HIGH, MEDIUM, LOW)  # worst first
@@ -45,6 +46,7 @@ class Flag:
     cell: str | None
     description: str = ""
     parent: str = ""  # the action ID of a milestone, the outcome ID of an action
+    theme: str = ""  # the theme of the outcome the item serves
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -542,7 +544,9 @@ def flags(current: Return, previous: Return | None, as_of: date,
             for r in rules:
                 if not r.per_item:
                     out.extend(r.check(current, k, previous, present))
-    return sort_flags(out)
+    now, then = Themes(current), Themes(previous)
+    return sort_flags([replace(f, theme=now.of(f.sheet, f.item_id, f.parent)
+                               or then.of(f.sheet, f.item_id, f.parent)) for f in out])
 
 
 def _index(rows: Iterable[Row], key: str) -> dict[str, Row]:

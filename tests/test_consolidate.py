@@ -425,6 +425,7 @@ def test_slipping_rows_worst_first(book: Any):
     ws = book["Slipping"]
     got = [(r["Severity"], r["LSP"], r["Sheet"], r["Item"], r["Rule"], r["Days"])
            for r in records(ws)]
+    assert {r["Theme"] for r in records(ws)} == {"Children and young people"}
     assert got == [
         ("high", "ANY", "Actions", "A-02", "forecast-slip", 91),
         ("medium", "ANY", "Milestones", "M-001", "forecast-slip", 49),
@@ -460,9 +461,16 @@ def _expected_rows(files: dict[str, Path], region: Region, key: str,
     out = []
     for lsp in lsps:
         report = check_file(files[lsp], region)
+        sheets = report.data.sheets
+        theme = {o.get("outcome_id"): o.get("theme") for o in sheets["outcomes"]}
+        theme.update({a.get("action_id"): theme.get(a.get("outcome_id"))
+                      for a in sheets["actions"]})
         for row in report.data.sheets[key]:
             values = {f.header: _cell(row.get(f.name)) for f in spec.fields}
-            out.append({"LSP": lsp, **values, "Source file": str(files[lsp]),
+            link = {"actions": "outcome_id", "milestones": "action_id", "risks": "linked_to",
+                    "recovery": "item_id"}.get(key)
+            lead = {"Theme": theme.get(row.get(link))} if link else {}
+            out.append({"LSP": lsp, **lead, **values, "Source file": str(files[lsp]),
                         "Source sheet": spec.name, "Source row": row.row,
                         "Return valid": "Yes" if report.valid else "No"})
     return out
@@ -478,7 +486,8 @@ def _cell(v: Any) -> Any:
 def test_data_sheets_hold_every_row_of_every_valid_return(book: Any, files: dict[str, Path],
                                                           region: Region, key: str):
     ws = book[sheet(key).name]
-    assert headers(ws) == ["LSP", *sheet(key).headers, "Source file", "Source sheet",
+    lead = ["LSP"] if key == "outcomes" else ["LSP", "Theme"]
+    assert headers(ws) == [*lead, *sheet(key).headers, "Source file", "Source sheet",
                            "Source row", "Return valid"]
     assert records(ws) == _expected_rows(files, region, key)
 
@@ -532,25 +541,35 @@ def test_issues_sheet_lists_every_issue_of_every_file(book: Any, files: dict[str
             r["Value"]) for r in records(book["Issues"])]
     assert got == [
         ("ANY", str(files["ANY"]), "warning", "recovery-suggested", "Outcomes", "V6",
-         "Delivery confidence (RAG)", "O-02"),
+         "Delivery confidence (RAG)", "Amber"),
         ("EWD", str(files["EWD"]), "error", "recovery-missing", "Outcomes", "V5",
-         "Delivery confidence (RAG)", "O-01"),
+         "Delivery confidence (RAG)", "Red"),
         ("EWD", str(files["EWD"]), "error", "not-in-list", "Actions", "N5", "RAG", "Gren"),
         (None, str(files["notes"]), "error", "csv-file", None, None, None, None),
     ]
+    assert [r["Theme"] for r in records(book["Issues"])] == [
+        "Children and young people"] * 3 + [None]
     messages = [r["Message"] for r in records(book["Issues"])]
     assert messages[2] == '"Gren" is not one of Red, Amber or Green. Choose one from the dropdown.'
 
 
 def test_timeline_lists_milestones_by_baseline(book: Any):
     ws = book["Timeline"]
-    rows = [tuple(ws.cell(r, c).value for c in range(1, 8)) for r in range(5, 10)]
+    assert ws["A1"].value == ("Timeline — every milestone by month, baseline against forecast "
+                              "(achieved ones in grey, cancelled ones left out)")
+    rows = [tuple(ws.cell(r, c).value for c in range(1, 9)) for r in range(5, 10)]
+    cyp = "Children and young people"
     assert rows == [
-        ("ANY", "M-003", "A-02", "Mentors recruited", "Achieved", d(2009, 6, 1), d(2009, 6, 1)),
-        ("ANY", "M-001", "A-01", "Mentors recruited", "At risk", d(2009, 9, 1), d(2009, 10, 20)),
-        ("ANY", "M-002", "A-01", "Mentors recruited", "On track", d(2009, 12, 1), d(2009, 12, 1)),
-        ("NBR", "M-001", "A-01", "Mentors recruited", "Achieved", d(2009, 9, 1), d(2009, 9, 1)),
-        ("SMR", "M-001", "A-01", "Mentors recruited", "On track", d(2009, 9, 1), d(2009, 9, 1)),
+        ("ANY", cyp, "M-003", "A-02", "Mentors recruited", "Achieved", d(2009, 6, 1),
+         d(2009, 6, 1)),
+        ("ANY", cyp, "M-001", "A-01", "Mentors recruited", "At risk", d(2009, 9, 1),
+         d(2009, 10, 20)),
+        ("ANY", cyp, "M-002", "A-01", "Mentors recruited", "On track", d(2009, 12, 1),
+         d(2009, 12, 1)),
+        ("NBR", cyp, "M-001", "A-01", "Mentors recruited", "Achieved", d(2009, 9, 1),
+         d(2009, 9, 1)),
+        ("SMR", cyp, "M-001", "A-01", "Mentors recruited", "On track", d(2009, 9, 1),
+         d(2009, 9, 1)),
     ]
 
 
@@ -983,8 +1002,9 @@ def test_slipping_judges_the_returns_the_rollup_does(book: Any, files: dict[str,
                              "ewd.xlsx. Use --include-invalid to count their flags.\n")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert "EWD" not in {r["lsp"] for r in rows}
-    assert [(r["lsp"], r["item_id"], r["rule"]) for r in rows] == [
-        (r["LSP"], r["Item"], r["Rule"]) for r in records(book["Slipping"])]
+    assert [(r["lsp"], r["theme"], r["item_id"], r["rule"]) for r in rows] == [
+        (r["LSP"], r["Theme"], r["Item"], r["Rule"]) for r in records(book["Slipping"])]
+    assert list(rows[0])[:4] == ["severity", "lsp", "theme", "sheet"]
     counted = run("slipping", *every, "--region", region_file, "--format", "csv",
                   "--include-invalid")
     assert counted.exit_code == 1

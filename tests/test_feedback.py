@@ -263,3 +263,21 @@ def test_a_sheet_too_large_to_read_is_not_copied(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Issues"]
     assert [r[:2] for r in issues_rows(wb["Issues"])] == [("error", "Actions")]
+
+
+def test_value_found_is_what_the_cell_holds(tmp_path: Path) -> None:
+    # Southmoor's Q2 return: A-26 is Red with no recovery plan, at Actions!N30.
+    src = Path(__file__).parent.parent / "samples" / "returns" / "2009-10-Q2" \
+        / "LAA-return-2009-10-Q2-SMR.xlsx"
+    from laa_xl.region import load_region
+    region = load_region(Path(__file__).parent.parent / "samples" / "region.toml")
+    report = check_file(src, region)
+    out = write_feedback(report, tmp_path)
+    assert out is not None
+    wb = openpyxl.load_workbook(out)
+    held = openpyxl.load_workbook(src)["Actions"]["N30"].value
+    found = {(r[1], r[2], r[6]): r[4] for r in issues_rows(wb["Issues"])}
+    assert held == found[("Actions", "N30", "recovery-missing")] == "Red"
+    assert found[("Actions", "N14", "recovery-suggested")] == "Amber"
+    assert wb["Actions"]["N30"].comment.text.startswith(
+        "ERROR: Action A-26 is Red but has no complete recovery plan. Add a row for A-26")

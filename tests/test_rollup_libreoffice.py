@@ -134,3 +134,23 @@ def test_the_resaved_rollup_is_still_the_previous_round(original: Path, resaved:
     region = load_region(original.parent / "region.toml")
     assert {k: p.rows for k, p in prefills(b, region).items()} == \
         {k: p.rows for k, p in prefills(a, region).items()}
+
+
+def _page_setup(ws: Any) -> tuple[Any, ...]:
+    fit = ws.sheet_properties.pageSetUpPr
+    return (ws.page_setup.orientation, int(ws.page_setup.paperSize), ws.print_title_rows,
+            ws.print_title_cols, bool(fit and fit.fitToPage), ws.oddFooter.left.text,
+            ws.oddFooter.center.text, ws.oddFooter.right.text)
+
+
+@needs_libreoffice
+def test_every_sheet_prints_on_a4_landscape_with_headers_and_footer(books: Any):
+    """Header row on each page, a footer saying what the page is, and only the narrow sheets
+    fitted to one page wide: the others print at their own size, across pages."""
+    narrow = {"About", "Completeness", "Assurance"}
+    for wb in books:  # as written, and after LibreOffice has saved it again
+        for ws in wb:
+            title_cols = None if ws.title in narrow else "$A:$B"
+            assert _page_setup(ws) == (
+                "landscape", 9, "$4:$4", title_cols, ws.title in narrow,
+                "Testshire, 2009/10 Q2", "&A", "Page &P of &N"), ws.title

@@ -371,8 +371,26 @@ def test_overdue_flag_names_item_dates_and_cell() -> None:
                         file="returns/LSPA.xlsx", row=3, cell="D3",
                         description="Milestone M-004", parent="A-1")
     assert list(flag.as_dict()) == ["lsp", "sheet", "item_id", "rule", "severity", "days",
-                                    "message", "file", "row", "cell", "description", "parent"]
+                                    "message", "file", "row", "cell", "description", "parent",
+                                    "theme"]
     assert flag.as_dict()["days"] == 92
+
+
+def test_every_flag_carries_its_outcomes_theme() -> None:
+    outcomes = [{"outcome_id": "O-1", "theme": "Economic development and enterprise"},
+                {"outcome_id": "O-2", "theme": "Healthier communities and older people"}]
+    old = make_return(outcomes=outcomes, actions=[act(), act("A-2", due="2010-06-30")],
+                      milestones=[ms(), ms("M-2", baseline="2009-06-30")])
+    for row in old.sheets["actions"]:
+        if row.get("action_id") == "A-2":
+            row.values["outcome_id"] = "O-2"
+    current = make_return(outcomes=outcomes, actions=[act()],
+                          milestones=[ms(), ms("M-2", baseline="2009-06-30")])
+    got = {(f.sheet, f.item_id, f.rule, f.theme)
+           for f in flags(current, old, AS_OF, TOL, PERIOD)}
+    assert ("milestones", "M-2", "overdue", "Economic development and enterprise") in got
+    # A-2 is in the previous round only: its theme is found there.
+    assert ("actions", "A-2", "dropped", "Healthier communities and older people") in got
 
 
 @pytest.mark.parametrize("current, previous, rule, message", [

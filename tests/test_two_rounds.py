@@ -373,7 +373,7 @@ def test_baseline_changes_and_disappearances_are_warned(rollup2: Path, returns_q
               for r in _sheet_records(rollup2, "Issues")]
     assert issues == [
         ("ANY", "warning", "item-disappeared", "Actions", None, "A-03"),
-        ("ANY", "warning", "recovery-suggested", "Actions", "N5", "A-01"),
+        ("ANY", "warning", "recovery-suggested", "Actions", "N5", "Amber"),
         ("ANY", "warning", "baseline-changed", "Milestones", "D6", "15/01/2010"),
     ]
     report = check_file(returns_q2 / "any.xlsx", q2, read_rollup(rollup1).returns)
@@ -406,7 +406,7 @@ def test_validate_previous_warns_at_the_cells(returns_q2: Path, q2_file: Path, r
     issues = json.loads(result.stdout)["files"][0]["issues"]
     assert [(i["code"], i["sheet"], i["cell"], i["field"], i["value"]) for i in issues] == [
         ("item-disappeared", "Actions", "", "", "A-03"),
-        ("recovery-suggested", "Actions", "N5", "RAG", "A-01"),
+        ("recovery-suggested", "Actions", "N5", "RAG", "Amber"),
         ("baseline-changed", "Milestones", "D6", "Baseline date", "15/01/2010")]
 
 

@@ -18,6 +18,7 @@ from ..region import Region
 from ..round import LspStatus, RoundResult
 from ..schemas import sheet
 from ..slippage import Flag, flags, sort_flags
+from ..themes import Themes
 
 THEME_UNKNOWN = "(theme unknown)"
 
@@ -48,6 +49,7 @@ class Rollup:
     figures: dict[str, LspFigures] = field(default_factory=dict)  # by LSP code
     slipping_by_theme: list[tuple[str, int]] = field(default_factory=list)  # items, not flags
     factors: list[tuple[str, int]] = field(default_factory=list)  # Recovery's main factors
+    themes: dict[str, Themes] = field(default_factory=dict)  # by LSP code, included returns
 
     @property
     def region(self) -> Region:
@@ -81,6 +83,8 @@ def consolidate(result: RoundResult, as_of: date | None = None,
                                region.tolerances, region.period))
     rollup = Rollup(result, as_of, sort_flags(found), included, include_invalid,
                     previous_source)
+    rollup.themes = {s.lsp.code: Themes(s.report.data) for s in included
+                     if s.report is not None}
     rollup.figures = lsp_figures(rollup)
     rollup.slipping_by_theme = slipping_by_theme(rollup)
     rollup.factors = factor_counts(rollup)
@@ -181,23 +185,8 @@ def lsp_figures(r: Rollup) -> dict[str, LspFigures]:
     return out
 
 
-def themes_of(r: Rollup) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str]]:
-    """(lsp, outcome ID) -> theme, and (lsp, action ID) -> outcome ID, for included returns."""
-    theme_of: dict[tuple[str, str], str] = {}
-    outcome_of: dict[tuple[str, str], str] = {}
-    for s in r.included:
-        assert s.report is not None and s.report.data is not None
-        d = s.report.data
-        for row in d.sheets["outcomes"]:
-            theme_of[(s.lsp.code, row.get("outcome_id"))] = row.get("theme") or ""
-        for row in d.sheets["actions"]:
-            outcome_of[(s.lsp.code, row.get("action_id"))] = row.get("outcome_id")
-    return theme_of, outcome_of
-
-
 def slipping_by_theme(r: Rollup) -> list[tuple[str, int]]:
     """Flagged items (each once, however many rules flag it) by their outcome's theme."""
-    theme_of, outcome_of = themes_of(r)
     counts: Counter = Counter()
     seen: set[tuple[str, str, str]] = set()
     for f in r.flags:
@@ -205,13 +194,7 @@ def slipping_by_theme(r: Rollup) -> list[tuple[str, int]]:
         if key in seen:
             continue
         seen.add(key)
-        if f.sheet == "outcomes":
-            oid = f.item_id
-        elif f.sheet == "actions":
-            oid = f.parent
-        else:
-            oid = outcome_of.get((f.lsp, f.parent), "")
-        counts[theme_of.get((f.lsp, oid)) or THEME_UNKNOWN] += 1
+        counts[f.theme or THEME_UNKNOWN] += 1
     order = list(r.region.themes)
     return sorted(counts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order
                                                   else len(order), kv[0]))

@@ -3,18 +3,20 @@ sheets, Issues and Timeline."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..issues import ERROR
-from ..model import Row, col_letter
+from ..model import Return, Row, col_letter
 from ..region import Period
 from ..schemas import sheet, target_years
 from ..sheetrows import RowWriter
 from ..slippage import RULES, SEVERITIES, kind
+from ..themes import Themes
 from ..xlsxout import style_index
-from .layout import HEADER_ROW, PROVENANCE
+from .layout import DATA_SHEETS, HEADER_ROW, PROVENANCE
 from .sheets import RollupSheet
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ class Slipping(RollupSheet):
         w.title(ws, f"Slipping milestones, actions and off-track outcomes — as at "
                         f"{r.as_of:%d/%m/%Y}", "Worst first. Rules are explained below the "
                     "table (and in the README).")
-        headers = ["Severity", "LSP", "Sheet", "Item", "Belongs to", "Description", "Rule",
+        headers = ["Severity", "LSP", "Theme", "Sheet", "Item", "Belongs to", "Description", "Rule",
                    "Days", "What is wrong", *PROVENANCE, "Cell"]
         # The sheet as the partner's workbook names it (a renamed sheet is read, and says so).
         names = {s.report.file: s.report.data.sheet_names for s in r.included
@@ -46,19 +48,20 @@ class Slipping(RollupSheet):
             for n, f in enumerate(r.flags, start=HEADER_ROW + 2):
                 source_sheet = names.get(f.file, {}).get(f.sheet, sheet(f.sheet).name)
                 styles[0] = severity.get(f.severity, plain)
-                yield rw.row(n, [f.severity, f.lsp, sheet(f.sheet).name, f.item_id, f.parent,
+                yield rw.row(n, [f.severity, f.lsp, f.theme, sheet(f.sheet).name, f.item_id,
+                                f.parent,
                                 f.description, f.rule, f.days, f.message, f.file,
                                 source_sheet if f.row else None, f.row, f.cell], styles)
 
         w.big_table(ws, "tblSlipping", headers, len(r.flags), rows,
-                        widths=[9, 7, 11, 10, 10, 36, 22, 7, 60, 30, 11, 8, 7])
+                        widths=[9, 7, 22, 11, 10, 10, 36, 22, 7, 60, 30, 11, 8, 7])
         row = HEADER_ROW + max(len(r.flags), 1) + 2
         ws.write_string(row, 0, "Rules", w.f_bold)
         tol = w.region.tolerances
         for rule in RULES.values():
             row += 1
             ws.write_string(row, 0, rule.code, w.f_text)
-            ws.write_string(row, 2, f"{rule.describe(tol)} Severity: {rule.severity}.",
+            ws.write_string(row, 3, f"{rule.describe(tol)} Severity: {rule.severity}.",
                             w.f_text)
         row += 2
         ws.write_string(row, 0, "Severity", w.f_bold)
@@ -85,7 +88,11 @@ class DataSheet(RollupSheet):
         w.title(ws, f"{spec.title} — every accepted return",
                     "Each row carries its LSP and where it came from (file, sheet, row).")
         fields = [f for f in spec.fields]
-        headers = ["LSP", *[f.header for f in fields], *PROVENANCE, "Return valid"]
+        # A theme lead filters one column: the Outcomes sheet has its own Theme, every other
+        # sheet is given its outcome's, after the LSP.
+        themed = spec.key != "outcomes"
+        lead = ["LSP", "Theme"] if themed else ["LSP"]
+        headers = [*lead, *[f.header for f in fields], *PROVENANCE, "Return valid"]
         fmts = [w.fmt_for(spec, f.name) for f in fields]
 
         def entries() -> Iterator[tuple[str, Row, str, str, bool]]:
@@ -103,11 +110,14 @@ class DataSheet(RollupSheet):
             ranked = sorted(entries(), key=lambda e: -(e[1].get("score") or 0))
             source = lambda: ranked  # noqa: E731
         count = w.r.rows_in(spec.key)
-        widths = [7, *[min(f.width, 30) for f in fields], 30, 11, 8, 8]
+        widths = [7, *([22] if themed else []), *[min(f.width, 30) for f in fields], 30, 11, 8,
+                  8]
         text = style_index(w.f_text)
-        base = [text, *[style_index(f) for f in fmts], text, text, style_index(w.f_int), text]
+        base = [*[text] * len(lead), *[style_index(f) for f in fmts], text, text,
+                style_index(w.f_int), text]
         rag = {k: style_index(f) for k, f in w.f_rag.items()}
-        rag_columns = [c for c, f in enumerate(fields, start=1) if f.rag]
+        rag_columns = [c for c, f in enumerate(fields, start=len(lead)) if f.rag]
+        themes = r.themes
         names = [f.name for f in fields]
 
         # The hot loop of a national roll-up: one list of values and one of styles a row.
@@ -116,7 +126,8 @@ class DataSheet(RollupSheet):
             for n, (lsp, row, file, sheet_name, valid) in enumerate(source(),
                                                                     start=HEADER_ROW + 2):
                 get = row.values.get
-                values = [lsp, *[get(name) for name in names], file, sheet_name, row.row,
+                first = [lsp, themes[lsp].of_row(row)] if themed else [lsp]
+                values = [*first, *[get(name) for name in names], file, sheet_name, row.row,
                           "Yes" if valid else "No"]
                 for c in rag_columns:
                     styles[c] = rag.get(str(values[c]), base[c])
@@ -136,24 +147,43 @@ class Issues(RollupSheet):
         w.title(ws, "Validation issues of every return",
                     "Errors first. Returns with errors are left out of the roll-up unless "
                     "consolidated with --include-invalid.")
-        headers = ["LSP", "File", "Severity", "Code", "Sheet", "Cell", "Column", "Value",
+        headers = ["LSP", "Theme", "File", "Severity", "Code", "Sheet", "Cell", "Column", "Value",
                    "Message"]
         reports = w.r.result.reports
         text, red = style_index(w.f_text), style_index(w.f_rag["Red"])
-        plain, error = [text] * len(headers), [text, text, red, *[text] * (len(headers) - 3)]
+        plain, error = [text] * len(headers), [text, text, text, red, *[text] * (len(headers) - 4)]
 
         def rows(rw: RowWriter) -> Iterator[str]:
             n = HEADER_ROW + 2
             for rep in reports:
                 lsp = rep.data.lsp_code if rep.data is not None else ""
+                theme_at = _row_themes(rep.data) if rep.issues else {}
                 for i in rep.sorted_issues():
-                    yield rw.row(n, [lsp, rep.file, i.severity, i.code, i.sheet, i.cell, i.field,
-                                    i.value, i.message],
-                                error if i.severity == ERROR else plain)
+                    at = _ROW_OF_CELL.match(i.cell or "")
+                    theme = theme_at.get((i.sheet, int(at.group(1)))) if at else None
+                    yield rw.row(n, [lsp, theme, rep.file, i.severity, i.code, i.sheet, i.cell,
+                                     i.field, i.value, i.message],
+                                 error if i.severity == ERROR else plain)
                     n += 1
 
         w.big_table(ws, "tblIssues", headers, sum(len(x.issues) for x in reports), rows,
-                        widths=[7, 30, 8, 20, 11, 7, 20, 20, 80])
+                    widths=[7, 22, 30, 8, 20, 11, 7, 20, 20, 80])
+
+
+_ROW_OF_CELL = re.compile(r"^[A-Z]+([0-9]+)$")
+
+
+def _row_themes(data: Return | None) -> dict[tuple[str, int], str]:
+    """(sheet as the workbook names it, worksheet row) -> the theme of the row there."""
+    if data is None:
+        return {}
+    themes = Themes(data)
+    out: dict[tuple[str, int], str] = {}
+    for key in DATA_SHEETS:
+        name = data.sheet_names.get(key, sheet(key).name)
+        for row in data.sheets.get(key, []):
+            out[(name, row.row)] = themes.of_row(row)
+    return out
 
 
 
@@ -172,12 +202,13 @@ class Timeline(RollupSheet):
         start = years[0].start
         months = [date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1,
                        1) for i in range(12 * len(years))]
-        w.title(ws, "Timeline — open milestones by month, baseline against forecast",
+        w.title(ws, "Timeline — every milestone by month, baseline against forecast (achieved "
+                "ones in grey, cancelled ones left out)",
                 "Blue: baseline month. Red: slipped from baseline to forecast. Green: "
                 "forecast earlier than baseline. Grey: achieved.")
         spec = sheet("milestones")
         fields = [k.key, k.parent, k.summary, k.status, k.due, k.forecast]
-        headers = ["LSP", *[spec.field(name).header for name in fields if name]]
+        headers = ["LSP", "Theme", *[spec.field(name).header for name in fields if name]]
         status_col, due_col, forecast_col = (col_letter(headers.index(spec.field(name).header))
                                              for name in (k.status, k.due, k.forecast))
         first_month_col = len(headers)
@@ -203,17 +234,21 @@ class Timeline(RollupSheet):
                 assert s.report is not None and s.report.data is not None
                 ms = [m for m in s.report.data.sheets["milestones"] if shown(m)]
                 ms.sort(key=lambda m: (m.get(k.due), m.get(k.key) or ""))
+                themes = r.themes[s.lsp.code]
                 for m in ms:
-                    values = [s.lsp.code, *[m.get(name) for name in fields[:-1] if name],
+                    values = [s.lsp.code, themes.of_row(m),
+                              *[m.get(name) for name in fields[:-1] if name],
                               m.get(k.forecast) or m.get(k.due)]
                     yield rw.row(number, values,
                                  [day if isinstance(v, date) else text for v in values])
                     number += 1
 
         w.big_table(ws, None, headers, n, rows, ncols=first_month_col + len(months))
-        ws.set_column(0, 2, 9)
-        ws.set_column(3, 3, 36)
-        ws.set_column(4, first_month_col - 1, 11)
+        ws.set_column(0, 0, 7)
+        ws.set_column(1, 1, 22)
+        ws.set_column(2, 3, 9)
+        ws.set_column(4, 4, 36)
+        ws.set_column(5, first_month_col - 1, 11)
         ws.set_column(first_month_col, first_month_col + len(months) - 1, 3)
         ws.freeze_panes(HEADER_ROW + 1, first_month_col)
         if n == 0:

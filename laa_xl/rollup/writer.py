@@ -28,6 +28,14 @@ from .consolidate import Rollup
 from .layout import EXCEL_MAX_ROWS, HEADER_ROW, NOTE_ROW, TITLE_ROW
 from .sheets import SHEETS
 
+# Sheets whose columns print at 8 pt or more when fitted to one A4 page wide.
+FIT_ONE_PAGE_WIDE = ("About", "Completeness", "Assurance")
+
+
+def _footer_text(text: str) -> str:
+    """Text for a page footer: `&` starts a footer code, so a literal one is doubled."""
+    return text.replace("&", "&&")
+
 
 def write_rollup(rollup: Rollup, path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
     """Write the roll-up workbook atomically; refuses to overwrite any of `inputs`.
@@ -67,15 +75,32 @@ class RollupWriter:
             s.write(self, ws)
             if s.hidden:
                 ws.hide()
-            ws.set_landscape()
-            ws.set_paper(9)  # A4
-            ws.fit_to_pages(1, 0)
+            self._page_setup(s, ws)
         wb.close()
         try:
             with open(frame, "rb") as fh:
                 splice(fh, path, self.big, scratch)
         finally:
             frame.unlink(missing_ok=True)
+
+    def _page_setup(self, s: Any, ws: Any) -> None:
+        """A4 landscape, the header row on every page, and a footer saying what the page is.
+
+        Only a sheet narrow enough to print at a readable size is fitted to one page wide;
+        a wide one runs across pages, its first columns (the LSP and what the row is)
+        repeated on each.
+        """
+        region = self.region
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        ws.repeat_rows(HEADER_ROW)
+        ws.set_footer(f"&L{_footer_text(region.region)}, {region.period}&C&A"
+                      "&RPage &P of &N")
+        if s.name in FIT_ONE_PAGE_WIDE:
+            ws.fit_to_pages(1, 0)
+        else:
+            ws.repeat_columns(0, 1)
 
     def _check_size(self) -> None:
         """WriteError, before anything is written, if a table would not fit in a sheet.

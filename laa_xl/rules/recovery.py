@@ -40,10 +40,11 @@ def check(ctx: Context) -> Iterator[Issue]:
             rows = plans.get(id_key(item), [])
             missing = _missing_sara(rows)
             if rag == "Red" and missing:
-                yield ctx.at(row, rag_field, "recovery-missing", value=item, what=what,
+                yield ctx.at(row, rag_field, "recovery-missing", item=item, what=what,
                              missing=_sara_words(missing))
             elif rag == "Amber" and not rows:
-                yield ctx.at(row, rag_field, "recovery-suggested", value=item, what=what)
+                yield ctx.at(row, rag_field, "recovery-suggested", item=item,
+                             what=what)
     if not (ctx.has("outcomes", "outcome_id") and ctx.has("actions", "action_id")):
         return
     known = ctx.known_ids("outcomes") | ctx.known_ids("actions")
