@@ -28,7 +28,6 @@ from .consolidate import Rollup
 from .layout import EXCEL_MAX_ROWS, HEADER_ROW, NOTE_ROW, TITLE_ROW
 from .sheets import SHEETS
 
-
 # Sheets whose columns print at 8 pt or more when fitted to one A4 page wide.
 FIT_ONE_PAGE_WIDE = ("About", "Completeness", "Assurance")
 
