@@ -16,7 +16,7 @@ from ..issues import Issue
 from ..model import Row
 from ..schemas import sheet, sheets
 from ..text import id_key
-from . import Context
+from . import Context, id_index
 
 
 def check(ctx: Context) -> Iterator[Issue]:
@@ -43,12 +43,7 @@ def check(ctx: Context) -> Iterator[Issue]:
 
 def _forms(rows: list[Row], name: str) -> dict[str, str]:
     """Each ID's form as first written, by its key."""
-    out: dict[str, str] = {}
-    for r in rows:
-        v = r.values.get(name)
-        if isinstance(v, str):
-            out.setdefault(id_key(v), v)
-    return out
+    return {k: r.values[name] for k, r in id_index(rows, name).items()}
 
 
 def _tidy(ctx: Context, key: str, name: str, forms: dict[str, str], fix: str
