@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
+from .model import col_index
+
 ERROR, WARNING = "error", "warning"
 
 # Every issue code, so that a mistyped one fails type-checking (`mypy laa_xl`), not a run.
@@ -32,7 +34,6 @@ IssueCode = Literal[
     "recovery-unknown-item", "recovery-not-needed", "renamed-sheet", "copied-sheet",
     "copied-sheet-differs", "merged-cells", "decimal-comma",
 ]
-
 
 
 @dataclass(frozen=True)
@@ -276,19 +277,14 @@ class Issue:
     @property
     def row(self) -> int | None:
         """The cell's row number (1-based), or None for a sheet- or file-level issue."""
-        m = _CELL.fullmatch(self.cell)
+        m = _CELL.match(self.cell)
         return int(m.group(2)) if m else None
 
     @property
     def column(self) -> int | None:
         """The cell's column number (1-based: A is 1), or None for a sheet- or file-level issue."""
-        m = _CELL.fullmatch(self.cell)
-        if not m:
-            return None
-        n = 0
-        for ch in m.group(1):
-            n = n * 26 + ord(ch) - 64
-        return n
+        m = _CELL.match(self.cell)
+        return col_index(m.group(1)) + 1 if m else None
 
     @property
     def where(self) -> str:
@@ -313,7 +309,7 @@ class Issue:
                 "message": self.message}
 
 
-_CELL = re.compile(r"([A-Z]{1,3})(\d+)")
+_CELL = re.compile(r"([A-Z]+)(\d+)")  # a cell, or the first cell of a range
 
 
 def make_issue(code: IssueCode, *, file: str = "", sheet: str = "", cell: str = "",
