@@ -36,7 +36,7 @@ from sheetnames import ROLLUP_SHEETS
 
 from laa_xl.cli import main
 from laa_xl.region import Region, load_region
-from laa_xl.rollup import SHEET_NAMES, Rollup, consolidate, write_rollup
+from laa_xl.rollup import SHEET_NAMES, consolidate, write_rollup
 from laa_xl.rollup_reader import read_rollup
 from laa_xl.round import collect, expand_inputs
 from laa_xl.rules import check_file
