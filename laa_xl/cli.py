@@ -28,6 +28,13 @@ if TYPE_CHECKING:  # the commands import their library modules lazily, to start 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
+    """click.echo, with any file name's bytes that were not UTF-8 shown as escapes (\\xe9)."""
+    from .xlsxout import escape_surrogates
+
+    click.echo(escape_surrogates(message), err=err, nl=nl)
+
+
 class UsageProblem(click.UsageError):
     """A problem with what the user asked for: exit code 2."""
 
@@ -114,6 +121,12 @@ def format_option(choices: list[str], help: str = "How to print the report.") ->
                         show_default=True, help=help)
 
 
+def use_option(fn: F) -> F:
+    return click.option("--use", "use", multiple=True,
+                        type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+                        help="Of two returns for one LSP, use this one (repeatable).")(fn)
+
+
 def received_option(fn: F) -> F:
     return click.option("--received", "received_log",
                         type=click.Path(exists=True, dir_okay=False),
@@ -133,7 +146,10 @@ def _inputs(inputs: tuple[str, ...], allow_empty: bool = False) -> list[Path]:
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:
         raise UsageProblem(f"No such file or folder: {missing[0]}")
-    paths = expand_inputs(inputs)
+    notes: list[str] = []
+    paths = expand_inputs(inputs, notes)
+    for note in notes:
+        echo(f"Note: {note}", err=True)
     if not paths and not allow_empty:
         raise UsageProblem("No files to check: the folder(s) given are empty.")
     return paths
@@ -154,10 +170,10 @@ def _now() -> datetime:
 
 def _echo_drafts(result: DraftResult, folder: str) -> None:
     for line in result.lines:
-        click.echo(f"  {line}")
+        echo(f"  {line}")
     for problem in result.problems:
-        click.echo(f"Note: {problem}", err=True)
-    click.echo(f"{len(result.written)} email draft(s) in {folder}: open each in your mail "
+        echo(f"Note: {problem}", err=True)
+    echo(f"{len(result.written)} email draft(s) in {folder}: open each in your mail "
                "program, check it, and send it.")
 
 
@@ -166,7 +182,7 @@ def _warn_log_strays(paths: list[Path], received_log: str | None) -> None:
 
     if received_log:
         for line in log_strays_text(log_strays(paths, Path(received_log)), received_log):
-            click.echo(line, err=True)
+            echo(line, err=True)
 
 
 def log_strays_text(strays: list[str], received_log: str) -> list[str]:
@@ -220,7 +236,7 @@ def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, 
         raise UsageProblem("--emails goes with --lsp or --all: a blank template has no "
                            "recipient.")
     if blank:
-        click.echo(f"Wrote blank template {build_template(output, region, None)}")
+        echo(f"Wrote blank template {build_template(output, region, None)}")
         return
     if region is None:
         raise UsageProblem("--lsp and --all need --region FILE (the region's LSPs).")
@@ -236,12 +252,12 @@ def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, 
         note = f" (prefilled: {prefill_summary(prefill)})" if prefill else ""
         if lsp.code in blanks:
             note = f" (blank: {blanks[lsp.code]})"
-        click.echo(f"Wrote {path}{note}")
-    click.echo(f"{len(lsps)} workbook(s) for {region.region}, {region.period}, "
+        echo(f"Wrote {path}{note}")
+    echo(f"{len(lsps)} workbook(s) for {region.region}, {region.period}, "
                f"due {region.due:%d %B %Y}.")
     for code, why in blanks.items():
         if code in written:
-            click.echo(f"Note: {code}'s workbook is blank: {why}.", err=True)
+            echo(f"Note: {code}'s workbook is blank: {why}.", err=True)
     if emails_dir:
         from .emails import template_drafts
 
@@ -269,13 +285,18 @@ def validate(inputs: tuple[str, ...], region: Region | None, fmt: str,
     from . import render
     from .feedback import feedback_names, write_feedback
     from .issues import Report
-    from .round import check_files
+    from .round import check_files, feedback_copies
 
     paths = _inputs(inputs)
     last = _read_previous(previous, region)
     with _progress(len(paths), "Checking returns") as bar:
         files = check_files(paths, region, last.returns if last else {}, jobs=jobs,
                             keep_rows=False, progress=bar.update if bar is not None else None)
+    copies = feedback_copies(files)
+    for rep, source in copies:
+        echo(f"Note: {rep.file}: the feedback workbook for {source}, not a return: "
+                   "left out.", err=True)
+    files = [f for f in files if all(f is not rep for rep, _ in copies)]
     report = Report(files)
     written = []
     failed_feedback = False
@@ -285,20 +306,20 @@ def validate(inputs: tuple[str, ...], region: Region | None, fmt: str,
             try:
                 out = write_feedback(f, feedback_dir, inputs=paths, name=names[f.file])
             except LaaXlError as err:  # the folder cannot be written: say so, report anyway
-                click.echo(f"{f.file}: no feedback workbook: {err}", err=True)
+                echo(f"{f.file}: no feedback workbook: {err}", err=True)
                 failed_feedback = True
                 continue
             if out:
                 written.append(out)
     if fmt == "json":
-        click.echo(render.report_json(report))
+        echo(render.report_json(report))
     elif fmt == "csv":
-        click.echo(render.report_csv(report), nl=False)
+        echo(render.report_csv(report), nl=False)
     else:
         title = f"Checked against {region.region}, {region.period}" if region else ""
-        click.echo(render.report_text(report, title=title))
+        echo(render.report_text(report, title=title))
         for out in written:
-            click.echo(f"Feedback workbook: {out}")
+            echo(f"Feedback workbook: {out}")
     sys.exit(0 if report.valid and not failed_feedback else 1)
 
 
@@ -321,7 +342,7 @@ def export(file: str, fmt: str, output: str | None) -> None:
     report = check_file(file)
     if not report.readable:
         for issue in report.issues:
-            click.echo(f"{file}: {issue}", err=True)
+            echo(f"{file}: {issue}", err=True)
         sys.exit(1)
     check = report.errors == 0
     if fmt == "csv" and not output:
@@ -329,15 +350,15 @@ def export(file: str, fmt: str, output: str | None) -> None:
     if fmt == "json":
         text = export_json(report.data, output, check)
         if output:
-            click.echo(f"Wrote {output}", err=True)
+            echo(f"Wrote {output}", err=True)
         else:
-            click.echo(text, nl=False)
+            echo(text, nl=False)
     else:
         assert output is not None  # checked above
         for path in export_csv(report.data, output, check):
-            click.echo(f"Wrote {path}", err=True)
+            echo(f"Wrote {path}", err=True)
     if report.errors:
-        click.echo(f"{file} has {report.errors} error(s): run `laa-xl validate` to see them.",
+        echo(f"{file} has {report.errors} error(s): run `laa-xl validate` to see them.",
                    err=True)
         sys.exit(1)
 
@@ -349,8 +370,7 @@ def export(file: str, fmt: str, output: str | None) -> None:
 @as_of_option("the period's end")
 @click.option("--include-invalid", is_flag=True,
               help="Include the data of returns with errors (marked in the roll-up).")
-@click.option("--use", "use", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              metavar="FILE", help="Of two returns for one LSP, use this one (repeatable).")
+@use_option
 @received_option
 @jobs_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
@@ -383,9 +403,9 @@ def consolidate(inputs: tuple[str, ...], region: Region, previous: str | None,
                          use=[Path(u) for u in use], slippage_as_of=when, received_by=as_of)
     rollup = build(result, when, prev, include_invalid, previous or "")
     out = write_rollup(rollup, output, inputs=[*paths, *([previous] if previous else [])])
-    click.echo(rollup_summary(rollup, out))
+    echo(rollup_summary(rollup, out))
     for line in result.warnings:
-        click.echo(f"Note: {line}", err=True)
+        echo(f"Note: {line}", err=True)
     _warn_log_strays(paths, received_log)
     sys.exit(0 if all(s.valid for s in result.statuses if s.returned)
              and not result.unmatched else 1)
@@ -400,11 +420,13 @@ def consolidate(inputs: tuple[str, ...], region: Region, previous: str | None,
 @click.option("--include-invalid", is_flag=True,
               help="Also count the flags of returns with errors (left out by default, as the "
                    "roll-up leaves them out).")
+@use_option
 @format_option(["text", "csv", "json"])
 @jobs_option
 @handled
 def slipping(inputs: tuple[str, ...], region: Region | None, previous: str | None,
-             as_of: date | None, include_invalid: bool, fmt: str, jobs: int | None) -> None:
+             as_of: date | None, include_invalid: bool, use: tuple[str, ...], fmt: str,
+             jobs: int | None) -> None:
     """List slipping milestones and actions and off-track outcomes, worst first.
 
     The same returns as `consolidate` are judged: those with errors are left out (and named on
@@ -417,15 +439,15 @@ def slipping(inputs: tuple[str, ...], region: Region | None, previous: str | Non
     paths = _inputs(inputs)
     last = _read_previous(previous, region)
     found = round_slipping(paths, region, last.returns if last else {}, as_of,
-                           include_invalid, jobs)
+                           include_invalid, jobs, use=[Path(u) for u in use])
     for line in render.left_out_text(found.invalid, found.unreadable, include_invalid):
-        click.echo(line, err=True)
+        echo(line, err=True)
     if fmt == "json":
-        click.echo(render.flags_json(found.flags))
+        echo(render.flags_json(found.flags))
     elif fmt == "csv":
-        click.echo(render.flags_csv(found.flags), nl=False)
+        echo(render.flags_csv(found.flags), nl=False)
     else:
-        click.echo(render.flags_text(found.flags))
+        echo(render.flags_text(found.flags))
     sys.exit(0 if found.clean else 1)
 
 
@@ -438,10 +460,11 @@ def slipping(inputs: tuple[str, ...], region: Region | None, previous: str | Non
 @click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False),
               help="Write feedback workbooks here and attach them to the feedback drafts.")
 @click.option("--as-of", "as_of", type=_Date(), help="Chase as at this date (default: today).")
+@use_option
 @received_option
 @handled
 def chase(returns_dir: str, region: Region, emails_dir: str, feedback_dir: str | None,
-          as_of: date | None, received_log: str | None) -> None:
+          as_of: date | None, use: tuple[str, ...], received_log: str | None) -> None:
     """Write email drafts: reminders, feedback and thanks, one per partnership.
 
     A reminder for each return missing after the deadline (every partnership, when nothing
@@ -455,7 +478,7 @@ def chase(returns_dir: str, region: Region, emails_dir: str, feedback_dir: str |
     paths = _inputs((returns_dir,), allow_empty=True)
     when = as_of or date.today()
     result = collect(paths, region, received_log=Path(received_log) if received_log else None,
-                     received_by=when)
+                     received_by=when, use=[Path(u) for u in use])
     if feedback_dir:
         names = feedback_names([r.file for r in result.reports])
         for st in result.statuses:
@@ -465,7 +488,7 @@ def chase(returns_dir: str, region: Region, emails_dir: str, feedback_dir: str |
     _echo_drafts(chase_drafts(region, result.statuses, Path(emails_dir), when, _now()),
                  emails_dir)
     for line in result.warnings:
-        click.echo(f"Note: {line}", err=True)
+        echo(f"Note: {line}", err=True)
     _warn_log_strays(paths, received_log)
 
 
@@ -481,7 +504,7 @@ def demo(folder: str, force: bool) -> None:
     """
     from .demo import run_demo, summary
 
-    click.echo(summary(run_demo(folder, force, say=lambda m: click.echo(m, err=True))))
+    echo(summary(run_demo(folder, force, say=lambda m: echo(m, err=True))))
 
 
 def run() -> None:  # pragma: no cover - console entry point for `python -m laa_xl`

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .issues import ERROR, FileReport, Issue
 from .region import Lsp, Region
-from .round import LspStatus
+from .round import LspStatus, shown_path
 from .schemas import sheets
 from .xlsxout import atomic_output
 
@@ -312,8 +312,9 @@ def _feedback_body(region: Region, status: LspStatus, report: FileReport, as_of:
     intro = (f"Thank you for {_one_line(lsp.name)}'s LAA delivery return for {region.period}"
              f"{_received_phrase(status)}.")
     if not report.readable:
-        body.append(f"{intro} We could not read the workbook you sent, so we cannot accept it "
-                    "yet:")
+        sent = _one_line(shown_path(Path(report.file).name))
+        body.append(f"{intro} It reached us as {sent}, which we cannot read as your return, "
+                    "so we cannot accept it yet:")
     else:
         found = f"We have checked it and found {_plural(errors, 'error')} that must be fixed " \
                 "before we can accept it"
@@ -436,8 +437,8 @@ def chase_drafts(region: Region, statuses: Sequence[LspStatus], out_dir: Path, a
         elif kind == FEEDBACK:
             assert report is not None
             attachment = _feedback_attachment(status, result.problems)
-            what = (f"{_plural(report.errors, 'error')} to fix" if report.errors
-                    else "could not be read")
+            what = ("received, cannot be read" if not report.readable
+                    else f"{_plural(report.errors, 'error')} to fix")
             subject = f"{_subject_base(region, lsp)}: {what}"
             body = _feedback_body(region, status, report, as_of,
                                   attachment[0] if attachment else None)

@@ -21,6 +21,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from .errors import ReadError, WriteError
 from .issues import ERROR, FileReport, Issue
+from .layout import FEEDBACK_FOR, META_SHEET
 from .reader import open_for_copy
 from .xlsxout import MAX_CELL_TEXT, atomic_output, cut_to_cell
 
@@ -104,6 +105,10 @@ def write_feedback(report: FileReport, out_dir: str | Path,
         except ReadError:
             pass
     copied = wb is not None
+    if wb is not None and META_SHEET in wb.sheetnames:
+        # Marked as feedback on the return of this checksum, so that a copy put among the
+        # returns is never taken for a second return of the partnership.
+        wb[META_SHEET].append([FEEDBACK_FOR, report.sha256])
     if wb is None:
         wb = Workbook()
         wb.remove(wb.active)

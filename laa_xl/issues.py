@@ -32,7 +32,8 @@ IssueCode = Literal[
     "outcome-without-actions", "milestone-outside-action", "missing-question", "unknown-question",
     "baseline-changed", "item-disappeared", "recovery-missing", "recovery-suggested",
     "recovery-unknown-item", "recovery-not-needed", "renamed-sheet", "copied-sheet",
-    "copied-sheet-differs", "merged-cells", "decimal-comma",
+    "copied-sheet-differs", "merged-cells", "decimal-comma", "pdf-file", "blank-template",
+    "no-partnership", "rollup-file",
 ]
 
 
@@ -52,14 +53,16 @@ _CATALOGUE = [
          "The file is not an Excel workbook (.xlsx){detail}. Open the return in Excel and use "
          "File > Save As > Excel Workbook (*.xlsx)."),
     Code("xls-file", ERROR, "Old Excel format",
-         "The file is an old-style Excel 97-2003 workbook (.xls) renamed or saved as .xlsx. "
-         "Open it in Excel and use File > Save As > Excel Workbook (*.xlsx)."),
+         "The file is saved in the old Excel 97-2003 format (.xls), which laa-xl cannot check. "
+         "Open it in Excel and use File > Save As > Excel Workbook (*.xlsx), then send the "
+         ".xlsx."),
     Code("xlsb-file", ERROR, "Excel binary format",
          "The file is an Excel binary workbook (.xlsb). Use File > Save As > Excel Workbook "
          "(*.xlsx)."),
     Code("ods-file", ERROR, "OpenDocument spreadsheet",
-         "The file is an OpenDocument spreadsheet (.ods). In LibreOffice use File > Save As and "
-         "choose Excel 2007-365 (.xlsx)."),
+         "The file is in LibreOffice's OpenDocument format (.ods), which laa-xl cannot check. "
+         "In LibreOffice use File > Save As, choose Excel 2007-365 (.xlsx) and keep that "
+         "format, then send the .xlsx."),
     Code("csv-file", ERROR, "Text or CSV file",
          "The file is plain text or CSV, not a workbook: the sheets, dropdowns and checks are "
          "lost. Fill in the workbook you were sent and return it as .xlsx."),
@@ -225,6 +228,25 @@ _CATALOGUE = [
     Code("decimal-comma", ERROR, "Comma in a number",
          "{shown} has a comma that cannot separate thousands, so it is not clear what number "
          "is meant. If it is {decimal}, enter it with a decimal point: {decimal}."),
+]
+
+_CATALOGUE += [
+    Code("pdf-file", ERROR, "PDF, not the workbook",
+         "The file is a PDF: a printout of the return, whose figures cannot be checked or "
+         "rolled up. Send the workbook itself (the .xlsx you filled in), not a printout of it."),
+    Code("blank-template", WARNING, "Filled in the blank template",
+         "The workbook was filled in the blank template, which names no partnership; it was "
+         "taken as {value}'s return from its file name. Next time, fill in the workbook made "
+         "for your partnership."),
+    Code("no-partnership", ERROR, "Partnership unknown",
+         "The workbook was filled in the blank template, which names no partnership, and its "
+         "file name does not say whose it is either. Copy your data into the workbook made for "
+         "your partnership (such as {expected}), or name the file with your partnership's "
+         "code, and send it again."),
+    Code("rollup-file", ERROR, "A roll-up, not a return",
+         "This is a laa-xl roll-up workbook (the region's consolidated returns), not a "
+         "partnership's return. Move it out of the returns folder; to compare with a previous "
+         "round, give it with --previous."),
 ]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CATALOGUE}

@@ -14,6 +14,9 @@ LISTS_SHEET = "_lists"
 GUIDANCE_SHEET = "Guidance"
 # The identity sheet's "product", which says a workbook is a partnership's return.
 PRODUCT = "laa-xl return"
+# The identity key a feedback copy adds: the SHA-256 of the return it gives feedback on.
+FEEDBACK_FOR = "feedback_for"
+ROLLUP_PRODUCT = "laa-xl rollup"  # the roll-up's, so a roll-up among the returns is known
 
 # Rows of every data sheet, 0-based as xlsxwriter counts: a title, what the sheet is for,
 # Required / Optional above each column, then the header row of an Excel Table.

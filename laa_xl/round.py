@@ -16,6 +16,7 @@ from pathlib import Path, PureWindowsPath
 
 from .hashing import file_sha256
 from .issues import FileReport
+from .layout import FEEDBACK_FOR
 from .model import Return
 from .region import Lsp, Region
 
@@ -69,20 +70,40 @@ class RoundResult:
 # Finding and checking the files
 
 
-def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
-    """Files as given, and every file directly inside a folder (Office lock files skipped).
+# The files taken from a folder inside a folder given: those a partner may have sent as
+# their return.  In the folder given itself, every file is taken.
+RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".csv", ".pdf")
 
-    Everything in a folder is checked, not just .xlsx: a partner's .xls or .ods sent back in
-    error is reported, not silently ignored.
+
+def expand_inputs(inputs: Sequence[str | Path], notes: list[str] | None = None) -> list[Path]:
+    """Files as given, every file directly inside a folder, and every workbook (by its
+    suffix) in a folder inside it, one level down; Office lock and hidden files skipped.
+
+    Everything directly in a folder is checked, not just .xlsx: a partner's .xls or .ods
+    sent back in error is reported, not silently ignored.  A GO officer who keeps a folder
+    per partnership finds their returns read too.  What is not read (other files one level
+    down, folders further down) is said in `notes`.
     """
     out: list[Path] = []
+    said = notes if notes is not None else []
     for item in inputs:
         p = Path(item)
-        if p.is_dir():
-            out.extend(sorted(x for x in p.iterdir() if x.is_file()
-                              and not x.name.startswith((".", "~$"))))
-        else:
+        if not p.is_dir():
             out.append(p)
+            continue
+        for x in _listing(p):
+            if x.is_file():
+                out.append(x)
+            elif x.is_dir():
+                for y in _listing(x):
+                    if y.is_file() and y.suffix.casefold() in RETURN_SUFFIXES:
+                        out.append(y)
+                    elif y.is_file():
+                        said.append(f"{shown_path(y)}: not a workbook, so not checked.")
+                    elif y.is_dir():
+                        said.append(f"{shown_path(y)}: a folder two levels down, not looked "
+                                    "in: put returns in the folder given or a folder inside "
+                                    "it.")
     seen: set[Path] = set()
     unique = []
     for p in out:
@@ -91,6 +112,19 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
             seen.add(key)
             unique.append(p)
     return unique
+
+
+def _listing(folder: Path) -> list[Path]:
+    return sorted(x for x in folder.iterdir() if not x.name.startswith((".", "~$")))
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as it can be printed: bytes of a name that are not UTF-8 (as unzip leaves
+    Windows names) shown as escapes, such as \\xe9, and a line break as \\n."""
+    from .xlsxout import escape_surrogates
+
+    text = escape_surrogates(str(path))
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def default_jobs(files: int) -> int:
@@ -281,13 +315,23 @@ def collect(paths: Sequence[Path], region: Region,
     codes = {lsp.code.casefold(): lsp for lsp in region.lsps}
     groups: dict[str, list[tuple[Path, FileReport]]] = {code: [] for code in codes}
     unmatched: list[FileReport] = []
+    unreadable: list[tuple[Path, FileReport]] = []
+    copies = {id(rep): source for rep, source in feedback_copies(reports)
+              if Path(rep.file).resolve() not in chosen}
+    warnings = [f"{rep.file}: the feedback workbook for {copies[id(rep)]}, not a return: "
+                "left out." for rep in reports if id(rep) in copies]
     for path, rep in zip(paths, reports, strict=True):
+        if id(rep) in copies:
+            continue
         meta = rep.data.meta if rep.data is not None else {}
         code = meta.get("lsp_code", "").casefold()
-        if code not in codes or meta.get("period") != str(region.period):
+        if rep.data is None:
+            unreadable.append((path, rep))
+        elif code not in codes or meta.get("period") != str(region.period):
             unmatched.append(rep)
-            continue
-        groups[code].append((path, rep))
+        else:
+            groups[code].append((path, rep))
+    unmatched += _match_unreadable(unreadable, groups, region)
     statuses = []
     for code, lsp in codes.items():
         status = LspStatus(lsp)
@@ -299,12 +343,51 @@ def collect(paths: Sequence[Path], region: Region,
             status.received = received[path]
             status.duplicates = [rep for _, rep in others]
         statuses.append(status)
-    out = RoundResult(region, statuses, unmatched, slippage_as_of, previous)
+    out = RoundResult(region, statuses, unmatched, slippage_as_of, previous, warnings)
     if received_log is None:
         out.warnings += implausible_file_times(
             [(p, s.received) for p in paths for s in statuses
              if s.report is not None and s.received is not None and Path(s.report.file) == p],
             region, received_by)
+    return out
+
+
+def _match_unreadable(files: list[tuple[Path, FileReport]],
+                      groups: dict[str, list[tuple[Path, FileReport]]],
+                      region: Region) -> list[FileReport]:
+    """Give each partnership with no readable return the one file that cannot be read but
+    says it is theirs (by its name, or the identity inside an .xls or .ods): it reached us,
+    and is shown as received, cannot be read.  The files left over are returned."""
+    from .matching import owner_of_unreadable
+
+    claims: dict[str, list[tuple[Path, FileReport]]] = {}
+    left: list[FileReport] = []
+    for path, rep in files:
+        lsp = owner_of_unreadable(path, {i.code for i in rep.issues}, region)
+        if lsp is None or groups[lsp.code.casefold()] or \
+                rep.issues and rep.issues[0].code == "rollup-file":
+            left.append(rep)
+        else:
+            claims.setdefault(lsp.code.casefold(), []).append((path, rep))
+    for code, claim in claims.items():
+        groups[code].append(claim[0])  # the newest of several is as good a guess as any
+        left.extend(rep for _, rep in claim[1:])
+    return left
+
+
+def feedback_copies(reports: Sequence[FileReport]) -> list[tuple[FileReport, str]]:
+    """The feedback workbooks among `reports` whose return is among them too, each with
+    that return's file: a copy beside its return is feedback, never a second return.
+
+    (A feedback copy alone, its return not given, is read as a return: a partner may fix the
+    copy and send it back.)
+    """
+    by_sha = {rep.sha256: rep.file for rep in reports if rep.sha256}
+    out = []
+    for rep in reports:
+        source = rep.data.meta.get(FEEDBACK_FOR, "") if rep.data is not None else ""
+        if source and source in by_sha and by_sha[source] != rep.file:
+            out.append((rep, by_sha[source]))
     return out
 
 

@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from .model import col_index, col_letter
-from .xlsxout import MAX_CELL_TEXT, cut_to_cell, excel_date
+from .xlsxout import MAX_CELL_TEXT, cut_to_cell, escape_surrogates, excel_date
 
 # Text holding none of these characters is copied as it is: XML's own characters, control
 # characters and the two non-characters (Excel's _xHHHH_ escape), and the underscore, which
 # starts text that looks like that escape.  One character class is several times quicker
-# to search than the exact patterns, and most text has none of them.
-_MAYBE_SPECIAL = re.compile("[&<>_\x00-\x08\x0b-\x1f\ufffe\uffff]")
+# to search than the exact patterns, and most text has none of them.  Lone surrogates are a
+# file name's bytes that were not UTF-8: shown as escapes (xlsxout.escape_surrogates).
+_MAYBE_SPECIAL = re.compile("[&<>_\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
 _ESCAPED_LOOKALIKE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 BIG_PART_LEVEL = 3
@@ -50,6 +51,7 @@ def xml_text(text: str) -> str:
     """Text as the content of an inline string's <t>: escaped exactly as Excel expects."""
     text = cut_to_cell(text)
     if _MAYBE_SPECIAL.search(text):
+        text = escape_surrogates(text)
         text = _ESCAPED_LOOKALIKE.sub(r"_x005F\1", text)
         text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

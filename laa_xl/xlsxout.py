@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -196,6 +197,18 @@ def put(ws: Any, row: int, col: int, value: Any, fmt: Any = None,
         write_text(ws, row, col, str(value), fmt)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """Text that can be written as UTF-8: a file name's bytes that were not UTF-8 (as unzip
+    leaves a Windows name, read as lone surrogates) shown as escapes, such as \\xe9."""
+    if not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}"
+                          if 0xDC80 <= ord(m.group()) <= 0xDCFF else "\ufffd", text)
+
+
 def cut_to_cell(text: str) -> str:
     """Text cut to the length an Excel cell holds, ending "…" where it was cut."""
     return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
@@ -208,7 +221,7 @@ def write_text(ws: Any, row: int, col: int, text: str, fmt: Any = None) -> None:
     raw rich-text XML, unescaped: a partner's "<r>…</r>" would be lost, or break the file.
     Written as three rich-text runs in the same format instead, it is escaped like any text.
     """
-    text = cut_to_cell(text)
+    text = cut_to_cell(escape_surrogates(text))
     if text.startswith("<r>") and text.endswith("</r>"):
         runs = (text[:1], text[1:-1], text[-1:])
         if fmt is None:

@@ -330,8 +330,13 @@ def test_unreadable_return_gets_feedback(tmp_path: Path) -> None:
     result = chase_drafts(REGION, [LspStatus(SMR, report, received=date(2009, 10, 14))],
                           tmp_path, AFTER, WHEN)
     assert result.problems == []  # nothing to mark up, so no feedback workbook is expected
-    body = body_of(parse(tmp_path / "SMR-feedback.eml"))
-    assert "We could not read the workbook you sent" in body
+    msg = parse(tmp_path / "SMR-feedback.eml")
+    assert msg["Subject"] == ("LAA delivery return 2009/10 Q2 — Southmoor Partnership Board: "
+                              "received, cannot be read")
+    body = body_of(msg)
+    assert ("Thank you for Southmoor Partnership Board's LAA delivery return for 2009/10 Q2, "
+            "received on 14 October 2009. It reached us as smr.xlsx, which we cannot read as "
+            "your return, so we cannot accept it yet:") in " ".join(body.split())
     assert f"- {make_issue('ods-file').message}" in body.splitlines()
 
 

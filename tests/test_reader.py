@@ -417,9 +417,9 @@ def test_an_ole_file_without_encryption_is_an_old_xls(tmp_path: Path) -> None:
     ("noise.xlsx", bytes(range(256)) * 40, "not-xlsx",
      "The file is not an Excel workbook (.xlsx): its contents are not a workbook. Open the "
      "return in Excel and use File > Save As > Excel Workbook (*.xlsx)."),
-    ("scan.xlsx", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "not-xlsx",
-     "The file is not an Excel workbook (.xlsx): it is a PDF. Open the return in Excel and use "
-     "File > Save As > Excel Workbook (*.xlsx)."),
+    ("scan.xlsx", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "pdf-file",
+     "The file is a PDF: a printout of the return, whose figures cannot be checked or rolled "
+     "up. Send the workbook itself (the .xlsx you filled in), not a printout of it."),
 ])
 def test_files_that_are_not_workbooks(tmp_path: Path, name: str, data: bytes, code: str,
                                       message: str) -> None:
@@ -736,11 +736,12 @@ def test_a_return_resaved_by_libreoffice_reads_the_same(libreoffice_files: dict[
 @needs_libreoffice
 @pytest.mark.parametrize("fmt, code, message", [
     ("ods", "ods-file",
-     "The file is an OpenDocument spreadsheet (.ods). In LibreOffice use File > Save As and "
-     "choose Excel 2007-365 (.xlsx)."),
+     "The file is in LibreOffice's OpenDocument format (.ods), which laa-xl cannot check. In "
+     "LibreOffice use File > Save As, choose Excel 2007-365 (.xlsx) and keep that format, "
+     "then send the .xlsx."),
     ("xls", "xls-file",
-     "The file is an old-style Excel 97-2003 workbook (.xls) renamed or saved as .xlsx. Open "
-     "it in Excel and use File > Save As > Excel Workbook (*.xlsx)."),
+     "The file is saved in the old Excel 97-2003 format (.xls), which laa-xl cannot check. "
+     "Open it in Excel and use File > Save As > Excel Workbook (*.xlsx), then send the .xlsx."),
 ])
 def test_other_spreadsheet_formats_renamed_xlsx(libreoffice_files: dict[str, Path], fmt: str,
                                                 code: str, message: str) -> None:

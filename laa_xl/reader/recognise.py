@@ -55,7 +55,7 @@ def sniff(head: bytes) -> tuple[IssueCode | Literal["ole"], str] | None:
             return ("not-xlsx", ": it is an Excel 2003 XML spreadsheet")
         return ("not-xlsx", ": it is an XML file")
     if head.startswith(b"%PDF"):
-        return ("not-xlsx", ": it is a PDF")
+        return ("pdf-file", "")
     if head.startswith(b"{\\rtf"):
         return ("not-xlsx", ": it is a Word (RTF) document")
     if looks_like_text(head):

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import ReadError
 from ..issues import make_issue, shown
-from ..layout import GUIDANCE_SHEET, LISTS_SHEET, META_SHEET, PRODUCT
+from ..layout import GUIDANCE_SHEET, LISTS_SHEET, META_SHEET, PRODUCT, ROLLUP_PRODUCT
 from ..model import Return, Row, a1, col_letter
 from ..schemas import SheetSpec, schema_version, sheets
 from ..text import describe_hidden, sheet_name_key
@@ -44,6 +44,8 @@ class ReturnReader(WorkbookReader):
                               "period are unknown)")
             return {}
         meta = identity_values(self.grid(book, info))
+        if meta.get("product") == ROLLUP_PRODUCT:
+            raise ReadError("", code="rollup-file")
         if meta.get("product") != PRODUCT:
             raise ReadError(" (its identity sheet is not ours)", code="not-our-template")
         version = meta.get("schema_version", "")

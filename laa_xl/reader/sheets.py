@@ -71,7 +71,7 @@ class WorkbookFile:
                     if extra == "xl/styles.xml":
                         self.percent_styles = percent_styles(data)
             try:
-                self._book = pc.CalamineWorkbook.from_path(str(path))
+                self._book = open_calamine(path)
             except BaseException as err:  # calamine raises several types; all mean "damaged"
                 if not from_calamine(err):
                     raise
@@ -198,6 +198,19 @@ def identity_values(got: Grid | None) -> dict[str, str]:
         if len(row) >= 2 and isinstance(row[0], str) and row[0]:
             meta[row[0]] = "" if row[1] is None else str(row[1])
     return meta
+
+
+def open_calamine(path: str | Path) -> Any:
+    """Calamine's workbook of a file.  A name that is not valid UTF-8 (as unzip leaves a
+    Windows name) cannot be passed to calamine, so such a file is read through Python."""
+
+    name = str(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        with open(path, "rb") as fh:
+            return pc.CalamineWorkbook.from_filelike(fh)
+    return pc.CalamineWorkbook.from_path(name)
 
 
 def from_calamine(err: BaseException) -> bool:

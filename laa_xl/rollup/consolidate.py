@@ -113,18 +113,20 @@ class Slipping:
 
 def round_slipping(paths: Sequence[Path], region: Region | None,
                    previous: Mapping[str, Return] | None, as_of: date | None,
-                   include_invalid: bool = False, jobs: int | None = 1) -> Slipping:
+                   include_invalid: bool = False, jobs: int | None = 1,
+                   use: Sequence[Path] = ()) -> Slipping:
     """The slippage flags of the returns `consolidate` would roll up, worst first.
 
     With a region, the returns are paired with its partnerships exactly as `consolidate`
     pairs them, so both count the same flags.  Without one, each return is judged against
-    its own period.  Returns with errors are left out unless `include_invalid`.
+    its own period.  Returns with errors are left out unless `include_invalid`; `use` picks
+    one of two returns for a partnership, as for `consolidate`.
     """
     from ..region import Period
     from ..round import check_files, collect
 
     if region is not None:
-        result = collect(list(paths), region, previous, jobs=jobs,
+        result = collect(list(paths), region, previous, jobs=jobs, use=use,
                          slippage_as_of=as_of or region.period.end)
         rollup = consolidate(result, as_of, dict(previous or {}), include_invalid)
         invalid = [s.report for s in result.statuses if s.report is not None

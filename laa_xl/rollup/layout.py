@@ -1,6 +1,7 @@
 """Where things sit on every roll-up sheet, and what marks a workbook as a roll-up."""
 
-ROLLUP_PRODUCT = "laa-xl rollup"
+from ..layout import ROLLUP_PRODUCT as ROLLUP_PRODUCT
+
 META_SHEET = "_laa_xl"
 DATA_SHEETS = ("outcomes", "actions", "milestones", "risks", "recovery")
 PROVENANCE = ("Source file", "Source sheet", "Source row")

@@ -105,7 +105,9 @@ class Dashboard(RollupSheet):
             has_data = s.lsp.code in included
             values: list[Any] = [
                 s.lsp.code, s.lsp.name, _yes(s.returned), s.received,
-                _yes(s.on_time(region.due)), _yes(rep.valid) if rep else None,
+                _yes(s.on_time(region.due)),
+                None if rep is None else ("Cannot be read" if not rep.readable
+                                          else _yes(rep.valid)),
                 rep.errors if rep else None, rep.warnings if rep else None]
             if has_data:
                 values += [sum(fig.outcomes.values()), fig.outcomes["Red"],
@@ -310,7 +312,8 @@ def _yes(v: bool | None) -> str | None:
 def _state(s: LspStatus, deadline: date) -> str:
     if s.report is None:
         return "Missing"
-    parts = ["Valid" if s.valid else ("Not valid" if s.report.readable else "Cannot be read")]
+    parts = ["Valid" if s.valid else ("Not valid" if s.report.readable
+                                      else "Received, cannot be read")]
     if s.on_time(deadline) is False:
         parts.append("late")
     return ", ".join(parts)

@@ -87,6 +87,9 @@ def check_file(path: str | Path, region: Region | None = None,
     report = FileReport(file=str(path), issues=list(result.issues))
     if result.data is None:
         return report
+    from .identity import from_file_name
+
+    report.issues += from_file_name(result.data, region)
     if isinstance(previous, Mapping):
         previous = previous.get(result.data.lsp_code)
     ctx = Context(result.data, region, previous, expected_lsp)
