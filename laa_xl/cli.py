@@ -479,17 +479,24 @@ def chase(returns_dir: str, region: Region, emails_dir: str, feedback_dir: str |
     when = as_of or date.today()
     result = collect(paths, region, received_log=Path(received_log) if received_log else None,
                      received_by=when, use=[Path(u) for u in use])
+    failed_feedback = False
     if feedback_dir:
         names = feedback_names([r.file for r in result.reports])
         for st in result.statuses:
             if st.report is not None and not st.report.valid and st.report.readable:
-                st.feedback = write_feedback(st.report, feedback_dir, inputs=paths,
-                                             name=names[st.report.file])
+                try:
+                    st.feedback = write_feedback(st.report, feedback_dir, inputs=paths,
+                                                 name=names[st.report.file])
+                except LaaXlError as err:  # that one's draft goes without it; the others go on
+                    echo(f"{st.report.file}: no feedback workbook: {err}", err=True)
+                    failed_feedback = True
     _echo_drafts(chase_drafts(region, result.statuses, Path(emails_dir), when, _now()),
                  emails_dir)
     for line in result.warnings:
         echo(f"Note: {line}", err=True)
     _warn_log_strays(paths, received_log)
+    if failed_feedback:
+        sys.exit(1)
 
 
 @main.command()

@@ -18,7 +18,7 @@ from .issues import ERROR, FileReport, Issue
 from .region import Lsp, Region
 from .round import LspStatus, shown_path
 from .schemas import sheets
-from .xlsxout import atomic_output
+from .xlsxout import atomic_output, escape_surrogates
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_LISTED = 15  # issues quoted in a feedback body; the workbook holds the rest
@@ -139,19 +139,20 @@ def _message(region: Region, lsp: Lsp, to: Address, subject: str, body: list[str
         except ValueError:
             pass  # reported once per run by _check_sender; the mail client fills it in
     msg["To"] = to
-    msg["Subject"] = subject
+    msg["Subject"] = _one_line(escape_surrogates(subject))
     msg["Date"] = when
     # No Message-ID: the client adds a fresh one on sending.  One derived from the LSP and
     # kind would repeat when a reminder is sent twice, and some mail services silently drop
     # a message whose Message-ID they have already seen.
     msg["X-Unsent"] = "1"
     # Partner-typed text (quoted in issue messages) is only ever plain text, never HTML.
-    msg.set_content("\n".join(body) + "\n", subtype="plain", charset="utf-8",
+    msg.set_content(escape_surrogates("\n".join(body)) + "\n", subtype="plain", charset="utf-8",
                     cte="quoted-printable")
     if attachment is not None:
         name, data = attachment
         maintype, subtype = XLSX_TYPE.split("/")
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype,
+                           filename=_one_line(escape_surrogates(name)))
         # A fixed boundary keeps the file identical run to run.  "=_" can never occur in
         # quoted-printable or base64 text, so it cannot collide with a part's content.
         period = str(region.period).replace("/", "-").replace(" ", "-")

@@ -23,7 +23,7 @@ from .errors import ReadError, WriteError
 from .issues import ERROR, FileReport, Issue
 from .layout import FEEDBACK_FOR, META_SHEET
 from .reader import open_for_copy
-from .xlsxout import MAX_CELL_TEXT, atomic_output, cut_to_cell
+from .xlsxout import MAX_CELL_TEXT, atomic_output, cut_to_cell, fit_name
 
 ERROR_FILL = PatternFill("solid", fgColor="FFFF9999")
 WARNING_FILL = PatternFill("solid", fgColor="FFFFE699")
@@ -51,7 +51,7 @@ def printable(text: str) -> str:
 
 
 def feedback_name(source: str | Path) -> str:
-    return f"{Path(source).stem}-feedback.xlsx"
+    return fit_name(Path(source).stem, "-feedback.xlsx")
 
 
 def feedback_names(sources: Sequence[str | Path]) -> dict[str, str]:
@@ -69,10 +69,10 @@ def feedback_names(sources: Sequence[str | Path]) -> dict[str, str]:
         if shared[name] > 1:
             p = Path(source)
             base = f"{p.parent.name}-{p.stem}{p.suffix.replace('.', '-')}".lstrip("-")
-            name, n = f"{base}-feedback.xlsx", 1
+            name, n = fit_name(base, "-feedback.xlsx"), 1
             while name in taken:
                 n += 1
-                name = f"{base}-{n}-feedback.xlsx"
+                name = fit_name(base, f"-{n}-feedback.xlsx")
         taken.add(name)
         out[source] = name
     return out

@@ -22,6 +22,10 @@ from .errors import WriteError
 
 # Excel refuses a cell holding more than this many characters.
 MAX_CELL_TEXT = 32767
+NAME_MAX = 255  # bytes in one file name (ext4, APFS; NTFS allows 255 characters)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # a byte os.fsdecode could not read as UTF-8
+_TEMP_ROOM = len("..XXXXXXXX.scratch")  # what a temporary name adds to its key
 
 FIXED_CREATED = datetime(2008, 4, 1)  # the start of the LAA: a fixed, honest document date
 
@@ -56,7 +60,8 @@ def atomic_output(target: str | Path, refuse: tuple[str | Path, ...] = ()) -> It
     try:
         parent.mkdir(parents=True, exist_ok=True)
         _remove_orphans(parent, target.name)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{_temp_key(target.name)}.", suffix=".part",
+                                        dir=parent)
     except OSError as err:
         raise WriteError(f"Cannot write to {parent}: {err.strerror}.") from err
     tmp = Path(tmp_name)
@@ -78,6 +83,36 @@ def atomic_output(target: str | Path, refuse: tuple[str | Path, ...] = ()) -> It
         if tmp.exists():
             tmp.unlink()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def fit_name(stem: str, ending: str) -> str:
+    """A file name made of `stem` and `ending` that any file system takes: line breaks and other
+    control characters in the stem become spaces, bytes of a name that were not UTF-8 (as
+    unzip leaves Windows names) are read as the Windows characters they most likely were, and
+    the stem is cut (never the ending) so the name fits in one file name."""
+    stem = _ESCAPED_BYTE.sub(lambda m: bytes([ord(m[0]) - 0xDC00]).decode("cp1252", "replace"),
+                             stem)
+    return _cut(_CONTROL.sub(" ", stem), NAME_MAX - len(os.fsencode(ending))) + ending
+
+
+def _temp_key(name: str) -> str:
+    """The part of a temporary file's name that says which output it becomes: the output's
+    own name, or for a name too long to take the temporary ending, its start and a digest, so
+    a name that fits as an output always fits as a temporary file too."""
+    import hashlib
+
+    raw = os.fsencode(name)
+    if len(raw) + _TEMP_ROOM <= NAME_MAX:
+        return name
+    digest = hashlib.sha256(raw).hexdigest()[:8]
+    return _cut(name, NAME_MAX - _TEMP_ROOM - len(digest) - 1) + "~" + digest
+
+
+def _cut(text: str, room: int) -> str:
+    """`text` cut, at a character, to at most `room` bytes as a file name."""
+    while len(os.fsencode(text)) > room:
+        text = text[:-1]
+    return text
 
 
 def scratch_folder(part: Path) -> Path:
@@ -109,7 +144,7 @@ def _remove_orphans(folder: Path, name: str) -> None:
     import glob
     import time
 
-    pattern = f".{glob.escape(name)}.*"
+    pattern = f".{glob.escape(_temp_key(name))}.*"
     for scratch in folder.glob(pattern + ".scratch"):
         part = scratch.with_name(scratch.name.removesuffix(".scratch") + ".part")
         if not part.exists():  # its run was killed as it finished: nothing uses it
