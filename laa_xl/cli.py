@@ -241,6 +241,11 @@ def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, 
     if region is None:
         raise UsageProblem("--lsp and --all need --region FILE (the region's LSPs).")
     lsps = region.lsps if all_lsps else tuple(region.lsp(c) for c in lsp_codes)
+    from .xlsxout import writable_folder
+
+    for folder in (output, emails_dir):
+        if folder:
+            writable_folder(folder)
     last = _read_previous(previous, region)
     filled = prefills(last, region) if last else {}
     blanks = blank_reasons(last, region) if last else {}
@@ -476,6 +481,11 @@ def chase(returns_dir: str, region: Region, emails_dir: str, feedback_dir: str |
     from .round import collect
 
     paths = _inputs((returns_dir,), allow_empty=True)
+    from .xlsxout import writable_folder
+
+    for folder in (emails_dir, feedback_dir):
+        if folder:
+            writable_folder(folder)
     when = as_of or date.today()
     result = collect(paths, region, received_log=Path(received_log) if received_log else None,
                      received_by=when, use=[Path(u) for u in use])

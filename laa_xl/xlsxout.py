@@ -115,6 +115,18 @@ def _cut(text: str, room: int) -> str:
     return text
 
 
+def writable_folder(folder: str | Path) -> None:
+    """Make `folder` and prove a file can be written there, before any output is: a command
+    that cannot write all its outputs stops before it writes the first."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise WriteError(f"Cannot write to {folder}: {err.strerror}.") from err
+
+
 def scratch_folder(part: Path) -> Path:
     """The working folder that goes with a temporary file: `.NAME.XXXXXXXX.scratch`.
 

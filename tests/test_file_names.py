@@ -143,3 +143,22 @@ def test_fit_name_cuts_the_stem_at_a_character_never_the_ending() -> None:
     cut = fit_name("é" * 200, "-feedback.xlsx")
     assert cut.endswith("-feedback.xlsx") and len(cut.encode()) <= NAME_MAX
     assert cut == "é" * ((NAME_MAX - 14) // 2) + "-feedback.xlsx"
+
+
+def test_drafts_into_a_folder_that_cannot_be_written_stop_before_any_output(
+        folder: Path, tmp_path: Path) -> None:
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder")
+    templates = tmp_path / "templates"
+    made = run("template", "--region", REGION, "--all", "-o", templates,
+               "--emails", in_the_way / "drafts")
+    assert made.exit_code == 1
+    assert made.output == f"Error: Cannot write to {in_the_way / 'drafts'}: Not a directory.\n"
+    assert list(templates.iterdir()) == []  # no workbook written without its draft
+
+    emails = tmp_path / "emails"
+    chased = run("chase", folder, "--region", REGION, "--emails", emails,
+                 "--feedback", in_the_way / "feedback", "--as-of", AS_OF)
+    assert chased.exit_code == 1
+    assert chased.output == f"Error: Cannot write to {in_the_way / 'feedback'}: Not a directory.\n"
+    assert not emails.exists() or list(emails.iterdir()) == []
