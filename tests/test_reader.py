@@ -781,3 +781,39 @@ def test_a_sheet_with_more_rows_than_the_limit(tmp_path: Path) -> None:
         "so the sheet was not read. Delete stray data below the table (Ctrl+End goes to the "
         "last cell that holds anything)."]
     assert report.data.sheets["actions"] and not report.data.sheets["milestones"]
+
+
+STRICT = {"http://schemas.openxmlformats.org/spreadsheetml/2006/main":
+          "http://purl.oclc.org/ooxml/spreadsheetml/main",
+          "http://schemas.openxmlformats.org/officeDocument/2006/relationships":
+          "http://purl.oclc.org/ooxml/officeDocument/relationships"}
+
+
+def as_strict(source: Path, target: Path) -> Path:
+    """The same workbook as Excel saves it with "Strict Open XML Spreadsheet"."""
+    with zipfile.ZipFile(source) as z, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            data = z.read(info.filename)
+            if info.filename.endswith((".xml", ".rels")):
+                text = data.decode()
+                for old, new in STRICT.items():
+                    text = text.replace(old, new)
+                data = text.encode()
+            out.writestr(info, data)
+    return target
+
+
+@pytest.mark.parametrize("code", ["ANY", "SMR"])
+def test_a_strict_open_xml_workbook_reads_as_the_same_workbook_saved_plainly(
+        code: str, tmp_path: Path, sample_region: Any) -> None:
+    plain = HERE.parent / "samples" / "returns" / "2009-10-Q2" / f"LAA-return-2009-10-Q2-{code}.xlsx"
+    strict = as_strict(plain, tmp_path / plain.name)
+    assert b"purl.oclc.org/ooxml/spreadsheetml/main" in zipfile.ZipFile(strict).read(
+        "xl/workbook.xml")
+
+    def found(path: Path) -> list[tuple[str, str, str, str]]:
+        return [(i.code, i.sheet, i.cell, i.message)
+                for i in check_file(path, sample_region).issues]
+
+    assert found(strict) == found(plain)
+    assert found(plain) if code == "SMR" else not found(plain)

@@ -22,6 +22,9 @@ from .limits import Limits
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+# The same parts saved as "Strict Open XML" (an Excel save option) use these namespaces instead.
+NS_STRICT = {NS_MAIN: "http://purl.oclc.org/ooxml/spreadsheetml/main",
+             NS_REL: "http://purl.oclc.org/ooxml/officeDocument/relationships"}
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
@@ -97,15 +100,16 @@ def percent_styles(styles: bytes) -> frozenset[int]:
     """The cell styles (their indexes in cellXfs) whose number format shows a percentage:
     Excel's built-in 0% and 0.00%, or a format of the file's own with a % in it."""
     root = parse_xml(styles, "xl/styles.xml")
+    main = _namespaces(root)[0]
     percent = {9, 10}
-    for fmt in root.iter(f"{{{NS_MAIN}}}numFmt"):
+    for fmt in root.iter(f"{{{main}}}numFmt"):
         code = re.sub(r'"[^"]*"|\\.', "", fmt.get("formatCode", ""))  # quoted text aside
         if "%" in code and (fmt.get("numFmtId") or "").isdigit():
             percent.add(int(fmt.get("numFmtId") or 0))
-    xfs = root.find(f"{{{NS_MAIN}}}cellXfs")
+    xfs = root.find(f"{{{main}}}cellXfs")
     if xfs is None:
         return frozenset()
-    return frozenset(i for i, xf in enumerate(xfs.iter(f"{{{NS_MAIN}}}xf"))
+    return frozenset(i for i, xf in enumerate(xfs.iter(f"{{{main}}}xf"))
                      if (xf.get("numFmtId") or "").isdigit()
                      and int(xf.get("numFmtId") or 0) in percent)
 
@@ -141,13 +145,21 @@ def workbook_sheets(z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
                 str(PurePosixPath("xl") / target)
             targets[rel.get("Id", "")] = _normpath(path)
     out = []
-    for el in root.iter(f"{{{NS_MAIN}}}sheet"):
-        rid = el.get(f"{{{NS_REL}}}id", "")
+    main, rel_ns = _namespaces(root)
+    for el in root.iter(f"{{{main}}}sheet"):
+        rid = el.get(f"{{{rel_ns}}}id", "")
         out.append(SheetInfo(el.get("name", ""), el.get("state", "visible"),
                              targets.get(rid, "")))
     if not out:
         raise ReadError("the workbook lists no sheets", code="damaged-file")
     return out
+
+
+def _namespaces(root: Any) -> tuple[str, str]:
+    """The spreadsheet and relationship namespaces a part uses: Transitional's, or Strict's."""
+    if root.tag.startswith(f"{{{NS_STRICT[NS_MAIN]}}}"):
+        return NS_STRICT[NS_MAIN], NS_STRICT[NS_REL]
+    return NS_MAIN, NS_REL
 
 
 def head_of(z: zipfile.ZipFile, info: zipfile.ZipInfo, n: int = 100) -> bytes:
