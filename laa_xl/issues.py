@@ -33,7 +33,7 @@ IssueCode = Literal[
     "baseline-changed", "item-disappeared", "recovery-missing", "recovery-suggested",
     "recovery-unknown-item", "recovery-not-needed", "renamed-sheet", "copied-sheet",
     "copied-sheet-differs", "merged-cells", "decimal-comma", "pdf-file", "blank-template",
-    "no-partnership", "rollup-file",
+    "no-partnership", "rollup-file", "total-row",
 ]
 
 
@@ -247,6 +247,10 @@ _CATALOGUE += [
          "This is a laa-xl roll-up workbook (the region's consolidated returns), not a "
          "partnership's return. Move it out of the returns folder; to compare with a previous "
          "round, give it with --previous."),
+    Code("total-row", WARNING, "Table's Total Row",
+         "Row {row} is the table's Total Row (its sums, not a row of data), so it was left "
+         "out. To turn it off, click in the table and untick Total Row on the Table Design "
+         "tab."),
 ]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CATALOGUE}

@@ -817,3 +817,24 @@ def test_a_strict_open_xml_workbook_reads_as_the_same_workbook_saved_plainly(
 
     assert found(strict) == found(plain)
     assert found(plain) if code == "SMR" else not found(plain)
+
+
+def test_an_excel_table_total_row_is_left_out_with_one_warning(tmp_path: Path,
+                                                               sample_region: Any) -> None:
+    plain = HERE.parent / "samples" / "returns" / "2009-10-Q2" / "LAA-return-2009-10-Q2-ANY.xlsx"
+
+    def total_row(wb: Any) -> None:
+        ws = wb["Actions"]
+        table = next(iter(ws.tables.values()))
+        assert table.ref == "A4:P430"
+        table.ref, table.totalsRowCount = "A4:P431", 1
+        ws["A431"], ws["J431"] = "Total", 125000  # what Excel's Total Row puts there
+
+    totalled = mutate(plain, total_row, out=tmp_path / plain.name)
+    before = check_file(plain, sample_region)
+    after = check_file(totalled, sample_region)
+    assert [(i.code, i.severity, i.sheet, i.cell, i.message) for i in after.issues] == [
+        ("total-row", "warning", "Actions", "A431",
+         "Row 431 is the table's Total Row (its sums, not a row of data), so it was left out. "
+         "To turn it off, click in the table and untick Total Row on the Table Design tab.")]
+    assert after.data.sheets["actions"] == before.data.sheets["actions"]

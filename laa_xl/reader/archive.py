@@ -162,6 +162,33 @@ def _namespaces(root: Any) -> tuple[str, str]:
     return NS_MAIN, NS_REL
 
 
+def totals_rows(z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], sheet_part: str,
+                limits: Limits) -> frozenset[int]:
+    """The rows (1-based) of a sheet that are an Excel Table's Total Row, from the table parts
+    the sheet's relationships name."""
+    folder = PurePosixPath(sheet_part).parent
+    rels_name = f"{folder}/_rels/{PurePosixPath(sheet_part).name}.rels"
+    if rels_name not in members:
+        return frozenset()
+    rels = parse_xml(read_part(z, members[rels_name], limits), rels_name)
+    rows: set[int] = set()
+    for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship"):
+        if not rel.get("Type", "").endswith("/table"):
+            continue
+        target = rel.get("Target", "")
+        name = _normpath(target.lstrip("/") if target.startswith("/") else f"{folder}/{target}")
+        if name not in members:
+            continue
+        table = parse_xml(read_part(z, members[name], limits), name)
+        count = int(table.get("totalsRowCount") or 0) if \
+            (table.get("totalsRowCount") or "0").isdigit() else 0
+        last = re.search(r"(\d+)$", table.get("ref", ""))
+        if count and last:
+            end = int(last[1])
+            rows.update(range(end - count + 1, end + 1))
+    return frozenset(rows)
+
+
 def head_of(z: zipfile.ZipFile, info: zipfile.ZipInfo, n: int = 100) -> bytes:
     """The first bytes of a part, unpacking no more than that."""
     try:

@@ -93,7 +93,12 @@ class ReturnReader(WorkbookReader):
         # time of day needs `_plain`).
         plain_types = (str, int, float, bool, date)
         width = max(columns.values(), default=-1) + 1  # as wide as a row must be
+        totals = book.totals_rows(info)
         for i in range(first_data, len(grid)):
+            if i + 1 in totals:  # the table's Total Row: sums, not an item
+                if any(v not in ("", None) for v in grid[i]):
+                    self.issue("total-row", sheet=info.name, cell=a1(i + 1, 0), row=i + 1)
+                continue
             line = grid[i]
             if len(line) < width:
                 line = line + [""] * (width - len(line))

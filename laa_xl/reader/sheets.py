@@ -20,7 +20,14 @@ from ..errors import ReadError
 from ..issues import Issue, IssueCode, make_issue
 from ..model import Return, col_letter
 from ..schemas import SheetSpec, sheets
-from .archive import SheetInfo, check_members, percent_styles, read_part, workbook_sheets
+from .archive import (
+    SheetInfo,
+    check_members,
+    percent_styles,
+    read_part,
+    totals_rows,
+    workbook_sheets,
+)
 from .headers import find_header_row
 from .limits import Limits
 from .prescan import Scan, scan_sheet
@@ -97,6 +104,10 @@ class WorkbookFile:
         # while calamine lays the sheet out.
         return scan_sheet(read_part(self._zip, part, self.limits), self.limits,
                           self.percent_styles)
+
+    def totals_rows(self, info: SheetInfo) -> frozenset[int]:
+        """The sheet's rows (1-based) that are an Excel Table's Total Row."""
+        return totals_rows(self._zip, self.members, info.part, self.limits)
 
     def cells(self, info: SheetInfo) -> list[list[Any]]:
         """The sheet laid out by calamine: call only once `scan` has found it within limits."""
