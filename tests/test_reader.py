@@ -838,3 +838,14 @@ def test_an_excel_table_total_row_is_left_out_with_one_warning(tmp_path: Path,
          "Row 431 is the table's Total Row (its sums, not a row of data), so it was left out. "
          "To turn it off, click in the table and untick Total Row on the Table Design tab.")]
     assert after.data.sheets["actions"] == before.data.sheets["actions"]
+
+
+@pytest.mark.parametrize("typed, quoted", [(-5, "-5"), (-0.5, "-0.5")])
+def test_a_negative_date_serial_is_quoted_as_typed(typed: float, quoted: str, tmp_path: Path,
+                                                   sample_region: Any) -> None:
+    plain = HERE.parent / "samples" / "returns" / "2009-10-Q2" / "LAA-return-2009-10-Q2-ANY.xlsx"
+    typed_in = mutate(plain, type_into("Milestones", "E5", typed, number_format="dd/mm/yyyy"),
+                      out=tmp_path / plain.name)
+    found = [(i.code, i.sheet, i.cell, i.message) for i in check_file(typed_in, sample_region).issues]
+    assert found == [("not-a-date", "Milestones", "E5",
+                      f"{quoted} is not a date. Enter it as dd/mm/yyyy, such as 31/03/2010.")]

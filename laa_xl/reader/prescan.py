@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import xml.parsers.expat as expat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ReadError
@@ -52,6 +52,9 @@ class Scan:
     percent: frozenset[tuple[int, int]] = frozenset()
     # merged ranges as (first row, first column, last row, last column), rows 1-based
     merges: tuple[tuple[int, int, int, int], ...] = ()
+    # cells holding a negative number, by (1-based row, 0-based column): in a date format,
+    # calamine reads one as a time of day, and the number typed would be lost
+    negative: dict[tuple[int, int], float] = field(default_factory=dict)
 
 
 def scan_sheet(xml: bytes, limits: Limits, percent_styles: frozenset[int] = frozenset()
@@ -63,7 +66,7 @@ def scan_sheet(xml: bytes, limits: Limits, percent_styles: frozenset[int] = froz
     if not limits.within(max_row, max_col):
         return Scan(max_row, max_col, {})
     return Scan(max_row, max_col, _problems(xml, prefixed), _percent_cells(xml, percent_styles),
-                _merges(xml))
+                _merges(xml), _negatives(xml))
 
 
 _MERGE = re.compile(rb'<(?:[^\s<>/:!?="\']+:)?mergeCell\s[^<>]*?ref\s*=\s*["\']'
@@ -79,6 +82,24 @@ def _merges(xml: bytes) -> tuple[tuple[int, int, int, int], ...]:
 
 
 _CELL_TAG = re.compile(rb'<(?:[^\s<>/:!?="\']+:)?c(\s[^<>]*)>')
+_NEGATIVE_CELL = re.compile(rb'<(?:[^\s<>/:!?="\']+:)?c(\s[^<>]*)>\s*<(?:[^\s<>/:!?="\']+:)?v>'
+                            rb'\s*(-[0-9.Ee+-]{1,30})\s*<')
+
+
+def _negatives(xml: bytes) -> dict[tuple[int, int], float]:
+    """The cells holding a negative number; most sheets have none."""
+    if b">-" not in xml:
+        return {}
+    found = {}
+    for m in _NEGATIVE_CELL.finditer(xml):
+        r = _ATTR_R.search(m.group(1))
+        if r is None:
+            continue
+        try:
+            found[(int(r.group(2)), col_index(r.group(1).decode()))] = float(m.group(2))
+        except ValueError:
+            continue
+    return found
 _ATTR_S = re.compile(rb'\ss\s*=\s*["\']([0-9]{1,9})["\']')
 
 

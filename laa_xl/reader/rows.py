@@ -104,6 +104,8 @@ class ReturnReader(WorkbookReader):
                 line = line + [""] * (width - len(line))
             if scan.percent:
                 line = _percentages(line, i + 1, scan.percent)
+            if scan.negative:
+                line = _negatives(line, i + 1, scan.negative)
             if i in problems:  # put them in place (those past the row's end stay out)
                 line = list(line)
                 for col, problem in problems[i]:
@@ -246,6 +248,20 @@ def _data(grid: list[list[Any]]) -> list[list[Any]]:
     while rows and not rows[-1]:
         rows.pop()
     return rows
+
+
+def _negatives(line: list[Any], row: int, negative: dict[tuple[int, int], float]
+               ) -> list[Any]:
+    """The row with each negative number that calamine read as a time of day (the cell is in
+    a date format) put back as the number typed: -5 is not a date, and is said so."""
+    out = line
+    for col, v in enumerate(line):
+        if isinstance(v, time) and (row, col) in negative:
+            if out is line:
+                out = list(line)
+            number = negative[(row, col)]
+            out[col] = int(number) if number.is_integer() else number
+    return out
 
 
 def _percentages(line: list[Any], row: int, percent: frozenset[tuple[int, int]]
