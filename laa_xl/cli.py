@@ -241,12 +241,12 @@ def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, 
     if region is None:
         raise UsageProblem("--lsp and --all need --region FILE (the region's LSPs).")
     lsps = region.lsps if all_lsps else tuple(region.lsp(c) for c in lsp_codes)
+    last = _read_previous(previous, region)
     from .xlsxout import writable_folder
 
     for folder in (output, emails_dir):
         if folder:
             writable_folder(folder)
-    last = _read_previous(previous, region)
     filled = prefills(last, region) if last else {}
     blanks = blank_reasons(last, region) if last else {}
     written = {}

@@ -480,6 +480,12 @@ _YEAR = re.compile(r"(20\d\d)/(\d\d)")
 _QUARTER = re.compile(r"\bQ([1-4])\b", re.IGNORECASE)
 
 
+def expected_value(row: Row, period: Period) -> float | None:
+    """What an outcome's latest value should have reached (see `_trajectory`), or None."""
+    found = _trajectory(row, period)
+    return None if found is None else found[0]
+
+
 def _trajectory(row: Row, period: Period) -> tuple[float, str] | None:
     """What the latest value should have reached, and how to say so.
 

@@ -297,23 +297,71 @@ def test_every_sheet_in_order(book: Any):
 def test_dashboard_one_row_per_partnership(book: Any):
     ws = book["Dashboard"]
     assert headers(ws) == [
-        "LSP", "Partnership", "Returned", "Received", "On time", "Valid", "Errors", "Warnings",
-        "Outcomes", "Outcomes Red", "Outcomes Amber", "Outcomes Green", "Actions",
-        "Actions Red", "Actions Amber", "Actions Green", "Slipping milestones",
-        "Off-track outcomes", "High-severity flags", "Red items without a recovery plan",
-        "Assurance areas rated Weak"]
-    blank13 = (None,) * 13
+        "LSP", "Partnership", "Return", "Received", "Errors", "Warnings", "Outcomes",
+        "Outcomes Red", "Outcomes Amber", "Outcomes Green", "Slipping items",
+        "Slipping milestones", "Off-track outcomes", "High-severity flags",
+        "Red items without a recovery plan", "Assurance areas rated Weak"]
+    blank10 = (None,) * 10
     assert table(ws) == [
-        ("ANY", "Anycity Partnership", "Yes", d(2009, 10, 10), "Yes", "Yes", 0, 1,
-         2, 0, 1, 1, 2, 0, 1, 1, 1, 1, 1, 0, "Capacity"),
-        ("NBR", "Northbridge Together", "Yes", d(2009, 10, 20), "No", "Yes", 0, 0,
-         1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 0, "Project management"),
-        ("EWD", "Eastwold Strategic Partnership", "Yes", d(2009, 10, 10), "Yes", "No", 2, 0,
-         *blank13),
-        ("SMR", "Southmoor Partnership Board", "Yes", d(2009, 10, 16), "No", "Yes", 0, 0,
-         1, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 0, None),
-        ("WHV", "Westhaven LSP", "No", None, None, None, None, None, *blank13),
+        ("ANY", "Anycity Partnership", "Valid", d(2009, 10, 10), 0, 1,
+         2, 0, 1, 1, 2, 1, 1, 1, 0, "Capacity"),
+        ("NBR", "Northbridge Together", "Valid, 5 days late", d(2009, 10, 20), 0, 0,
+         1, 0, 0, 1, 0, 0, 1, 0, 0, "Project management"),
+        ("EWD", "Eastwold Strategic Partnership", "Not valid: 2 errors", d(2009, 10, 10), 2, 0,
+         *blank10),
+        ("SMR", "Southmoor Partnership Board", "Valid, 1 day late", d(2009, 10, 16), 0, 0,
+         1, 0, 0, 1, 1, 1, 1, 0, 0, None),
+        ("WHV", "Westhaven LSP", "Missing", None, None, None, *blank10),
     ]
+    # Missing and not valid in red, late in amber; the rest as they are.
+    fills = [ws.cell(r, 3).fill.fgColor.rgb for r in range(5, 10)]
+    assert fills == ["00000000", "FFFFC000", "FFFF5B5B", "FFFFC000", "FFFF5B5B"]
+
+
+def _rows_from(ws: Any, first: int, last: int) -> list[tuple[Any, ...]]:
+    return [tuple(c.value for c in row[:16]) for row in ws.iter_rows(min_row=first, max_row=last)]
+
+
+def test_dashboard_region_total_row_sums_the_partnerships(book: Any):
+    ws = book["Dashboard"]
+    assert _rows_from(ws, 10, 10) == [
+        ("All", "Region (5 partnerships)", "4 of 5 received, 2 late, 3 valid, 1 missing", None,
+         2, 1, 4, 0, 1, 3, 3, 2, 3, 1, 0, "2 partnership(s)")]
+    assert ws["A10"].font.b and ws["A10"].border.top.style == "thin"
+
+
+def test_dashboard_lists_the_off_track_outcomes_and_marks_green_ones(book: Any):
+    ws = book["Dashboard"]
+    assert ws["A12"].value == "Off-track outcomes (3)"
+    assert [r[:7] for r in _rows_from(ws, 13, 16)] == [
+        ("LSP", "Outcome", "Theme", "Latest", "Target", "RAG", "Why it is listed"),
+        ("ANY", "O-02 NI 117: Fewer young people NEET", "Children and young people", 9, 7.875,
+         "Amber", "Off trajectory, rated Amber"),
+        ("NBR", "O-01 NI 117: Fewer young people NEET", "Children and young people", 7.9, 7.875,
+         "Green", "Off trajectory, but rated Green"),
+        ("SMR", "O-01 NI 117: Fewer young people NEET", "Children and young people", 7.9, 7.875,
+         "Green", "Off trajectory, but rated Green")]
+    assert ws["G15"].font.color.rgb == "FFC00000" and ws["G15"].font.b
+    assert not ws["G14"].font.b
+
+
+def test_dashboard_lists_the_worst_slipping_items_each_once(book: Any):
+    ws = book["Dashboard"]
+    assert ws["A18"].value == "Worst slipping items (3 of 3; Slipping lists every flag)"
+    assert [r[:6] for r in _rows_from(ws, 19, 22)] == [
+        ("LSP", "Item", "Theme", "Days late", "Severity", "What is wrong"),
+        ("ANY", "A-02 Mentoring scheme", "Children and young people", 91, "high",
+         "Action A-02 is forecast for 30/11/2009, 91 days after its due date of 31/08/2009 "
+         "(tolerance 14 days). Also flagged: overdue."),
+        ("ANY", "M-001 Mentors recruited", "Children and young people", 49, "medium",
+         "Milestone M-001 is forecast for 20/10/2009, 49 days after its baseline date of "
+         "01/09/2009 (tolerance 14 days). Also flagged: overdue."),
+        ("SMR", "M-001 Mentors recruited", "Children and young people", 29, "medium",
+         "Milestone M-001 was due 01/09/2009 and is not achieved: 29 days overdue. Also "
+         "flagged: rag-inconsistent.")]
+    # Five flags on these three items (and three on outcomes): the Slipping sheet keeps each.
+    assert len(table(book["Slipping"])) == 9
+    assert "F20:P20" in {str(m) for m in ws.merged_cells.ranges}
 
 
 def _beside(ws: Any, title: str) -> list[tuple[Any, Any]]:
@@ -353,7 +401,7 @@ def test_dashboard_has_its_three_charts(rollup_path: Path):
 def test_dashboard_header_row_is_tall_enough_for_its_wrapped_headers(book: Any):
     ws = book["Dashboard"]
     assert ws.row_dimensions[4].height == 45
-    assert ws["T4"].alignment.wrap_text
+    assert ws["O4"].alignment.wrap_text
 
 
 # --------------------------------------------------------------------------------------
@@ -751,8 +799,9 @@ def test_include_invalid_rows_are_marked(with_invalid: tuple[Any, Path], files: 
                            ("NBR", "A-01", "Red", "Yes"), ("EWD", "A-01", None, "No"),
                            ("SMR", "A-01", "Green", "Yes")]
         dash = {r[0]: r for r in table(wb["Dashboard"])}
-        assert dash["EWD"] == ("EWD", "Eastwold Strategic Partnership", "Yes", d(2009, 10, 10),
-                               "Yes", "No", 2, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 1, None)
+        assert dash["EWD"] == ("EWD", "Eastwold Strategic Partnership",
+                               "Not valid: 2 errors (included)", d(2009, 10, 10), 2, 0,
+                               1, 1, 0, 0, 1, 1, 1, 0, 1, None)
         about = {ws_row[0]: ws_row for ws_row in table(wb["About"])}
         assert about[str(files["EWD"])][-1] == "Yes"
         assert wb["About"]["B14"].value == "included, marked"

@@ -29,11 +29,54 @@ class LspFigures:
 
     outcomes: Counter = field(default_factory=Counter)  # by delivery confidence
     actions: Counter = field(default_factory=Counter)  # by RAG
+    slipping_items: int = 0  # actions and milestones flagged, each once however many rules
     slipping_milestones: int = 0
     off_track: int = 0
     high_flags: int = 0
     red_without_plan: int = 0
     weak_areas: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OffTrackOutcome:
+    """An outcome off trajectory, or rated Red: one line of the Dashboard's list."""
+
+    lsp: str
+    outcome_id: str
+    title: str  # the indicator and the outcome, as one line
+    theme: str
+    latest: object
+    target: float | None  # what it should have reached by now
+    rag: str
+    note: str  # why it is listed; an outcome off trajectory but rated Green says so
+
+
+@dataclass
+class SlippingItem:
+    """One slipping action or milestone, however many rules flag it, at its worst flag."""
+
+    lsp: str
+    sheet: str
+    item_id: str
+    description: str
+    theme: str
+    worst: Flag
+    rules: list[str]
+
+
+@dataclass
+class RegionTotal:
+    """The Dashboard's region total row."""
+
+    expected: int = 0
+    received: int = 0
+    valid: int = 0
+    late: int = 0
+    missing: int = 0
+    errors: int = 0
+    warnings: int = 0
+    figures: LspFigures = field(default_factory=LspFigures)
+    weak_partnerships: int = 0  # partnerships with an assurance area rated Weak
 
 
 @dataclass
@@ -50,6 +93,9 @@ class Rollup:
     slipping_by_theme: list[tuple[str, int]] = field(default_factory=list)  # items, not flags
     factors: list[tuple[str, int]] = field(default_factory=list)  # Recovery's main factors
     themes: dict[str, Themes] = field(default_factory=dict)  # by LSP code, included returns
+    off_track: list[OffTrackOutcome] = field(default_factory=list)
+    slipping_items: list[SlippingItem] = field(default_factory=list)  # worst first
+    total: RegionTotal = field(default_factory=RegionTotal)
 
     @property
     def region(self) -> Region:
@@ -88,6 +134,9 @@ def consolidate(result: RoundResult, as_of: date | None = None,
     rollup.figures = lsp_figures(rollup)
     rollup.slipping_by_theme = slipping_by_theme(rollup)
     rollup.factors = factor_counts(rollup)
+    rollup.off_track = off_track_outcomes(rollup)
+    rollup.slipping_items = slipping_items(rollup.flags)
+    rollup.total = region_total(rollup)
     return rollup
 
 
@@ -171,10 +220,13 @@ def lsp_figures(r: Rollup) -> dict[str, LspFigures]:
                                  if row.get("rating") == "Weak"
                                  and (row.get("area") or row.get("question_id"))})
     milestones: dict[str, set[str]] = {}
+    items: dict[str, set[tuple[str, str]]] = {}
     off: dict[str, set[str]] = {}
     for f in r.flags:
         if f.lsp not in out:
             continue
+        if f.sheet != "outcomes":
+            items.setdefault(f.lsp, set()).add((f.sheet, f.item_id))
         if f.sheet == "milestones":
             milestones.setdefault(f.lsp, set()).add(f.item_id)
         if f.rule == "off-trajectory":
@@ -182,6 +234,7 @@ def lsp_figures(r: Rollup) -> dict[str, LspFigures]:
         if f.severity == "high":
             out[f.lsp].high_flags += 1
     for code, fig in out.items():
+        fig.slipping_items = len(items.get(code, ()))
         fig.slipping_milestones = len(milestones.get(code, ()))
         fig.off_track = len(off.get(code, ()))
     return out
@@ -212,3 +265,74 @@ def factor_counts(r: Rollup) -> list[tuple[str, int]]:
             if row.get(factor.name):
                 counts[row.get(factor.name)] += 1
     return [(f, counts[f]) for f in factor.enum or ()]
+
+
+def off_track_outcomes(r: Rollup) -> list[OffTrackOutcome]:
+    """Outcomes off trajectory or rated Red, in region order then outcome order."""
+    from ..slippage import expected_value
+
+    off = {(f.lsp, f.item_id) for f in r.flags if f.rule == "off-trajectory"}
+    out = []
+    for s in r.included:
+        assert s.report is not None and s.report.data is not None
+        for row in s.report.data.sheets["outcomes"]:
+            oid = str(row.get("outcome_id") or "")
+            rag = str(row.get("confidence") or "")
+            behind = (s.lsp.code, oid) in off
+            if not (behind or rag == "Red"):
+                continue
+            if behind and rag == "Green":
+                note = "Off trajectory, but rated Green"
+            elif behind:
+                note = "Off trajectory" + (f", rated {rag}" if rag else ", not rated")
+            else:
+                note = "Rated Red"
+            indicator = str(row.get("indicator") or "")
+            title = " ".join(str(row.get("title") or "").split())
+            out.append(OffTrackOutcome(
+                s.lsp.code, oid, f"{indicator}: {title}" if indicator and title else
+                indicator or title, r.themes[s.lsp.code].of_outcome(oid) or THEME_UNKNOWN,
+                row.get("latest_value"), expected_value(row, r.region.period), rag, note))
+    return out
+
+
+def slipping_items(found: Sequence[Flag]) -> list[SlippingItem]:
+    """Each flagged action and milestone once, at its worst flag, worst first."""
+    items: dict[tuple[str, str, str], SlippingItem] = {}
+    for f in found:  # worst first: an item's first flag is its worst
+        if f.sheet == "outcomes":
+            continue
+        key = (f.lsp, f.sheet, f.item_id)
+        if key in items:
+            if f.rule not in items[key].rules:
+                items[key].rules.append(f.rule)
+            continue
+        items[key] = SlippingItem(f.lsp, f.sheet, f.item_id, f.description,
+                                  f.theme or THEME_UNKNOWN, f, [f.rule])
+    return list(items.values())
+
+
+def region_total(r: Rollup) -> RegionTotal:
+    """The sums of the Dashboard's columns, and the round's completeness."""
+    deadline = r.region.due
+    t = RegionTotal(expected=len(r.result.statuses))
+    fig = t.figures
+    for s in r.result.statuses:
+        if s.report is None:
+            t.missing += 1
+            continue
+        t.received += 1
+        t.valid += s.valid
+        t.late += s.on_time(deadline) is False
+        t.errors += s.report.errors
+        t.warnings += s.report.warnings
+    for f in r.figures.values():
+        fig.outcomes.update(f.outcomes)
+        fig.actions.update(f.actions)
+        fig.slipping_items += f.slipping_items
+        fig.slipping_milestones += f.slipping_milestones
+        fig.off_track += f.off_track
+        fig.high_flags += f.high_flags
+        fig.red_without_plan += f.red_without_plan
+        t.weak_partnerships += bool(f.weak_areas)
+    return t

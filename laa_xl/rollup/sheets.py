@@ -19,10 +19,15 @@ class RollupSheet:
 
     name: str = ""
     hidden: bool = False
+    fit_width = False  # printed one A4 page wide (only a sheet whose text stays 8 pt or more)
 
     def size(self, r: Rollup) -> int:
         """Rows its table needs (0 for a small sheet)."""
         return 0
+
+    def repeat_header(self, r: Rollup) -> bool:
+        """Whether its header row is printed at the top of every page."""
+        return True
 
     def write(self, w: RollupWriter, ws: Any) -> None:
         raise NotImplementedError

@@ -16,15 +16,19 @@ from .layout import HEADER_ROW, META_SHEET, ROLLUP_PRODUCT
 from .sheets import RollupSheet
 
 if TYPE_CHECKING:
+    from .consolidate import Rollup
     from .writer import RollupWriter
 
-DASH_HEADERS = ["LSP", "Partnership", "Returned", "Received", "On time", "Valid",
-                "Errors", "Warnings", "Outcomes", "Outcomes Red", "Outcomes Amber",
-                "Outcomes Green", "Actions", "Actions Red", "Actions Amber",
-                "Actions Green", "Slipping milestones", "Off-track outcomes",
-                "High-severity flags", "Red items without a recovery plan",
-                "Assurance areas rated Weak"]
-
+# The Dashboard's table: header and column width.  It is fitted to one A4 page wide, which at
+# these widths keeps its 10 pt text above 8 pt on paper.
+DASH_COLUMNS = [("LSP", 6), ("Partnership", 24), ("Return", 24), ("Received", 11),
+                ("Errors", 7), ("Warnings", 8), ("Outcomes", 9), ("Outcomes Red", 8),
+                ("Outcomes Amber", 8), ("Outcomes Green", 8), ("Slipping items", 8),
+                ("Slipping milestones", 9), ("Off-track outcomes", 8),
+                ("High-severity flags", 8), ("Red items without a recovery plan", 9),
+                ("Assurance areas rated Weak", 22)]
+DASH_HEADERS = [h for h, _ in DASH_COLUMNS]
+WORST_ITEMS = 10  # slipping items listed on the Dashboard; Slipping has every flag
 
 
 class About(RollupSheet):
@@ -82,105 +86,227 @@ class About(RollupSheet):
 
 
 class Dashboard(RollupSheet):
+    """What the performance team reads first: every partnership on one page, the region's
+    total, then the lists behind the counts (off-track outcomes, the worst slipping items),
+    then the charts, each on the page after."""
+
     name = "Dashboard"
+    fit_width = True
+
+    def repeat_header(self, r: Rollup) -> bool:
+        return len(r.result.statuses) > 25  # the table runs over a page: its header repeats
 
     def write(self, w: RollupWriter, ws: Any) -> None:
         r, region = w.r, w.region
         w.title(ws, f"Dashboard — {region.region}, {region.period}",
-                    f"One row per partnership. Slippage as at {r.as_of:%d/%m/%Y}; "
-                    "see Slipping for each flag and Completeness for who is missing.")
-        headers = DASH_HEADERS
+                    f"One row per partnership, then the region's total, the off-track outcomes "
+                    f"and the worst slipping items. Slippage as at {r.as_of:%d/%m/%Y}; a "
+                    "slipping item counts once however many rules flag it (Slipping lists "
+                    "every flag).")
         n = len(r.result.statuses)
-        w.table(ws, "tblDashboard", headers, n,
-                    widths=[7, 30, 9, 11, 8, 7, 7, 9] + [9] * 12 + [40],
-                    header_format=w.f_head_wrap)
+        w.table(ws, "tblDashboard", DASH_HEADERS, n, widths=[wd for _, wd in DASH_COLUMNS],
+                header_format=w.f_head_wrap)
+        ws.freeze_panes(0, 0)  # the lists below scroll with the table
         # Constant-memory mode writes each row once, when the next one starts: a row's
         # height must be set while it is still the row being written.
         ws.set_row(HEADER_ROW, 45)
         row = HEADER_ROW + 1
         included = {s.lsp.code for s in r.included}
         for s in r.result.statuses:
-            fig = w.r.figures[s.lsp.code]
+            fig = r.figures[s.lsp.code]
             rep = s.report
-            has_data = s.lsp.code in included
-            values: list[Any] = [
-                s.lsp.code, s.lsp.name, _yes(s.returned), s.received,
-                _yes(s.on_time(region.due)),
-                None if rep is None else ("Cannot be read" if not rep.readable
-                                          else _yes(rep.valid)),
-                rep.errors if rep else None, rep.warnings if rep else None]
-            if has_data:
-                values += [sum(fig.outcomes.values()), fig.outcomes["Red"],
-                           fig.outcomes["Amber"], fig.outcomes["Green"],
-                           sum(fig.actions.values()), fig.actions["Red"], fig.actions["Amber"],
-                           fig.actions["Green"], fig.slipping_milestones, fig.off_track,
-                           fig.high_flags, fig.red_without_plan, ", ".join(fig.weak_areas)]
+            status, tone = return_status(s, region.due, r.include_invalid)
+            values: list[Any] = [s.lsp.code, s.lsp.name, status, s.received,
+                                 rep.errors if rep else None, rep.warnings if rep else None]
+            if s.lsp.code in included:
+                values += _counts(fig)
             else:
-                values += [None] * 13
+                values += [None] * (len(DASH_HEADERS) - len(values))
+            ws.set_row(row, _height([(status, 24), (values[-1] or "", 22), (s.lsp.name, 24)]))
             for c, v in enumerate(values):
-                fmt = w.f_date if isinstance(v, date) else w.f_text
-                if headers[c] in ("Outcomes Red", "Actions Red") and v:
+                fmt = w.f_date if isinstance(v, date) else w.f_wrap
+                if c == 2 and tone:
+                    fmt = w.f_rag_wrap[tone]
+                elif DASH_HEADERS[c] == "Outcomes Red" and v:
                     fmt = w.f_rag["Red"]
                 put(ws, row, c, v, fmt)
             row += 1
-        self._charts(w, ws, row + 2, n)
+        last = row - 1
+        self._total(w, ws, row)
+        row = self._off_track(w, ws, row + 2)
+        row = self._worst_items(w, ws, row + 1)
+        # The small tables the charts plot, and the charts beside them, start a page of
+        # their own, so that no chart is cut by a page break.
+        ws.set_h_pagebreaks([row + 1])
+        top = row + 1
+        _, themes_at, factors_at = self._side_lists(w, ws, top)
+        self._charts(w, ws, top, last, themes_at, factors_at)
 
-    def _charts(self, w: RollupWriter, ws: Any, row: int, n: int) -> None:
+    def _total(self, w: RollupWriter, ws: Any, row: int) -> None:
+        t = w.r.total
+        late = f", {t.late} late" if t.late else ""
+        status = (f"{t.received} of {t.expected} received{late}, {t.valid} valid"
+                  + (f", {t.missing} missing" if t.missing else ""))
+        values: list[Any] = ["All", f"Region ({t.expected} partnerships)", status, None,
+                             t.errors, t.warnings, *_counts(t.figures)[:-1],
+                             f"{t.weak_partnerships} partnership(s)" if t.weak_partnerships
+                             else None]
+        ws.set_row(row, _height([(status, 24)]))
+        for c, v in enumerate(values):
+            put(ws, row, c, v, w.f_total)
+
+    def _off_track(self, w: RollupWriter, ws: Any, row: int) -> int:
+        listed = w.r.off_track
+        ws.write_string(row, 0, f"Off-track outcomes ({len(listed)})", w.f_section)
+        row += 1
+        if not listed:
+            ws.write_string(row, 0, "None: every outcome is on trajectory and none is rated Red.",
+                            w.f_text)
+            return row + 1
+        for c, h in enumerate(["LSP", "Outcome", "Theme", "Latest", "Target", "RAG",
+                               "Why it is listed"]):
+            ws.write_string(row, c, h, w.f_head_line)
+        row += 1
+        for o in listed:
+            ws.set_row(row, _height([(f"{o.outcome_id} {o.title}", 24), (o.theme, 24)]))
+            put(ws, row, 0, o.lsp, w.f_wrap)
+            put(ws, row, 1, f"{o.outcome_id} {o.title}", w.f_wrap)
+            put(ws, row, 2, o.theme, w.f_wrap)
+            put(ws, row, 3, o.latest, w.f_num_left)
+            put(ws, row, 4, o.target, w.f_num_left)
+            put(ws, row, 5, o.rag, w.f_rag.get(o.rag, w.f_text))
+            put(ws, row, 6, o.note, w.f_warn if "but rated Green" in o.note else w.f_text)
+            row += 1
+        return row
+
+    def _worst_items(self, w: RollupWriter, ws: Any, row: int) -> int:
+        items = w.r.slipping_items
+        shown = items[:WORST_ITEMS]
+        ws.write_string(row, 0, f"Worst slipping items ({len(shown)} of {len(items)}; Slipping "
+                                "lists every flag)" if items else "Worst slipping items",
+                        w.f_section)
+        row += 1
+        if not items:
+            ws.write_string(row, 0, "None: no action or milestone is slipping.", w.f_text)
+            return row + 1
+        for c, h in enumerate(["LSP", "Item", "Theme", "Days late", "Severity"]):
+            ws.write_string(row, c, h, w.f_head_line)
+        ws.merge_range(row, 5, row, len(DASH_HEADERS) - 1, "What is wrong", w.f_head_line)
+        row += 1
+        wide = sum(wd for _, wd in DASH_COLUMNS[5:])
+        for it in shown:
+            item = f"{it.item_id} {it.description}".strip()
+            why = it.worst.message
+            if len(it.rules) > 1:
+                why += f" Also flagged: {', '.join(it.rules[1:])}."
+            ws.set_row(row, _height([(item, 24), (it.theme, 24), (why, wide)]))
+            put(ws, row, 0, it.lsp, w.f_wrap)
+            put(ws, row, 1, item, w.f_wrap)
+            put(ws, row, 2, it.theme, w.f_wrap)
+            put(ws, row, 3, it.worst.days, w.f_num_left)
+            put(ws, row, 4, it.worst.severity, w.f_sev[it.worst.severity])
+            ws.merge_range(row, 5, row, len(DASH_HEADERS) - 1, "", w.f_wrap)
+            put(ws, row, 5, why, w.f_wrap)
+            row += 1
+        return row
+
+    def _side_lists(self, w: RollupWriter, ws: Any, row: int) -> tuple[int, int, int]:
+        """The two small tables the charts plot: slipping items by theme (each item counted
+        once however many rules flag it) and the external factors recovery plans name."""
+        at = []
+        for title, head, pairs in (
+                ("Slipping items by theme", ("Theme", "Flagged items"), w.r.slipping_by_theme),
+                ("Main external factors (Recovery, PESTELO)", ("Factor", "Recovery plans"),
+                 w.r.factors)):
+            ws.write_string(row, 1, title, w.f_section)
+            ws.write_string(row + 1, 1, head[0], w.f_head_line)
+            ws.write_string(row + 1, 2, head[1], w.f_head_line)
+            at.append(row + 2)
+            row += 2
+            for k, v in pairs:
+                ws.set_row(row, _height([(k, 24)]))
+                put(ws, row, 1, k, w.f_wrap)
+                put(ws, row, 2, v, w.f_int_left)
+                row += 1
+            row += 1
+        return row, at[0], at[1]
+
+    def _charts(self, w: RollupWriter, ws: Any, row: int, last: int, themes_at: int,
+                factors_at: int) -> None:
+        """Three charts, right of the small tables, two above and one below."""
         wb = w.wb
-        first, last = HEADER_ROW + 1, HEADER_ROW + n
         name = "Dashboard"
+        first = HEADER_ROW + 1
+        n = last - first + 1
         chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
-        for col, rag in ((9, "Red"), (10, "Amber"), (11, "Green")):
+        col = {h: c for c, h in enumerate(DASH_HEADERS)}
+        for rag in ("Red", "Amber", "Green"):
+            c = col[f"Outcomes {rag}"]
             chart.add_series({"name": f"Outcomes {rag}",
                               "categories": [name, first, 0, last, 0],
-                              "values": [name, first, col, last, col],
+                              "values": [name, first, c, last, c],
                               "fill": {"color": RAG_COLOURS[rag]}})
         chart.set_title({"name": "Outcomes by delivery confidence (RAG)"})
         chart.set_y_axis({"reverse": True})
-        chart.set_size({"width": 620, "height": 80 + 28 * max(n, 4)})
-        ws.insert_chart(row, 0, chart)
-
-        # Slipping items by theme, and the PESTELO factors holding delivery back: two small
-        # tables side by side, written row by row (constant-memory mode cannot go back up),
-        # with their charts below both.
+        chart.set_size({"width": 420, "height": min(80 + 24 * max(n, 4), 620)})
+        ws.insert_chart(row, 3, chart, {"x_offset": 10})
         themes = w.r.slipping_by_theme
         factors = w.r.factors
-        col, fcol = 12, 15
-        side = [[(col, "Slipping items by theme", w.f_bold),
-                 (fcol, "Main external factors (Recovery, PESTELO)", w.f_bold)],
-                [(col, "Theme", w.f_bold), (col + 1, "Flagged items", w.f_bold),
-                 (fcol, "Factor", w.f_bold), (fcol + 1, "Recovery plans", w.f_bold)]]
-        for i in range(max(len(themes), len(factors))):
-            cells: list[tuple[int, Any, Any]] = []
-            if i < len(themes):
-                cells += [(col, themes[i][0], w.f_text), (col + 1, themes[i][1], w.f_int)]
-            if i < len(factors):
-                cells += [(fcol, factors[i][0], w.f_text),
-                          (fcol + 1, factors[i][1], w.f_int)]
-            side.append(cells)
-        for i, cells in enumerate(side):
-            for c, v, fmt in cells:
-                put(ws, row + i, c, v, fmt)
-        below = row + len(side) + 1
         if themes:
             c2 = wb.add_chart({"type": "bar"})
             c2.add_series({"name": "Flagged items",
-                           "categories": [name, row + 2, col, row + 1 + len(themes), col],
-                           "values": [name, row + 2, col + 1, row + 1 + len(themes), col + 1],
+                           "categories": [name, themes_at, 1, themes_at + len(themes) - 1, 1],
+                           "values": [name, themes_at, 2, themes_at + len(themes) - 1, 2],
                            "fill": {"color": "#C00000"}})
             c2.set_title({"name": "Slipping items by theme"})
             c2.set_legend({"none": True})
-            ws.insert_chart(below, col, c2)
+            c2.set_y_axis({"reverse": True})
+            c2.set_size({"width": 420, "height": 300})
+            ws.insert_chart(row, 9, c2, {"x_offset": 20})
         if any(c for _, c in factors):
             c3 = wb.add_chart({"type": "column"})
             c3.add_series({"name": "Recovery plans",
-                           "categories": [name, row + 2, fcol, row + 1 + len(factors), fcol],
-                           "values": [name, row + 2, fcol + 1, row + 1 + len(factors),
-                                      fcol + 1],
+                           "categories": [name, factors_at, 1, factors_at + len(factors) - 1, 1],
+                           "values": [name, factors_at, 2, factors_at + len(factors) - 1, 2],
                            "fill": {"color": "#7030A0"}})
             c3.set_title({"name": "Which external factors hold delivery back"})
             c3.set_legend({"none": True})
-            ws.insert_chart(below + (16 if themes else 0), col, c3)
+            c3.set_size({"width": 420, "height": 300})
+            ws.insert_chart(row + 1 + max(16, round(min(80 + 24 * max(n, 4), 620) / 20)), 3,
+                            c3, {"x_offset": 10})
+
+
+def return_status(s: LspStatus, deadline: date, include_invalid: bool = False
+                  ) -> tuple[str, str]:
+    """Where a partnership's return stands, in words, and its colour (a RAG key, or "")."""
+    if s.report is None:
+        return "Missing", "Red"
+    late = ""
+    if s.on_time(deadline) is False and s.received is not None:
+        days = (s.received - deadline).days
+        late = f"{days} day{'s' if days != 1 else ''} late"
+    if not s.report.readable:
+        return ("Received, cannot be read" + (f"; {late}" if late else "")), "Red"
+    if not s.valid:
+        errors = s.report.errors
+        text = f"Not valid: {errors} error{'s' if errors != 1 else ''}"
+        text += " (included)" if include_invalid else ""
+        return (f"{text}; {late}" if late else text), "Red"
+    return (f"Valid, {late}", "Amber") if late else ("Valid", "")
+
+
+def _counts(fig: Any) -> list[Any]:
+    return [sum(fig.outcomes.values()), fig.outcomes["Red"], fig.outcomes["Amber"],
+            fig.outcomes["Green"], fig.slipping_items, fig.slipping_milestones, fig.off_track,
+            fig.high_flags, fig.red_without_plan, ", ".join(fig.weak_areas)]
+
+
+def _height(texts: list[tuple[str, float]]) -> float:
+    """A row height (points) that shows each wrapped text in its column width."""
+    import math
+
+    lines = max((math.ceil(len(str(t)) / (wd * 1.25)) for t, wd in texts if t), default=1)
+    return 13.5 * max(lines, 1)
 
 
 

@@ -94,10 +94,11 @@ class RollupWriter:
         ws.set_landscape()
         ws.set_paper(9)  # A4
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-        ws.repeat_rows(HEADER_ROW)
+        if s.repeat_header(self.r):
+            ws.repeat_rows(HEADER_ROW)
         ws.set_footer(f"&L{_footer_text(region.region)}, {region.period}&C&A"
                       "&RPage &P of &N")
-        if s.name in FIT_ONE_PAGE_WIDE:
+        if s.name in FIT_ONE_PAGE_WIDE or s.fit_width:
             ws.fit_to_pages(1, 0)
         else:
             ws.repeat_columns(0, 1)
@@ -135,6 +136,16 @@ class RollupWriter:
         self.f_num = wb.add_format({**base, "num_format": "General"})
         self.f_money = wb.add_format({**base, "num_format": "£#,##0"})
         self.f_rag = {k: wb.add_format({**base, "bg_color": v}) for k, v in RAG_COLOURS.items()}
+        self.f_rag_wrap = {k: wb.add_format({**base, "bg_color": v, "text_wrap": True})
+                           for k, v in RAG_COLOURS.items()}
+        self.f_total = wb.add_format({**base, "bold": True, "top": 1, "text_wrap": True,
+                                      "num_format": "General"})
+        self.f_section = wb.add_format({**base, "bold": True, "font_size": 12,
+                                        "font_color": "#1F4E79"})
+        self.f_head_line = wb.add_format({**base, "bold": True, "bottom": 1})
+        self.f_num_left = wb.add_format({**base, "num_format": "General", "align": "left"})
+        self.f_int_left = wb.add_format({**base, "num_format": "0", "align": "left"})
+        self.f_warn = wb.add_format({**base, "bold": True, "font_color": "#C00000"})
         self.f_rating = {k: wb.add_format({**base, "bg_color": v, "align": "center"})
                          for k, v in RATING_COLOURS.items()}
         self.f_sev = {"high": wb.add_format({**base, "bg_color": "#FF5B5B"}),
