@@ -32,7 +32,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from .model import col_index, col_letter
-from .xlsxout import MAX_CELL_TEXT, cut_to_cell, escape_surrogates, excel_date
+from .xlsxout import (
+    CHARS_PER_WIDTH,
+    MAX_CELL_TEXT,
+    cut_to_cell,
+    escape_surrogates,
+    excel_date,
+    row_height,
+    text_lines,
+)
 
 # Text holding none of these characters is copied as it is: XML's own characters, control
 # characters and the two non-characters (Excel's _xHHHH_ escape), and the underscore, which
@@ -61,8 +69,10 @@ def xml_text(text: str) -> str:
 class RowWriter:
     """Turns rows of Python values into worksheet `<row>` XML, for one table's columns."""
 
-    def __init__(self, ncols: int) -> None:
+    def __init__(self, ncols: int, wrap: Sequence[tuple[int, float]] = ()) -> None:
         self.letters = [col_letter(c) for c in range(ncols)]
+        # (column, width) of the columns whose text wraps: a row is made as tall as they need
+        self.wrap = [(c, w, w * CHARS_PER_WIDTH) for c, w in wrap]
         # Short text already found to need no escaping: statuses, RAGs, IDs, LSP codes and
         # file names repeat down a sheet, and looking one up is quicker than checking it.
         self.plain: set[str] = set()
@@ -70,7 +80,13 @@ class RowWriter:
     def row(self, number: int, values: Sequence[Any], styles: Sequence[int]) -> str:
         """One `<row>` of the sheet: `number` is 1-based; None and '' leave a cell out."""
         r = str(number)
-        parts = [f'<row r="{r}">']
+        lines = 1
+        for c, width, room in self.wrap:
+            v = values[c] if c < len(values) else None
+            if type(v) is str and (len(v) > room or "\n" in v):
+                lines = max(lines, text_lines(v, width))
+        parts = [f'<row r="{r}" ht="{row_height(lines):g}" customHeight="1">' if lines > 1
+                 else f'<row r="{r}">']
         add = parts.append
         plain = self.plain
         special = _MAYBE_SPECIAL.search

@@ -33,6 +33,47 @@ RAG_COLOURS = {"Red": "#FF5B5B", "Amber": "#FFC000", "Green": "#70C050"}
 RATING_COLOURS = {"Strong": "#70C050", "Adequate": "#FFE699", "Weak": "#FF5B5B"}
 
 
+# Rows do not grow to show wrapped text by themselves: LibreOffice lays out (and prints) a
+# row at the height the file gives it, so a writer gives each row with wrapped text its height.
+CHARS_PER_WIDTH = 1.1  # 10 pt Arial characters per unit of column width, erring on the low side
+LINE_HEIGHT = 12.75  # points per line of 10 pt text
+
+
+def text_lines(text: str, width: float) -> int:
+    """How many lines `text` takes wrapped, word by word, in a column `width` wide."""
+    room = max(int(width * CHARS_PER_WIDTH), 1)
+    lines = 0
+    for part in text.split("\n"):
+        lines += 1
+        used = 0
+        for word in part.split():
+            need = len(word) if used == 0 else used + 1 + len(word)
+            if need <= room:
+                used = need
+                continue
+            if used:
+                lines += 1
+            used = len(word)
+            while used > room:  # a word longer than the line breaks where it must
+                lines += 1
+                used -= room
+    return lines
+
+
+def row_height(lines: int) -> float:
+    """The height (points) of a row showing `lines` lines of text."""
+    return LINE_HEIGHT * lines + 2
+
+
+def fitting_height(texts: Iterable[tuple[Any, float]]) -> float | None:
+    """The height a row needs to show each (text, column width) wrapped; None for one line."""
+    lines = 1
+    for text, width in texts:
+        if isinstance(text, str) and (len(text) > width * CHARS_PER_WIDTH or "\n" in text):
+            lines = max(lines, text_lines(text, width))
+    return None if lines == 1 else row_height(lines)
+
+
 def is_one_of(target: str | Path, inputs: Iterable[str | Path]) -> bool:
     """Whether `target` is the same path as one of `inputs`: an output must never replace one."""
     resolved = Path(target).resolve()

@@ -103,11 +103,11 @@ def _series_refs(path: Path) -> list[str]:
 
 def test_the_charts_still_plot_the_dashboards_cells(original: Path, resaved: Path):
     refs = _series_refs(original)
-    # Outcomes by RAG (the LSPs in A, Red, Amber and Green in H, I and J), slipping items by
+    # Outcomes by RAG (the LSPs in A, Red, Amber and Green in E, F and G), slipping items by
     # theme (one theme, in B26 and C26) and the seven external factors (B30:C36).
     assert refs == ["Dashboard!A5:A9", "Dashboard!A5:A9", "Dashboard!A5:A9", "Dashboard!B26",
                     "Dashboard!B30:B36", "Dashboard!C26", "Dashboard!C30:C36",
-                    "Dashboard!H5:H9", "Dashboard!I5:I9", "Dashboard!J5:J9"]
+                    "Dashboard!E5:E9", "Dashboard!F5:F9", "Dashboard!G5:G9"]
     assert _series_refs(resaved) == refs
 
 
@@ -151,13 +151,72 @@ def _page_setup(ws: Any) -> tuple[Any, ...]:
 def test_every_sheet_prints_on_a4_landscape_with_headers_and_footer(books: Any):
     """Header row on each page, a footer saying what the page is, and only the narrow sheets
     fitted to one page wide: the others print at their own size, across pages."""
-    narrow = {"About", "Completeness", "Assurance", "Dashboard"}
+    narrow = {"About", "Completeness", "Assurance"}
     for wb in books:  # as written, and after LibreOffice has saved it again
         for ws in wb:
-            title_cols = None if ws.title in narrow else "$A:$B"
+            title_cols = None if ws.title in narrow | {"Dashboard"} else "$A:$B"
             # The Dashboard's table fits on its first page: the lists and charts below it
             # have no use for its header row.
             title_rows = None if ws.title == "Dashboard" else "$4:$4"
             assert _page_setup(ws) == (
                 "landscape", 9, title_rows, title_cols, ws.title in narrow,
                 "Testshire, 2009/10 Q2", "&A", "Page &P of &N"), ws.title
+
+
+def _pages_by_sheet(pdf: Path) -> dict[str, list[int]]:
+    """Each sheet's printed pages, by the sheet name in each page's footer."""
+    import subprocess
+
+    out: dict[str, list[int]] = {}
+    box = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    for number, page in enumerate(re.findall(r"<page .*?</page>", box, re.S), start=1):
+        words = [(float(x), float(y), w) for x, y, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', page)]
+        # The footer's line: the words level with its "Page" (a chart drawn on the next page
+        # leaves clipped words on this one).
+        foot = max((y for _, y, w in words if w == "Page"), default=0.0)
+        footer = re.search(r"Testshire, 2009/10 Q2 (\S+) Page (\d+) of",
+                           " ".join(w for x, y, w in sorted(words) if abs(y - foot) < 1))
+        assert footer is not None, f"page {number} has no footer"
+        out.setdefault(footer.group(1), []).append(number)
+    return out
+
+
+def _title_scale(pdf: Path, page: int) -> float:
+    """How the page is scaled: its 14 pt title's height against the height at full size."""
+    import subprocess
+
+    box = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-bbox", str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    word = re.search(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', box)
+    assert word is not None
+    return (float(word.group(2)) - float(word.group(1))) / (14 * 1.3)  # 14 pt, as set
+
+
+@needs_libreoffice
+def test_the_rollup_prints_readably_on_sensible_pages(pdf: Path):
+    pages = _pages_by_sheet(pdf)
+    assert list(pages) == [name for name, state in ROLLUP_SHEETS if state == "visible"]
+    # The narrow sheets on one page each; the Dashboard's table and lists, then its charts on
+    # a page of their own.
+    assert {k: len(v) for k, v in pages.items() if k in ("About", "Completeness", "Assurance")} \
+        == {"About": 1, "Completeness": 1, "Assurance": 1}
+    assert len(pages["Dashboard"]) == 2
+    # Fitted one page wide, yet the text prints at 8 pt or more (the sheets are 10 pt).
+    for name in ("About", "Dashboard", "Completeness", "Assurance"):
+        assert _title_scale(pdf, pages[name][0]) >= 0.8, name
+    # The wide sheets print at 80 %, Slipping's columns in two groups: what is wrong, then
+    # where it came from.
+    assert 0.78 <= _title_scale(pdf, pages["Slipping"][0]) <= 0.82
+    texts = [_page_text(pdf, p) for p in pages["Slipping"]]
+    assert "What is wrong" in texts[0] and "Source file" not in texts[0]
+    assert "Source file" in texts[-1] and "What is wrong" not in texts[-1]
+    assert len(texts) == 3  # the flags and the rules' legend, then where each flag came from
+
+
+def _page_text(pdf: Path, page: int) -> str:
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout

@@ -20,6 +20,8 @@ class RollupSheet:
     name: str = ""
     hidden: bool = False
     fit_width = False  # printed one A4 page wide (only a sheet whose text stays 8 pt or more)
+    print_scale = 80  # otherwise: 10 pt text prints at 8 pt, a quarter more on each page
+    repeat_columns = True  # and its first two columns (the LSP, what the row is) on every page
 
     def size(self, r: Rollup) -> int:
         """Rows its table needs (0 for a small sheet)."""

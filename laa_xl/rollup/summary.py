@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,7 @@ from .. import __version__
 from ..issues import FileReport
 from ..round import LspStatus
 from ..schemas import schema_version
-from ..xlsxout import RAG_COLOURS, put
+from ..xlsxout import RAG_COLOURS, fitting_height, put
 from .layout import HEADER_ROW, META_SHEET, ROLLUP_PRODUCT
 from .sheets import RollupSheet
 
@@ -21,25 +22,30 @@ if TYPE_CHECKING:
 
 # The Dashboard's table: header and column width.  It is fitted to one A4 page wide, which at
 # these widths keeps its 10 pt text above 8 pt on paper.
-DASH_COLUMNS = [("LSP", 6), ("Partnership", 24), ("Return", 24), ("Received", 11),
-                ("Errors", 7), ("Warnings", 8), ("Outcomes", 9), ("Outcomes Red", 8),
-                ("Outcomes Amber", 8), ("Outcomes Green", 8), ("Slipping items", 8),
-                ("Slipping milestones", 9), ("Off-track outcomes", 8),
+# The Dashboard's table: header and column width.  It is fitted to one A4 page wide, which at
+# these widths (LibreOffice prints about 100 units of width to an A4 landscape page) keeps its
+# 10 pt text at 8 pt or more on paper.  The lists below it use the same columns.
+DASH_COLUMNS = [("LSP", 5), ("Partnership", 16), ("Return", 15), ("Received", 10),
+                ("Outcomes Red", 8), ("Outcomes Amber", 8), ("Outcomes Green", 8),
+                ("Slipping items", 8), ("Slipping milestones", 9), ("Off-track outcomes", 8),
                 ("High-severity flags", 8), ("Red items without a recovery plan", 9),
-                ("Assurance areas rated Weak", 22)]
+                ("Assurance areas rated Weak", 12)]
+WIDTHS = [wd for _, wd in DASH_COLUMNS]
 DASH_HEADERS = [h for h, _ in DASH_COLUMNS]
 WORST_ITEMS = 10  # slipping items listed on the Dashboard; Slipping has every flag
 
 
 class About(RollupSheet):
     name = "About"
+    fit_width = True
 
     def write(self, w: RollupWriter, ws: Any) -> None:
         r, region = w.r, w.region
         tol = region.tolerances
-        ws.set_column(0, 0, 34)
-        ws.set_column(1, 1, 60)
-        ws.set_column(2, 8, 14)
+        # The settings' values overflow into the empty cells beside them; the source files'
+        # names and checksums wrap.  Narrow enough to print one page wide at full size.
+        for c, width in enumerate([34, 12, 33, 11, 8, 7, 7, 9, 10]):
+            ws.set_column(c, c, width)
         w.title(ws, f"LAA delivery roll-up — {region.region}, {region.period}",
                     f"{region.go_name}. Made by laa-xl {__version__}.")
         items: list[tuple[str, Any]] = [
@@ -79,9 +85,11 @@ class About(RollupSheet):
             values = [rep.file, lsp, rep.sha256 or "", st.received if (st and primary) else None,
                       _yes(on_time), "Yes" if rep.valid else "No", rep.errors, rep.warnings,
                       "Yes" if id(rep) in included else "No"]
+            _fit_row(ws, row, [(values[0], 34), (values[2], 33)])
             for c, v in enumerate(values):
-                put(ws, row, c, v, w.f_text, w.f_date)
+                put(ws, row, c, v, w.f_wrap if c in (0, 2) else w.f_text, w.f_date)
             row += 1
+        print_only(ws, row, len(headers))
 
 
 
@@ -91,7 +99,9 @@ class Dashboard(RollupSheet):
     then the charts, each on the page after."""
 
     name = "Dashboard"
-    fit_width = True
+    # One page wide at 80 % (its columns are chosen so); not fitted, since a spreadsheet
+    # fitting a sheet to the page ignores the page break that keeps the charts whole.
+    repeat_columns = False
 
     def repeat_header(self, r: Rollup) -> bool:
         return len(r.result.statuses) > 25  # the table runs over a page: its header repeats
@@ -104,25 +114,24 @@ class Dashboard(RollupSheet):
                     "slipping item counts once however many rules flag it (Slipping lists "
                     "every flag).")
         n = len(r.result.statuses)
-        w.table(ws, "tblDashboard", DASH_HEADERS, n, widths=[wd for _, wd in DASH_COLUMNS],
+        w.table(ws, "tblDashboard", DASH_HEADERS, n, widths=WIDTHS,
                 header_format=w.f_head_wrap)
         ws.freeze_panes(0, 0)  # the lists below scroll with the table
         # Constant-memory mode writes each row once, when the next one starts: a row's
-        # height must be set while it is still the row being written.
+        # height (tall enough for its wrapped text) must be set while it is still the row
+        # being written.
         ws.set_row(HEADER_ROW, 45)
         row = HEADER_ROW + 1
         included = {s.lsp.code for s in r.included}
         for s in r.result.statuses:
             fig = r.figures[s.lsp.code]
-            rep = s.report
             status, tone = return_status(s, region.due, r.include_invalid)
-            values: list[Any] = [s.lsp.code, s.lsp.name, status, s.received,
-                                 rep.errors if rep else None, rep.warnings if rep else None]
+            values: list[Any] = [s.lsp.code, s.lsp.name, status, s.received]
             if s.lsp.code in included:
                 values += _counts(fig)
             else:
                 values += [None] * (len(DASH_HEADERS) - len(values))
-            ws.set_row(row, _height([(status, 24), (values[-1] or "", 22), (s.lsp.name, 24)]))
+            _fit_row(ws, row, zip(values, WIDTHS, strict=True))
             for c, v in enumerate(values):
                 fmt = w.f_date if isinstance(v, date) else w.f_wrap
                 if c == 2 and tone:
@@ -139,8 +148,10 @@ class Dashboard(RollupSheet):
         # their own, so that no chart is cut by a page break.
         ws.set_h_pagebreaks([row + 1])
         top = row + 1
-        _, themes_at, factors_at = self._side_lists(w, ws, top)
+        end, themes_at, factors_at = self._side_lists(w, ws, top)
         self._charts(w, ws, top, last, themes_at, factors_at)
+        print_only(ws, max(end, top + 32), len(WIDTHS))  # the charts reach row top + 32
+
 
     def _total(self, w: RollupWriter, ws: Any, row: int) -> None:
         t = w.r.total
@@ -148,10 +159,10 @@ class Dashboard(RollupSheet):
         status = (f"{t.received} of {t.expected} received{late}, {t.valid} valid"
                   + (f", {t.missing} missing" if t.missing else ""))
         values: list[Any] = ["All", f"Region ({t.expected} partnerships)", status, None,
-                             t.errors, t.warnings, *_counts(t.figures)[:-1],
+                             *_counts(t.figures)[:-1],
                              f"{t.weak_partnerships} partnership(s)" if t.weak_partnerships
                              else None]
-        ws.set_row(row, _height([(status, 24)]))
+        _fit_row(ws, row, zip(values, WIDTHS, strict=True))
         for c, v in enumerate(values):
             put(ws, row, c, v, w.f_total)
 
@@ -163,19 +174,23 @@ class Dashboard(RollupSheet):
             ws.write_string(row, 0, "None: every outcome is on trajectory and none is rated Red.",
                             w.f_text)
             return row + 1
-        for c, h in enumerate(["LSP", "Outcome", "Theme", "Latest", "Target", "RAG",
-                               "Why it is listed"]):
+        for c, h in enumerate(["LSP", "Outcome", "Theme", "Latest", "Target", "RAG"]):
             ws.write_string(row, c, h, w.f_head_line)
         row += 1
+        why_width = sum(WIDTHS[6:])
+        ws.merge_range(row - 1, 6, row - 1, len(WIDTHS) - 1, "Why it is listed", w.f_head_line)
         for o in listed:
-            ws.set_row(row, _height([(f"{o.outcome_id} {o.title}", 24), (o.theme, 24)]))
+            _fit_row(ws, row, [(f"{o.outcome_id} {o.title}", WIDTHS[1]), (o.theme, WIDTHS[2]),
+                               (o.note, why_width)])
             put(ws, row, 0, o.lsp, w.f_wrap)
             put(ws, row, 1, f"{o.outcome_id} {o.title}", w.f_wrap)
             put(ws, row, 2, o.theme, w.f_wrap)
             put(ws, row, 3, o.latest, w.f_num_left)
             put(ws, row, 4, o.target, w.f_num_left)
             put(ws, row, 5, o.rag, w.f_rag.get(o.rag, w.f_text))
-            put(ws, row, 6, o.note, w.f_warn if "but rated Green" in o.note else w.f_text)
+            note_format = w.f_warn if "but rated Green" in o.note else w.f_wrap
+            ws.merge_range(row, 6, row, len(WIDTHS) - 1, "", note_format)
+            put(ws, row, 6, o.note, note_format)
             row += 1
         return row
 
@@ -193,13 +208,13 @@ class Dashboard(RollupSheet):
             ws.write_string(row, c, h, w.f_head_line)
         ws.merge_range(row, 5, row, len(DASH_HEADERS) - 1, "What is wrong", w.f_head_line)
         row += 1
-        wide = sum(wd for _, wd in DASH_COLUMNS[5:])
+        wide = sum(WIDTHS[5:])
         for it in shown:
             item = f"{it.item_id} {it.description}".strip()
             why = it.worst.message
             if len(it.rules) > 1:
                 why += f" Also flagged: {', '.join(it.rules[1:])}."
-            ws.set_row(row, _height([(item, 24), (it.theme, 24), (why, wide)]))
+            _fit_row(ws, row, [(item, WIDTHS[1]), (it.theme, WIDTHS[2]), (why, wide)])
             put(ws, row, 0, it.lsp, w.f_wrap)
             put(ws, row, 1, item, w.f_wrap)
             put(ws, row, 2, it.theme, w.f_wrap)
@@ -216,7 +231,7 @@ class Dashboard(RollupSheet):
         at = []
         for title, head, pairs in (
                 ("Slipping items by theme", ("Theme", "Flagged items"), w.r.slipping_by_theme),
-                ("Main external factors (Recovery, PESTELO)", ("Factor", "Recovery plans"),
+                ("External factors (PESTELO)", ("Factor", "Recovery plans"),
                  w.r.factors)):
             ws.write_string(row, 1, title, w.f_section)
             ws.write_string(row + 1, 1, head[0], w.f_head_line)
@@ -224,7 +239,7 @@ class Dashboard(RollupSheet):
             at.append(row + 2)
             row += 2
             for k, v in pairs:
-                ws.set_row(row, _height([(k, 24)]))
+                _fit_row(ws, row, [(k, WIDTHS[1])])
                 put(ws, row, 1, k, w.f_wrap)
                 put(ws, row, 2, v, w.f_int_left)
                 row += 1
@@ -248,7 +263,7 @@ class Dashboard(RollupSheet):
                               "fill": {"color": RAG_COLOURS[rag]}})
         chart.set_title({"name": "Outcomes by delivery confidence (RAG)"})
         chart.set_y_axis({"reverse": True})
-        chart.set_size({"width": 420, "height": min(80 + 24 * max(n, 4), 620)})
+        chart.set_size({"width": 300, "height": min(80 + 24 * max(n, 4), 620)})
         ws.insert_chart(row, 3, chart, {"x_offset": 10})
         themes = w.r.slipping_by_theme
         factors = w.r.factors
@@ -261,8 +276,8 @@ class Dashboard(RollupSheet):
             c2.set_title({"name": "Slipping items by theme"})
             c2.set_legend({"none": True})
             c2.set_y_axis({"reverse": True})
-            c2.set_size({"width": 420, "height": 300})
-            ws.insert_chart(row, 9, c2, {"x_offset": 20})
+            c2.set_size({"width": 300, "height": 300})
+            ws.insert_chart(row, 8, c2, {"x_offset": 10})
         if any(c for _, c in factors):
             c3 = wb.add_chart({"type": "column"})
             c3.add_series({"name": "Recovery plans",
@@ -271,7 +286,7 @@ class Dashboard(RollupSheet):
                            "fill": {"color": "#7030A0"}})
             c3.set_title({"name": "Which external factors hold delivery back"})
             c3.set_legend({"none": True})
-            c3.set_size({"width": 420, "height": 300})
+            c3.set_size({"width": 300, "height": 300})
             ws.insert_chart(row + 1 + max(16, round(min(80 + 24 * max(n, 4), 620) / 20)), 3,
                             c3, {"x_offset": 10})
 
@@ -296,22 +311,33 @@ def return_status(s: LspStatus, deadline: date, include_invalid: bool = False
 
 
 def _counts(fig: Any) -> list[Any]:
-    return [sum(fig.outcomes.values()), fig.outcomes["Red"], fig.outcomes["Amber"],
+    return [fig.outcomes["Red"], fig.outcomes["Amber"],
             fig.outcomes["Green"], fig.slipping_items, fig.slipping_milestones, fig.off_track,
             fig.high_flags, fig.red_without_plan, ", ".join(fig.weak_areas)]
 
 
-def _height(texts: list[tuple[str, float]]) -> float:
-    """A row height (points) that shows each wrapped text in its column width."""
-    import math
+def print_only(ws: Any, last_row: int, columns: int) -> None:
+    """Print the sheet's first `columns` columns down to `last_row`: a title or note whose
+    text overflows beyond them would otherwise widen the page, and shrink its text."""
+    ws.print_area(0, 0, last_row, columns - 1)
 
-    lines = max((math.ceil(len(str(t)) / (wd * 1.25)) for t, wd in texts if t), default=1)
-    return 13.5 * max(lines, 1)
 
+def _fit_row(ws: Any, row: int, texts: Iterable[tuple[Any, float]]) -> None:
+    """Make the row tall enough to show each (text, column width) wrapped; call before the
+    row's cells are written (constant-memory mode writes a row when the next one starts)."""
+    height = fitting_height(texts)
+    if height is not None:
+        ws.set_row(row, height)
+
+
+
+# Narrow enough to print one A4 page wide at 8 pt or more; long names and addresses wrap.
+COMPLETENESS_WIDTHS = [5, 18, 16, 22, 10, 7, 6, 8, 14, 20]
 
 
 class Completeness(RollupSheet):
     name = "Completeness"
+    fit_width = True
 
     def write(self, w: RollupWriter, ws: Any) -> None:
         r, region = w.r, w.region
@@ -327,52 +353,59 @@ class Completeness(RollupSheet):
                    ("On time", len(on_time)), ("Late", len(returned) - len(on_time)),
                    ("Valid", len(valid)), ("Not valid", len(returned) - len(valid)),
                    ("Missing", len(missing))]
-        # Constant-memory mode writes rows in order: summary beside the table's top rows.
         headers = ["LSP", "Partnership", "Status", "File", "Received", "On time", "Errors",
                    "Warnings", "Contact", "Email"]
         w.table(ws, "tblCompleteness", headers, len(statuses),
-                    widths=[7, 30, 16, 34, 11, 8, 7, 9, 18, 30, 2, 16, 40])
-        ws.write_string(HEADER_ROW, len(headers) + 1, "Round summary", w.f_bold)
+                    widths=COMPLETENESS_WIDTHS)
         row = HEADER_ROW + 1
-        lines: list[tuple[str, Any]] = [(k, v) for k, v in summary]
-        lines.append(("Missing LSPs", ", ".join(f"{s.lsp.name} ({s.lsp.code})"
-                                                for s in missing) or "none"))
-        for i, s in enumerate(statuses):
+        for s in statuses:
             values = [s.lsp.code, s.lsp.name, _state(s, deadline),
                       Path(s.report.file).name if s.report else None, s.received,
                       _yes(s.on_time(deadline)), s.report.errors if s.report else None,
                       s.report.warnings if s.report else None, s.lsp.contact, s.lsp.email]
+            _fit_row(ws, row, zip(values, COMPLETENESS_WIDTHS, strict=True))
             for c, v in enumerate(values):
-                fmt = w.f_date if isinstance(v, date) else w.f_text
+                fmt = w.f_date if isinstance(v, date) else w.f_wrap
                 if c == 2:
-                    fmt = {"Missing": w.f_rag["Red"], "Not valid": w.f_rag["Amber"]}.get(
-                        str(v).split(",")[0], w.f_text)
+                    fmt = {"Missing": w.f_rag_wrap["Red"], "Not valid": w.f_rag_wrap["Amber"]}.get(
+                        str(v).split(",")[0], w.f_wrap)
                 put(ws, row, c, v, fmt)
-            if i < len(lines):
-                ws.write_string(row, len(headers) + 1, lines[i][0], w.f_bold)
-                put(ws, row, len(headers) + 2, lines[i][1], w.f_text)
             row += 1
-        for k, v in lines[len(statuses):]:
-            ws.write_string(row, len(headers) + 1, k, w.f_bold)
-            put(ws, row, len(headers) + 2, v, w.f_text)
+        # The round's summary below the table (constant-memory mode writes rows in order),
+        # so that the sheet stays narrow enough to print one page wide.
+        row += 1
+        ws.write_string(row, 1, "Round summary", w.f_section)
+        row += 1
+        lines: list[tuple[str, Any]] = [(k, v) for k, v in summary]
+        lines.append(("Missing LSPs", ", ".join(f"{s.lsp.name} ({s.lsp.code})"
+                                                for s in missing) or "none"))
+        for k, v in lines:
+            ws.write_string(row, 1, k, w.f_bold)
+            put(ws, row, 2, v, w.f_int_left if isinstance(v, int) else w.f_text)
             row += 1
         if r.result.unmatched:
             row += 1
-            ws.write_string(row, 0, "Files that match no partnership of this round", w.f_bold)
+            ws.write_string(row, 1, "Files that match no partnership of this round",
+                            w.f_section)
             row += 1
             for rep in r.result.unmatched:
                 first = rep.sorted_issues()[0].message if rep.issues else ""
                 meta = rep.data.meta if rep.data is not None else {}
                 why = (f"for {meta.get('lsp_code')}, {meta.get('period')}"
                        if meta.get("lsp_code") else first)
-                put(ws, row, 0, Path(rep.file).name, w.f_text)
-                put(ws, row, 3, why, w.f_text)
+                _fit_row(ws, row, [(Path(rep.file).name, COMPLETENESS_WIDTHS[1]),
+                                   (why, sum(COMPLETENESS_WIDTHS[2:]))])  # C:J merged
+                put(ws, row, 1, Path(rep.file).name, w.f_wrap)
+                ws.merge_range(row, 2, row, 9, "", w.f_wrap)
+                put(ws, row, 2, why, w.f_wrap)
                 row += 1
+        print_only(ws, row, len(headers))
 
 
 
 class Assurance(RollupSheet):
     name = "Assurance"
+    fit_width = True
 
     def write(self, w: RollupWriter, ws: Any) -> None:
         r, region = w.r, w.region
@@ -383,14 +416,15 @@ class Assurance(RollupSheet):
         headers = ["LSP", "Partnership", *[q.id for q in questions], "Weak", "Adequate",
                    "Strong"]
         w.table(ws, "tblAssurance", headers, len(r.included),
-                    widths=[7, 30, *[10] * len(questions), 8, 9, 8])
+                    widths=[5, 17, *[8] * len(questions), 6, 8, 7], header_format=w.f_head_wrap)
         row = HEADER_ROW + 1
         for s in r.included:
             assert s.report is not None and s.report.data is not None
             answers = {a.get("question_id"): a.get("rating")
                        for a in s.report.data.sheets["assurance"]}
+            _fit_row(ws, row, [(s.lsp.name, 17)])
             ws.write_string(row, 0, s.lsp.code, w.f_text)
-            ws.write_string(row, 1, s.lsp.name, w.f_text)
+            ws.write_string(row, 1, s.lsp.name, w.f_wrap)
             counts: Counter = Counter()
             for c, q in enumerate(questions, start=2):
                 rating = answers.get(q.id)
@@ -405,11 +439,17 @@ class Assurance(RollupSheet):
         ws.write_string(row, 0, "Ref", w.f_bold)
         ws.write_string(row, 1, "Area", w.f_bold)
         ws.write_string(row, 2, "Question", w.f_bold)
+        last = len(headers) - 1
+        room = 8 * len(questions) + 21  # the question's columns, merged
         for q in questions:
             row += 1
+            _fit_row(ws, row, [(q.area, 17), (q.question, room)])
             ws.write_string(row, 0, q.id, w.f_text)
-            ws.write_string(row, 1, q.area, w.f_text)
-            ws.write_string(row, 2, q.question, w.f_text)
+            ws.write_string(row, 1, q.area, w.f_wrap)
+            if last > 2:
+                ws.merge_range(row, 2, row, last, "", w.f_wrap)
+            ws.write_string(row, 2, q.question, w.f_wrap)
+        print_only(ws, row, len(headers))
 
 
 

@@ -15,7 +15,7 @@ from ..schemas import sheet, target_years
 from ..sheetrows import RowWriter
 from ..slippage import RULES, SEVERITIES, kind
 from ..themes import Themes
-from ..xlsxout import style_index
+from ..xlsxout import fitting_height, style_index
 from .layout import DATA_SHEETS, HEADER_ROW, PROVENANCE
 from .sheets import RollupSheet
 
@@ -40,9 +40,11 @@ class Slipping(RollupSheet):
         # The sheet as the partner's workbook names it (a renamed sheet is read, and says so).
         names = {s.report.file: s.report.data.sheet_names for s in r.included
                  if s.report is not None and s.report.data is not None}
-        plain = style_index(w.f_text)
+        plain, wrap = style_index(w.f_text), style_index(w.f_wrap)
         severity = {k: style_index(f) for k, f in w.f_sev.items()}
-        styles = [plain] * len(headers)
+        # Long text wraps (rows grow to show it when the workbook is opened).
+        styles = [wrap if h in ("Theme", "Description", "Rule", "What is wrong", "Source file")
+                  else plain for h in headers]
 
         def rows(rw: RowWriter) -> Iterator[str]:
             for n, f in enumerate(r.flags, start=HEADER_ROW + 2):
@@ -53,16 +55,27 @@ class Slipping(RollupSheet):
                                 f.description, f.rule, f.days, f.message, f.file,
                                 source_sheet if f.row else None, f.row, f.cell], styles)
 
+        # What a reader needs (Severity to What is wrong) fits one A4 page wide, printed at
+        # 80 % (8 pt); where it came from prints on the page after, beside the LSP and theme.
         w.big_table(ws, "tblSlipping", headers, len(r.flags), rows,
-                        widths=[9, 7, 22, 11, 10, 10, 36, 22, 7, 60, 30, 11, 8, 7])
+                    widths=[8, 6, 14, 9, 7, 7, 22, 14, 6, 32, 28, 11, 8, 7],
+                    wrap=[c for c, st in enumerate(styles) if st == wrap])
+        ws.set_v_pagebreaks([headers.index("What is wrong") + 1])
         row = HEADER_ROW + max(len(r.flags), 1) + 2
         ws.write_string(row, 0, "Rules", w.f_bold)
         tol = w.region.tolerances
         for rule in RULES.values():
             row += 1
-            ws.write_string(row, 0, rule.code, w.f_text)
-            ws.write_string(row, 3, f"{rule.describe(tol)} Severity: {rule.severity}.",
-                            w.f_text)
+            text = f"{rule.describe(tol)} Severity: {rule.severity}."
+            # The rule's name over the first three columns, what it means wrapped over the
+            # rest of the first page's width.
+            height = fitting_height([(rule.code, 28), (text, 107)])
+            if height is not None:
+                ws.set_row(row, height)
+            ws.merge_range(row, 0, row, 2, "", w.f_wrap)
+            ws.write_string(row, 0, rule.code, w.f_wrap)
+            ws.merge_range(row, 3, row, 9, "", w.f_wrap)
+            ws.write_string(row, 3, text, w.f_wrap)
         row += 2
         ws.write_string(row, 0, "Severity", w.f_bold)
         for s in SEVERITIES:
@@ -112,9 +125,14 @@ class DataSheet(RollupSheet):
         count = w.r.rows_in(spec.key)
         widths = [7, *([22] if themed else []), *[min(f.width, 30) for f in fields], 30, 11, 8,
                   8]
-        text = style_index(w.f_text)
-        base = [*[text] * len(lead), *[style_index(f) for f in fmts], text, text,
-                style_index(w.f_int), text]
+        text, wrap = style_index(w.f_text), style_index(w.f_wrap)
+        # Text wider than its column wraps (rows grow to show it when the workbook is opened).
+        long = [f.kind == "text" and (f.max_length or 0) > 40 for f in fields]
+        base = [*[text] * len(lead),
+                *[wrap if lg else style_index(fm) for fm, lg in zip(fmts, long, strict=True)],
+                wrap, text, style_index(w.f_int), text]
+        if themed:
+            base[1] = wrap
         rag = {k: style_index(f) for k, f in w.f_rag.items()}
         rag_columns = [c for c, f in enumerate(fields, start=len(lead)) if f.rag]
         themes = r.themes
@@ -133,7 +151,8 @@ class DataSheet(RollupSheet):
                     styles[c] = rag.get(str(values[c]), base[c])
                 yield rw.row(n, values, styles)
 
-        w.big_table(ws, f"tbl{spec.name}", headers, count, rows, widths=widths)
+        w.big_table(ws, f"tbl{spec.name}", headers, count, rows, widths=widths,
+                    wrap=[c for c, st in enumerate(base) if st == wrap])
 
 
 
@@ -150,8 +169,12 @@ class Issues(RollupSheet):
         headers = ["LSP", "Theme", "File", "Severity", "Code", "Sheet", "Cell", "Column", "Value",
                    "Message"]
         reports = w.r.result.reports
-        text, red = style_index(w.f_text), style_index(w.f_rag["Red"])
-        plain, error = [text] * len(headers), [text, text, text, red, *[text] * (len(headers) - 4)]
+        text, red, wrap = (style_index(w.f_text), style_index(w.f_rag["Red"]),
+                           style_index(w.f_wrap))
+        # The file, the value and the message wrap: rows grow to show them.
+        plain = [wrap if h in ("Theme", "File", "Value", "Message") else text for h in headers]
+        error = list(plain)
+        error[headers.index("Severity")] = red
 
         def rows(rw: RowWriter) -> Iterator[str]:
             n = HEADER_ROW + 2
@@ -167,7 +190,8 @@ class Issues(RollupSheet):
                     n += 1
 
         w.big_table(ws, "tblIssues", headers, sum(len(x.issues) for x in reports), rows,
-                    widths=[7, 22, 30, 8, 20, 11, 7, 20, 20, 80])
+                    widths=[6, 16, 24, 8, 16, 11, 7, 14, 16, 60],
+                    wrap=[c for c, st in enumerate(plain) if st == wrap])
 
 
 _ROW_OF_CELL = re.compile(r"^[A-Z]+([0-9]+)$")
@@ -226,7 +250,9 @@ class Timeline(RollupSheet):
 
         n = sum(sum(1 for m in s.report.data.sheets["milestones"] if shown(m))
                 for s in r.included if s.report is not None and s.report.data is not None)
-        text, day = style_index(w.f_text), style_index(w.f_date)
+        text, day, wrap = style_index(w.f_text), style_index(w.f_date), style_index(w.f_wrap)
+        widths = [7, 22, 9, 9, 36, *[11] * (first_month_col - 5)]
+        wrapped = (1, 4)  # the theme and the milestone
 
         def rows(rw: RowWriter) -> Iterator[str]:
             number = HEADER_ROW + 2
@@ -240,15 +266,14 @@ class Timeline(RollupSheet):
                               *[m.get(name) for name in fields[:-1] if name],
                               m.get(k.forecast) or m.get(k.due)]
                     yield rw.row(number, values,
-                                 [day if isinstance(v, date) else text for v in values])
+                                 [day if isinstance(v, date) else wrap if c in wrapped else text
+                                  for c, v in enumerate(values)])
                     number += 1
 
-        w.big_table(ws, None, headers, n, rows, ncols=first_month_col + len(months))
-        ws.set_column(0, 0, 7)
-        ws.set_column(1, 1, 22)
-        ws.set_column(2, 3, 9)
-        ws.set_column(4, 4, 36)
-        ws.set_column(5, first_month_col - 1, 11)
+        w.big_table(ws, None, headers, n, rows, ncols=first_month_col + len(months),
+                    widths=widths, wrap=wrapped)
+        for c, width in enumerate(widths):
+            ws.set_column(c, c, width)
         ws.set_column(first_month_col, first_month_col + len(months) - 1, 3)
         ws.freeze_panes(HEADER_ROW + 1, first_month_col)
         if n == 0:

@@ -28,9 +28,6 @@ from .consolidate import Rollup
 from .layout import EXCEL_MAX_ROWS, HEADER_ROW, NOTE_ROW, TITLE_ROW
 from .sheets import SHEETS
 
-# Sheets whose columns print at 8 pt or more when fitted to one A4 page wide.
-FIT_ONE_PAGE_WIDE = ("About", "Completeness", "Assurance")
-
 
 def _footer_text(text: str) -> str:
     """Text for a page footer: `&` starts a footer code, so a literal one is doubled."""
@@ -87,21 +84,23 @@ class RollupWriter:
         """A4 landscape, the header row on every page, and a footer saying what the page is.
 
         Only a sheet narrow enough to print at a readable size is fitted to one page wide;
-        a wide one runs across pages, its first columns (the LSP and what the row is)
-        repeated on each.
+        a wide one prints at its scale (80 %) and runs across pages, its first columns (the
+        LSP and what the row is) repeated on each.
         """
         region = self.region
         ws.set_landscape()
         ws.set_paper(9)  # A4
-        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        ws.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
         if s.repeat_header(self.r):
             ws.repeat_rows(HEADER_ROW)
         ws.set_footer(f"&L{_footer_text(region.region)}, {region.period}&C&A"
                       "&RPage &P of &N")
-        if s.name in FIT_ONE_PAGE_WIDE or s.fit_width:
+        if s.fit_width:
             ws.fit_to_pages(1, 0)
         else:
-            ws.repeat_columns(0, 1)
+            ws.set_print_scale(s.print_scale)
+            if s.repeat_columns:
+                ws.repeat_columns(0, 1)
 
     def _check_size(self) -> None:
         """WriteError, before anything is written, if a table would not fit in a sheet.
@@ -145,7 +144,8 @@ class RollupWriter:
         self.f_head_line = wb.add_format({**base, "bold": True, "bottom": 1})
         self.f_num_left = wb.add_format({**base, "num_format": "General", "align": "left"})
         self.f_int_left = wb.add_format({**base, "num_format": "0", "align": "left"})
-        self.f_warn = wb.add_format({**base, "bold": True, "font_color": "#C00000"})
+        self.f_warn = wb.add_format({**base, "bold": True, "font_color": "#C00000",
+                                     "text_wrap": True})
         self.f_rating = {k: wb.add_format({**base, "bg_color": v, "align": "center"})
                          for k, v in RATING_COLOURS.items()}
         self.f_sev = {"high": wb.add_format({**base, "bg_color": "#FF5B5B"}),
@@ -186,15 +186,18 @@ class RollupWriter:
 
     def big_table(self, ws: Any, name: str | None, headers: list[str], nrows: int,
                   rows: Callable[[RowWriter], Iterator[str]],
-                  widths: Sequence[float] = (), ncols: int | None = None) -> None:
+                  widths: Sequence[float] = (), ncols: int | None = None,
+                  wrap: Sequence[int] = ()) -> None:
         """A table of `nrows` rows below HEADER_ROW, written by `rows` into the closed frame.
 
         The frame's Table (when `name` is given) covers the header and one row (xlsxwriter
         checks a Table's range cell by cell, which costs seconds at national scale); `splice`
         widens it to the rows.  The rows are `ncols` wide, as many as the headers by default.
+        Each row is made tall enough to show the text of the `wrap` columns wrapped.
         """
         if name is not None:
             self.table(ws, name, headers, 1, widths=widths)
         ncols = ncols or len(headers)
+        wrapped = [(c, widths[c]) for c in wrap if c < len(widths)]
         self.big.append(BigSheet(ws.name, HEADER_ROW + 2, ncols,
-                                 lambda: rows(RowWriter(ncols)), nrows, table=name))
+                                 lambda: rows(RowWriter(ncols, wrapped)), nrows, table=name))
