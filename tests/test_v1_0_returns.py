@@ -1,0 +1,82 @@
+"""Returns made from a version 1.0 template, by the tool as it was before version 1.1: they
+are kept in tests/fixtures/v1_0/ and must still read and check exactly as they did then."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from laa_xl.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "v1_0"
+REGION = FIXTURES / "region.toml"
+PREVIOUS = FIXTURES / "rollup-2009-10-Q1.xlsx"
+
+# What `validate` said about each return when it was made, issue by issue: (code, sheet, cell,
+# message).
+EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
+    "LAA-return-2009-10-Q2-EWD.xlsx": [
+        ("renamed-column", "Actions", "I4",
+         'The column "Due date (baseline)" is headed "Due date - baseline". It was read as Due '
+         "date (baseline), but put the header back exactly as in the template."),
+    ],
+    "LAA-return-2009-10-Q2-NBR.xlsx": [
+        ("normalised", "Actions", "J9",
+         '"13/04/2010" was read as 13/04/2010. Next time, enter it so that Excel stores a date, '
+         "not text."),
+        ("normalised", "Actions", "K11",
+         '"19/09/2009" was read as 19/09/2009. Next time, enter it so that Excel stores a date, '
+         "not text."),
+        ("recovery-suggested", "Actions", "N13",
+         "Action A-09 is Amber. Consider adding a row for it on the Recovery sheet (Scanning, "
+         "Analysis, Response, Assessment)."),
+        ("normalised", "Milestones", "F16",
+         '"29/07/2009" was read as 29/07/2009. Next time, enter it so that Excel stores a date, '
+         "not text."),
+        ("normalised", "Milestones", "F17",
+         '"19/09/2009" was read as 19/09/2009. Next time, enter it so that Excel stores a date, '
+         "not text."),
+    ],
+    "LAA-return-2009-10-Q2-RVF.xlsx": [],
+    "LAA-return-2009-10-Q2-SMR.xlsx": [
+        ("not-in-list", "Actions", "N5",
+         '"Ambre" is not one of Red, Amber or Green. Choose one from the dropdown.'),
+        ("date-order", "Actions", "I6",
+         "Due date (baseline) (30/11/2008) is before Start date (01/12/2008). Check both dates."),
+        ("unknown-outcome", "Actions", "B26",
+         'Outcome ID "O-06" is not on the Outcomes sheet. Choose an Outcome ID from the dropdown, '
+         "or add the outcome."),
+        ("recovery-missing", "Actions", "N30",
+         "Action A-26 is Red but has no complete recovery plan. Add a row for A-26 on the Recovery "
+         "sheet with Scanning, Analysis, Response and Assessment."),
+        ("baseline-changed", "Actions", "I6",
+         "Due date (baseline) was 28/02/2010 last round and is now 30/11/2008. Baselines are fixed "
+         "once agreed: put back 28/02/2010 and use the forecast instead, or explain the agreed "
+         "change to the Government Office."),
+        ("recovery-suggested", "Actions", "N14",
+         "Action A-10 is Amber. Consider adding a row for it on the Recovery sheet (Scanning, "
+         "Analysis, Response, Assessment)."),
+        ("recovery-suggested", "Actions", "N21",
+         "Action A-17 is Amber. Consider adding a row for it on the Recovery sheet (Scanning, "
+         "Analysis, Response, Assessment)."),
+    ],
+}
+
+
+def validate(*args: Any) -> Any:
+    return CliRunner().invoke(main, ["validate", *map(str, args)], prog_name="laa-xl")
+
+
+def test_version_1_0_returns_check_exactly_as_they_did() -> None:
+    files = sorted(FIXTURES.glob("LAA-return-*.xlsx"))
+    result = validate("--region", REGION, "--previous", PREVIOUS, "--format", "json", *files)
+    assert result.exit_code == 1, result.output  # SMR has errors
+    report = json.loads(result.output)
+    got = {Path(f["file"]).name: [(i["code"], i["sheet"], i["cell"], i["message"]) for i in f["issues"]]
+           for f in report["files"]}
+    assert got == EXPECTED
+    assert {Path(f["file"]).name: f["valid"] for f in report["files"]} == {
+        name: name != "LAA-return-2009-10-Q2-SMR.xlsx" for name in EXPECTED}
