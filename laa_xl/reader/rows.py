@@ -15,7 +15,7 @@ from ..errors import ReadError
 from ..issues import make_issue, shown
 from ..layout import GUIDANCE_SHEET, LISTS_SHEET, META_SHEET, PRODUCT
 from ..model import Return, Row, a1, col_letter
-from ..schemas import SheetSpec, schema_version, sheets
+from ..schemas import SheetSpec, added_since, is_older_version, schema_version, sheets
 from ..text import describe_hidden, sheet_name_key
 from .archive import SheetInfo
 from .headers import find_header_row, norm_header, renamed, suggest
@@ -50,11 +50,20 @@ class ReturnReader(WorkbookReader):
         expected = schema_version()
         if version.split(".")[0] != expected.split(".")[0]:
             self.issue("schema-version", value=version or "unknown", expected=expected)
+        elif is_older_version(version):
+            added = added_since(version)
+            sheets_ = list(dict.fromkeys(spec.name for spec, _ in added))
+            detail = "; ".join(
+                ", ".join(f.header for s, f in added if s.name == name) + f" on {name}"
+                for name in sheets_)
+            self.issue("older-template", value=version, expected=expected, detail=detail)
         return meta
 
     # -- data sheets ----------------------------------------------------------------------
 
     def read_sheet(self, book: WorkbookFile, spec: SheetSpec, ret: Return) -> None:
+        # An older template's sheet is read as that version laid it out.
+        spec = spec.at_version(ret.meta.get("schema_version", ""))
         info = book.sheets.get(spec.name) or self._retyped(book, spec, ret)
         got = None
         if info is None:
