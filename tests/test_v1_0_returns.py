@@ -107,3 +107,51 @@ def test_a_version_1_0_return_reads_without_the_new_fields() -> None:
                            for r in actions)
     # Columns as the 1.0 template laid them out: RAG in N, the last one in P.
     assert (actions[0].cell("rag"), actions[0].cell("mitigation")) == ("N5", "P5")
+
+
+def test_a_round_of_1_0_and_1_1_returns_consolidates_side_by_side(tmp_path: Path) -> None:
+    import shutil
+
+    import openpyxl
+
+    from laa_xl.region import load_region
+    from laa_xl.rollup_reader import prefills, read_rollup
+
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    for f in FIXTURES.glob("LAA-return-*.xlsx"):  # EWD, NBR, RVF, SMR: version 1.0
+        shutil.copy(f, folder)
+    newer = Path(__file__).parent.parent / "samples" / "returns" / "2009-10-Q2"
+    for lsp in ("ANY", "WHV"):  # version 1.1
+        shutil.copy(newer / f"LAA-return-2009-10-Q2-{lsp}.xlsx", folder)
+    out = tmp_path / "rollup.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", "--region", str(REGION), str(folder),
+                                       "-o", str(out)], prog_name="laa-xl")
+    assert result.exit_code == 1, result.output  # SMR has errors, as it always had
+    ws = openpyxl.load_workbook(out, read_only=True)["Actions"]
+    rows = list(ws.iter_rows(values_only=True))
+    header_at = next(i for i, r in enumerate(rows) if r and r[0] == "LSP")
+    header = list(rows[header_at])
+    col = {h: header.index(h) for h in ("LSP", "Action ID", "Cost (£)", "Spent to date (£)",
+                                         "Forecast outturn (£)", "Depends on")}
+    data = [r for r in rows[header_at + 1:] if r[col["LSP"]]]
+    by_lsp: dict[str, list[Any]] = {}
+    for r in data:
+        by_lsp.setdefault(r[col["LSP"]], []).append(r)
+    assert sorted(by_lsp) == ["ANY", "EWD", "NBR", "RVF", "WHV"]  # SMR is not valid
+    # The 1.0 returns' rows are all there, with the columns they never had left blank ...
+    for lsp in ("EWD", "NBR", "RVF"):
+        assert all(r[col["Spent to date (£)"]] is None and r[col["Forecast outturn (£)"]] is None
+                   for r in by_lsp[lsp])
+    # ... beside the 1.1 returns' rows with their spend.
+    assert any(isinstance(r[col["Spent to date (£)"]], (int, float)) for r in by_lsp["ANY"])
+    issues = [r for r in openpyxl.load_workbook(out, read_only=True)["Issues"].iter_rows(
+        values_only=True) if "older-template" in r]
+    assert len(issues) == 4  # once for each 1.0 return, none for the 1.1 ones
+
+    # The next round's templates carry the spend and dependencies forward.
+    region = load_region(REGION)
+    prefill = prefills(read_rollup(out), region)
+    any_rows = {r["action_id"]: r for r in prefill["ANY"].rows["actions"]}
+    sample = next(r for r in any_rows.values() if r.get("spent"))
+    assert isinstance(sample["spent"], (int, float)) and "outturn" in sample
