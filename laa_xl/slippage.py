@@ -143,6 +143,7 @@ class Kind:
     start: str | None = None
     predecessors: str | None = None  # the IDs that must finish first (template 1.1)
     cost: str | None = None
+    spent: str | None = None
     outturn: str | None = None
 
 
@@ -167,7 +168,8 @@ def kind(key: str) -> Kind:
         percent=name("x-percent"), rag=rag.name if rag else None,
         rag_words=rag.words if rag else "", rag_scale=rag.rag_scale if rag else (),
         rag_is_rag=bool(rag and rag.rag), start="start_date" if key == "actions" else None,
-        predecessors=name("x-predecessors"), cost=name("x-cost"), outturn=name("x-outturn"))
+        predecessors=name("x-predecessors"), cost=name("x-cost"), spent=name("x-spent"),
+        outturn=name("x-outturn"))
 
 
 def _is_cancelled(row: Row, k: Kind) -> bool:
@@ -495,7 +497,7 @@ def _knock_on(it: Item) -> Iterator[Flag]:
         return
     schedule = it.shared.get("schedule")
     if schedule is None:
-        schedule = it.shared["schedule"] = _Schedule(it.ret, k, it.as_of)
+        schedule = it.shared["schedule"] = Schedule(it.ret, it.as_of)
     push = schedule.push(id_key(it.item_id))
     if push is None:
         return
@@ -509,7 +511,7 @@ def _knock_on(it: Item) -> Iterator[Flag]:
                   "fault of its own.", k.predecessors, chain=", ".join(path))
 
 
-class _Schedule:
+class Schedule:
     """When each open action of a return is now expected to finish, once what it waits for
     is taken into account, and by whom and how far each is pushed.
 
@@ -518,7 +520,8 @@ class _Schedule:
     finishes, so it is pushed back by the difference, and pushes what waits for it in turn.
     """
 
-    def __init__(self, ret: Return, k: Kind, as_of: date) -> None:
+    def __init__(self, ret: Return, as_of: date) -> None:
+        k = kind("actions")
         self.k, self.as_of = k, as_of
         self.rows = _index(ret.sheets.get(k.sheet, []), k.key)
         self._finish: dict[str, date | None] = {}
@@ -532,6 +535,23 @@ class _Schedule:
             return True
         start = _date(row, k.start)
         return start is not None and start > self.as_of and not _number(row, k.percent)
+
+    def predecessors(self, key: str) -> list[tuple[str, Row | None]]:
+        """What the action waits for: each ID as written, and its row (None if unknown)."""
+        row = self.rows.get(key)
+        if row is None:
+            return []
+        return [(p, self.rows.get(id_key(p))) for p in
+                split_ids(row.get(self.k.predecessors or "")) if id_key(p) != key]
+
+    def against(self, key: str) -> date | None:
+        """The date a predecessor must finish by: the action's start if it has not
+        started, else its own expected finish."""
+        row = self.rows.get(key)
+        if row is None:
+            return None
+        return _date(row, self.k.start) if self.waits_to_start(row) else \
+            _date(row, self.k.forecast) or _date(row, self.k.due)
 
     def finish(self, key: str) -> date | None:
         """When the action is now expected to finish; None when it is done or cancelled."""
@@ -556,12 +576,9 @@ class _Schedule:
             return None
         self._busy.add(key)
         worst: tuple[int, str, date, date, list[str]] | None = None
-        against = _date(row, self.k.start) if self.waits_to_start(row) else \
-            _date(row, self.k.forecast) or _date(row, self.k.due)
-        for pred in split_ids(row.get(self.k.predecessors or "")):
+        against = self.against(key)
+        for pred, _ in self.predecessors(key):
             pkey = id_key(pred)
-            if pkey == key:
-                continue
             finish = self.finish(pkey)
             if finish is None or against is None or finish <= against:
                 continue
@@ -709,7 +726,7 @@ def sort_flags(items: Iterable[Flag]) -> list[Flag]:
     (outcomes, actions, milestones), item ID in natural order, then rule. Deterministic.
 
     Knock-on flags of one chain stay together, from the first slipping action down: right
-    after that action's own flags, or, when it has none, where the first of them sorts.
+    after that action's worst flag, or, when it has none, where the first of them sorts.
     """
     ordered = sorted(items, key=_sort_key)
     groups: dict[tuple[str, str, str], list[Flag]] = {}
@@ -724,7 +741,7 @@ def sort_flags(items: Iterable[Flag]) -> list[Flag]:
     anchors: dict[tuple[str, str, str], int] = {}
     for i, f in enumerate(rest):
         if f.sheet == "actions":
-            anchors[(f.lsp, f.file, id_key(f.item_id))] = i
+            anchors.setdefault((f.lsp, f.file, id_key(f.item_id)), i)
     after: dict[int, list[Flag]] = {}
     for key, group in groups.items():
         group.sort(key=lambda f: (f.chain.count(","), _sort_key(f)))

@@ -100,7 +100,7 @@ def test_a_knock_on_flag_names_the_predecessor_and_the_days() -> None:
 
 def test_a_chain_is_listed_from_its_first_slipping_action_down() -> None:
     """Worst first would put A-3's high knock-on above A-1's own medium slip; the chain is
-    kept together, after A-1's flags, in its order."""
+    kept together, after A-1's worst flag, in its order."""
     ret = make_return(actions=[
         act("A-1", due="2009-12-31", forecast_date="2010-02-28", rag="Amber"),
         act("A-2", start="2010-01-04", due="2010-03-31", status="Not started", pct=0,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..issues import FileReport
 from ..round import LspStatus
-from ..schemas import schema_version
+from ..schemas import schema_version, sheet
 from ..xlsxout import RAG_COLOURS, put
 from .layout import HEADER_ROW, META_SHEET, ROLLUP_PRODUCT
 from .sheets import RollupSheet
@@ -24,6 +24,10 @@ DASH_HEADERS = ["LSP", "Partnership", "Returned", "Received", "On time", "Valid"
                 "Actions Green", "Slipping milestones", "Off-track outcomes",
                 "High-severity flags", "Red items without a recovery plan",
                 "Assurance areas rated Weak"]
+# Template version 1.1's money, by the Actions sheet's own headers (DESIGN.md §11).
+BUDGET_HEADERS = [sheet("actions").field(n).header for n in ("cost", "spent", "outturn")] \
+    + ["Actions over budget"]
+DASH_HEADERS += BUDGET_HEADERS
 
 
 
@@ -92,7 +96,7 @@ class Dashboard(RollupSheet):
         headers = DASH_HEADERS
         n = len(r.result.statuses)
         w.table(ws, "tblDashboard", headers, n,
-                    widths=[7, 30, 9, 11, 8, 7, 7, 9] + [9] * 12 + [40],
+                    widths=[7, 30, 9, 11, 8, 7, 7, 9] + [9] * 12 + [40] + [12, 12, 12, 9],
                     header_format=w.f_head_wrap)
         # Constant-memory mode writes each row once, when the next one starts: a row's
         # height must be set while it is still the row being written.
@@ -113,12 +117,19 @@ class Dashboard(RollupSheet):
                            sum(fig.actions.values()), fig.actions["Red"], fig.actions["Amber"],
                            fig.actions["Green"], fig.slipping_milestones, fig.off_track,
                            fig.high_flags, fig.red_without_plan, ", ".join(fig.weak_areas)]
+                b = fig.budget
+                values += [b.cost, b.spent, b.outturn, b.over_budget]
             else:
-                values += [None] * 13
+                values += [None] * (13 + len(BUDGET_HEADERS))
+            money = len(headers) - len(BUDGET_HEADERS)
             for c, v in enumerate(values):
                 fmt = w.f_date if isinstance(v, date) else w.f_text
                 if headers[c] in ("Outcomes Red", "Actions Red") and v:
                     fmt = w.f_rag["Red"]
+                if money <= c < money + 3:
+                    fmt = w.f_money
+                if headers[c] == "Actions over budget" and v:
+                    fmt = w.f_rag["Amber"]
                 put(ws, row, c, v, fmt)
             row += 1
         self._charts(w, ws, row + 2, n)
@@ -143,18 +154,28 @@ class Dashboard(RollupSheet):
         # with their charts below both.
         themes = w.r.slipping_by_theme
         factors = w.r.factors
-        col, fcol = 12, 15
+        budgets = [*w.r.budget_by_theme, ("All themes", w.r.budget_total)]
+        col, fcol, bcol = 12, 15, 20  # the budget beside the widest column
         side = [[(col, "Slipping items by theme", w.f_bold),
-                 (fcol, "Main external factors (Recovery, PESTELO)", w.f_bold)],
+                 (fcol, "Main external factors (Recovery, PESTELO)", w.f_bold),
+                 (bcol, "Cost, spend and outturn by theme (actions not cancelled)", w.f_bold)],
                 [(col, "Theme", w.f_bold), (col + 1, "Flagged items", w.f_bold),
-                 (fcol, "Factor", w.f_bold), (fcol + 1, "Recovery plans", w.f_bold)]]
-        for i in range(max(len(themes), len(factors))):
+                 (fcol, "Factor", w.f_bold), (fcol + 1, "Recovery plans", w.f_bold),
+                 (bcol, "Theme", w.f_bold),
+                 *[(bcol + 1 + i, h, w.f_head_wrap) for i, h in enumerate(BUDGET_HEADERS)]]]
+        for i in range(max(len(themes), len(factors), len(budgets))):
             cells: list[tuple[int, Any, Any]] = []
             if i < len(themes):
                 cells += [(col, themes[i][0], w.f_text), (col + 1, themes[i][1], w.f_int)]
             if i < len(factors):
                 cells += [(fcol, factors[i][0], w.f_text),
                           (fcol + 1, factors[i][1], w.f_int)]
+            if i < len(budgets):
+                name_, b = budgets[i]
+                label = w.f_bold if i == len(budgets) - 1 else w.f_text
+                cells += [(bcol, name_, label), (bcol + 1, b.cost, w.f_money),
+                          (bcol + 2, b.spent, w.f_money), (bcol + 3, b.outturn, w.f_money),
+                          (bcol + 4, b.over_budget, w.f_int)]
             side.append(cells)
         for i, cells in enumerate(side):
             for c, v, fmt in cells:

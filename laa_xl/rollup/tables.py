@@ -14,6 +14,7 @@ from ..region import Period
 from ..schemas import sheet, target_years
 from ..sheetrows import RowWriter
 from ..slippage import RULES, SEVERITIES, kind
+from ..text import id_key
 from ..themes import Themes
 from ..xlsxout import style_index
 from .layout import DATA_SHEETS, HEADER_ROW, PROVENANCE
@@ -205,10 +206,16 @@ class Timeline(RollupSheet):
         w.title(ws, "Timeline — every milestone by month, baseline against forecast (achieved "
                 "ones in grey, cancelled ones left out)",
                 "Blue: baseline month. Red: slipped from baseline to forecast. Green: "
-                "forecast earlier than baseline. Grey: achieved.")
+                "forecast earlier than baseline. Grey: achieved. Knock-on: the milestone's "
+                "action waits for a late one.")
         spec = sheet("milestones")
         fields = [k.key, k.parent, k.summary, k.status, k.due, k.forecast]
-        headers = ["LSP", "Theme", *[spec.field(name).header for name in fields if name]]
+        headers = ["LSP", "Theme", *[spec.field(name).header for name in fields if name],
+                   "Knock-on"]
+        # A milestone of an action that waits for a late one is marked, with what it waits for.
+        # (A knock-on flag's chain ends with the action it waits for.)
+        knock = {(f.lsp, id_key(f.item_id)): f"waits for {f.chain.split(', ')[-1]}, "
+                 f"pushed {f.days} days" for f in r.flags if f.rule == "knock-on" and f.chain}
         status_col, due_col, forecast_col = (col_letter(headers.index(spec.field(name).header))
                                              for name in (k.status, k.due, k.forecast))
         first_month_col = len(headers)
@@ -227,6 +234,7 @@ class Timeline(RollupSheet):
         n = sum(sum(1 for m in s.report.data.sheets["milestones"] if shown(m))
                 for s in r.included if s.report is not None and s.report.data is not None)
         text, day = style_index(w.f_text), style_index(w.f_date)
+        amber = style_index(w.f_rag["Amber"])
 
         def rows(rw: RowWriter) -> Iterator[str]:
             number = HEADER_ROW + 2
@@ -236,11 +244,13 @@ class Timeline(RollupSheet):
                 ms.sort(key=lambda m: (m.get(k.due), m.get(k.key) or ""))
                 themes = r.themes[s.lsp.code]
                 for m in ms:
+                    pushed = knock.get((s.lsp.code, id_key(m.get(k.parent or ""))))
                     values = [s.lsp.code, themes.of_row(m),
                               *[m.get(name) for name in fields[:-1] if name],
-                              m.get(k.forecast) or m.get(k.due)]
+                              m.get(k.forecast) or m.get(k.due), pushed]
                     yield rw.row(number, values,
-                                 [day if isinstance(v, date) else text for v in values])
+                                 [day if isinstance(v, date) else text for v in values[:-1]]
+                                 + [amber if pushed else text])
                     number += 1
 
         w.big_table(ws, None, headers, n, rows, ncols=first_month_col + len(months))
@@ -248,7 +258,8 @@ class Timeline(RollupSheet):
         ws.set_column(1, 1, 22)
         ws.set_column(2, 3, 9)
         ws.set_column(4, 4, 36)
-        ws.set_column(5, first_month_col - 1, 11)
+        ws.set_column(5, first_month_col - 2, 11)
+        ws.set_column(first_month_col - 1, first_month_col - 1, 24)  # Knock-on
         ws.set_column(first_month_col, first_month_col + len(months) - 1, 3)
         ws.freeze_panes(HEADER_ROW + 1, first_month_col)
         if n == 0:
