@@ -301,17 +301,18 @@ def test_dashboard_one_row_per_partnership(book: Any):
         "Outcomes", "Outcomes Red", "Outcomes Amber", "Outcomes Green", "Actions",
         "Actions Red", "Actions Amber", "Actions Green", "Slipping milestones",
         "Off-track outcomes", "High-severity flags", "Red items without a recovery plan",
-        "Assurance areas rated Weak"]
-    blank13 = (None,) * 13
+        "Assurance areas rated Weak", "Cost (£)", "Spent to date (£)", "Forecast outturn (£)",
+        "Actions over budget"]
+    blank13 = (None,) * 17  # and the four budget columns
     assert table(ws) == [
         ("ANY", "Anycity Partnership", "Yes", d(2009, 10, 10), "Yes", "Yes", 0, 1,
-         2, 0, 1, 1, 2, 0, 1, 1, 1, 1, 1, 0, "Capacity"),
+         2, 0, 1, 1, 2, 0, 1, 1, 1, 1, 1, 0, "Capacity", 25000, None, None, 0),
         ("NBR", "Northbridge Together", "Yes", d(2009, 10, 20), "No", "Yes", 0, 0,
-         1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 0, "Project management"),
+         1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 0, "Project management", 12500, None, None, 0),
         ("EWD", "Eastwold Strategic Partnership", "Yes", d(2009, 10, 10), "Yes", "No", 2, 0,
          *blank13),
         ("SMR", "Southmoor Partnership Board", "Yes", d(2009, 10, 16), "No", "Yes", 0, 0,
-         1, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 0, None),
+         1, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 0, None, 12500, None, None, 0),
         ("WHV", "Westhaven LSP", "No", None, None, None, None, None, *blank13),
     ]
 
@@ -753,7 +754,8 @@ def test_include_invalid_rows_are_marked(with_invalid: tuple[Any, Path], files: 
                            ("SMR", "A-01", "Green", "Yes")]
         dash = {r[0]: r for r in table(wb["Dashboard"])}
         assert dash["EWD"] == ("EWD", "Eastwold Strategic Partnership", "Yes", d(2009, 10, 10),
-                               "Yes", "No", 2, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 1, None)
+                               "Yes", "No", 2, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 1, None,
+                               12500, None, None, 0)
         about = {ws_row[0]: ws_row for ws_row in table(wb["About"])}
         assert about[str(files["EWD"])][-1] == "Yes"
         assert wb["About"]["B15"].value == "included, marked"
@@ -772,7 +774,7 @@ def test_include_invalid_with_an_unnamed_weak_assurance_row(tmp_path: Path, regi
     result = run("consolidate", path, "--region", region_file, "--include-invalid", "-o", out)
     assert result.exit_code == 1, result.output
     wb = openpyxl.load_workbook(out)
-    assert table(wb["Dashboard"])[0][-1] == "Resources"
+    assert table(wb["Dashboard"])[0][20] == "Resources"
     wb.close()
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..schemas import sheet
+from ..template import LINE_HEIGHT, wrapped_lines
 from ..xlsxout import put
 from .layout import HEADER_ROW
 from .sheets import RollupSheet
@@ -15,9 +16,11 @@ if TYPE_CHECKING:
     from .consolidate import Rollup
     from .writer import RollupWriter
 
-DEPENDENCY_HEADERS = ["LSP", "Theme", "Action ID", "Action", "Status", "Must be done by",
-                      "Waits for", "Its status", "Its expected finish", "It is slipping",
-                      "Late for this action", "Days pushed", "File", "Row"]
+# The answer first (is what it waits for late, and by how much), on the first printed page;
+# the descriptions and the source after, on the next (LSP and Theme repeat on each page).
+DEPENDENCY_HEADERS = ["LSP", "Theme", "Action ID", "Status", "Must be done by", "Waits for",
+                      "Its expected finish", "Late for this action", "Days pushed",
+                      "It is slipping", "Its status", "Action", "File", "Row"]
 
 
 class Dependencies(RollupSheet):
@@ -31,24 +34,26 @@ class Dependencies(RollupSheet):
         deps = sheet("actions").role("x-predecessors")
         said = deps.header if deps is not None else "Depends on"
         w.title(ws, f"Dependencies — actions waiting for others, as at {r.as_of:%d/%m/%Y}",
-                f"One row for each action and each action its {said} cell names. 'Must be "
-                "done by' is the action's start date if it has not started, else its own "
-                "expected finish; 'Late for this action' when what it waits for is now "
-                "expected to finish after that (see knock-on on Slipping).")
+                f"One row per action and each action its {said} cell names. Must be done by: "
+                "its start date if not started, else its own expected finish.")
+        # The columns a theme lead reads fit one A4 page wide; the source runs onto a second.
         w.table(ws, "tblDependencies", DEPENDENCY_HEADERS, len(r.dependencies),
-                widths=[7, 22, 9, 36, 12, 11, 9, 12, 11, 9, 9, 8, 30, 6],
+                widths=[6, 22, 8, 11, 11, 8, 11, 9, 8, 8, 11, 40, 30, 6],
                 header_format=w.f_head_wrap)
         ws.set_row(HEADER_ROW, 32)
         row = HEADER_ROW + 1
         for d in r.dependencies:
             late = d.days_pushed is not None
-            values = [d.lsp, d.theme, d.action_id, d.description, d.status, d.must_finish_by,
-                      d.predecessor, d.predecessor_status, d.predecessor_finish,
-                      "Yes" if d.predecessor_slipping else "No", "Yes" if late else "No",
-                      d.days_pushed, d.file, d.row]
+            values = [d.lsp, d.theme, d.action_id, d.status, d.must_finish_by, d.predecessor,
+                      d.predecessor_finish, "Yes" if late else "No", d.days_pushed,
+                      "Yes" if d.predecessor_slipping else "No", d.predecessor_status,
+                      d.description, d.file, d.row]
+            lines = wrapped_lines(d.description, 40)
+            if lines > 1:  # constant-memory mode: a row's height is set before its cells
+                ws.set_row(row, LINE_HEIGHT * lines)
             for c, v in enumerate(values):
-                fmt = w.f_date if isinstance(v, date) else w.f_text
-                if (c == 10 and late) or (c == 9 and d.predecessor_slipping):
+                fmt = w.f_date if isinstance(v, date) else w.f_wrap if c == 11 else w.f_text
+                if (c == 7 and late) or (c == 9 and d.predecessor_slipping):
                     fmt = w.f_rag["Amber"]
                 put(ws, row, c, v, fmt)
             row += 1

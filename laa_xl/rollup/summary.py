@@ -178,6 +178,8 @@ class Dashboard(RollupSheet):
                           (bcol + 4, b.over_budget, w.f_int)]
             side.append(cells)
         for i, cells in enumerate(side):
+            if i == 1:  # the budget's wrapped headers need two lines
+                ws.set_row(row + i, 28)
             for c, v, fmt in cells:
                 put(ws, row + i, c, v, fmt)
         below = row + len(side) + 1
