@@ -149,3 +149,32 @@ def test_spend_above_the_outturn_or_before_the_start_is_a_warning(tmp_path: Path
         "the status, or the spend.",
     ]
     assert report.valid
+
+
+def test_the_guidance_and_the_input_messages_explain_the_new_columns(tmp_path: Path) -> None:
+    import openpyxl
+
+    from laa_xl.template import build_template
+
+    path = build_template(tmp_path / "t.xlsx", SAMPLE_REGION)
+    wb = openpyxl.load_workbook(path)
+    guidance = [(r[0], r[1]) for r in wb["Guidance"].iter_rows(max_col=2, values_only=True)
+                if r[0]]
+    at = guidance.index(("In the right order, and within budget (Actions sheet)", None))
+    assert guidance[at + 1:at + 5] == [
+        ("Cost (£)", "The agreed budget for the action. Spent to date and Forecast outturn are "
+                     "judged against it."),
+        ("Depends on", "The actions that must finish before this one can, as Action IDs "
+                       "separated by commas (A-01, A-03). Leave blank if none."),
+        ("Spent to date (£)", "What has been spent on the action so far, in pounds. Leave "
+                              "blank if nothing yet."),
+        ("Forecast outturn (£)", "What you now expect the action to cost in all, in pounds, "
+                                 "when it is finished."),
+    ]
+    ws = wb["Actions"]
+    assert [ws.cell(4, c).value for c in (17, 18, 19)] == [
+        "Depends on", "Spent to date (£)", "Forecast outturn (£)"]
+    prompts = {str(dv.sqref).split(":")[0]: dv.prompt for dv in ws.data_validations.dataValidation
+               if dv.prompt}
+    assert prompts["Q5"].startswith("The actions that must finish before this one can")
+    assert prompts["R5"].startswith("What has been spent on the action so far")

@@ -155,3 +155,33 @@ def test_a_round_of_1_0_and_1_1_returns_consolidates_side_by_side(tmp_path: Path
     any_rows = {r["action_id"]: r for r in prefill["ANY"].rows["actions"]}
     sample = next(r for r in any_rows.values() if r.get("spent"))
     assert isinstance(sample["spent"], (int, float)) and "outturn" in sample
+
+
+def test_prefilling_carries_dependencies_and_spend_into_a_1_1_template(tmp_path: Path) -> None:
+    import openpyxl
+
+    from laa_xl.region import load_region
+    from laa_xl.rollup_reader import prefills, read_rollup
+    from laa_xl.template import build_template
+
+    samples = Path(__file__).parent.parent / "samples"
+    region = load_region(samples / "region.toml")
+    out = tmp_path / "rollup.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", "--region", str(samples / "region.toml"),
+                                       str(samples / "returns" / "2009-10-Q2"), "-o", str(out)],
+                                prog_name="laa-xl")
+    assert result.exit_code == 1, result.output  # SMR, as always
+    prefill = prefills(read_rollup(out), region)["WHV"]
+    rows = {r["action_id"]: r for r in prefill.rows["actions"]}
+    assert (rows["A-04"]["depends_on"], rows["A-01"]["depends_on"]) == ("A-02", "A-04")
+    path = build_template(tmp_path / "WHV.xlsx", region, region.lsp("WHV"), prefill)
+    ws = openpyxl.load_workbook(path)["Actions"]
+    header = [c.value for c in ws[4]]
+    at = {ws.cell(r, 1).value: r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value}
+    col = {h: header.index(h) + 1 for h in ("Depends on", "Spent to date (£)",
+                                            "Forecast outturn (£)", "Cost (£)")}
+    a01 = {h: ws.cell(at["A-01"], c).value for h, c in col.items()}
+    assert a01["Depends on"] == "A-04"
+    assert a01["Forecast outturn (£)"] == a01["Cost (£)"] and a01["Spent to date (£)"] > 0
+    # carried forward, and still the partner's to change: not locked like a baseline
+    assert ws.cell(at["A-01"], col["Depends on"]).protection.locked is False
