@@ -185,3 +185,21 @@ def test_prefilling_carries_dependencies_and_spend_into_a_1_1_template(tmp_path:
     assert a01["Forecast outturn (£)"] == a01["Cost (£)"] and a01["Spent to date (£)"] > 0
     # carried forward, and still the partner's to change: not locked like a baseline
     assert ws.cell(at["A-01"], col["Depends on"]).protection.locked is False
+
+
+def test_the_version_is_the_switch_declared_once() -> None:
+    from laa_xl import schemas
+
+    assert schemas.schema_version() == "1.1"
+    assert schemas.readable_versions() == ("1.0", "1.1")
+    assert [(schemas.is_older_version(v)) for v in ("1.0", "1.1", "1.5", "0.9", "")] == [
+        True, False, False, False, False]
+    actions = schemas.sheet("actions")
+    assert [f.name for f in actions.fields if f.since == "1.1"] == [
+        "depends_on", "spent", "outturn"]
+    assert [f.name for f in actions.at_version("1.0").fields] == [
+        f.name for f in actions.fields][:-3]
+    # the current version, and one this tool does not know, read every field
+    assert actions.at_version("1.1") is actions and actions.at_version("1.5") is actions
+    assert [(s.key, f.name) for s, f in schemas.added_since("1.0")] == [
+        ("actions", "depends_on"), ("actions", "spent"), ("actions", "outturn")]
