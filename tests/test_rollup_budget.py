@@ -136,12 +136,14 @@ def test_the_dependencies_sheet(rollup: tuple[Rollup, Path]) -> None:
     header, rows = _table(ws)
     assert header == ["LSP", "Theme", "Action ID", "Status", "Must be done by", "Waits for",
                       "Its expected finish", "Late for this action", "Days pushed",
-                      "It is slipping", "Its status", "Action", "File", "Row"]
-    assert [row[:12] + (row[13],) for row in rows] == [
+                      "It is slipping", "Its status", "Action", "Source file", "Source sheet",
+                      "Source row"]
+    assert all(row[12].endswith("ANY.xlsx") for row in rows)
+    assert [row[:12] + row[13:] for row in rows] == [
         ("ANY", CYP, "A-02", "Not started", datetime(2010, 1, 4), "A-01", datetime(2010, 2, 28),
-         "Yes", 55, "Yes", "In progress", "Mentoring scheme", 6),
+         "Yes", 55, "Yes", "In progress", "Mentoring scheme", "Actions", 6),
         ("ANY", CYP, "A-03", "Not started", datetime(2010, 4, 1), "A-02", datetime(2010, 5, 25),
-         "Yes", 54, "No", "Not started", "Mentoring scheme", 7),
+         "Yes", 54, "No", "Not started", "Mentoring scheme", "Actions", 7),
     ]
     # what is late is coloured Amber: both are late for their action; only A-01 slips itself
     amber = {c.coordinate for row in ws["H5:J6"] for c in row

@@ -83,6 +83,7 @@ class Dependency:
     predecessor_slipping: bool  # flagged by a slippage rule of its own
     days_pushed: int | None  # how far the predecessor pushes this action, if it does
     file: str
+    sheet: str  # as the partner's workbook names it
     row: int
 
 
@@ -328,5 +329,6 @@ def dependencies(r: Rollup) -> list[Dependency]:
                     predecessor_finish=finish if isinstance(finish, date) else None,
                     predecessor_slipping=(s.lsp.code, id_key(pred)) in flagged,
                     days_pushed=(finish - by).days if late and finish and by else None,
-                    file=data.path, row=row.row))
+                    file=data.path, sheet=data.sheet_names.get("actions", "Actions"),
+                    row=row.row))
     return out

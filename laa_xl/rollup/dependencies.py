@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..schemas import sheet
 from ..template import LINE_HEIGHT, wrapped_lines
 from ..xlsxout import put
-from .layout import HEADER_ROW
+from .layout import HEADER_ROW, PROVENANCE
 from .sheets import RollupSheet
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # the descriptions and the source after, on the next (LSP and Theme repeat on each page).
 DEPENDENCY_HEADERS = ["LSP", "Theme", "Action ID", "Status", "Must be done by", "Waits for",
                       "Its expected finish", "Late for this action", "Days pushed",
-                      "It is slipping", "Its status", "Action", "File", "Row"]
+                      "It is slipping", "Its status", "Action", *PROVENANCE]
 
 
 class Dependencies(RollupSheet):
@@ -38,7 +38,7 @@ class Dependencies(RollupSheet):
                 "its start date if not started, else its own expected finish.")
         # The columns a theme lead reads fit one A4 page wide; the source runs onto a second.
         w.table(ws, "tblDependencies", DEPENDENCY_HEADERS, len(r.dependencies),
-                widths=[6, 22, 8, 11, 11, 8, 11, 9, 8, 8, 11, 40, 30, 6],
+                widths=[6, 22, 8, 11, 11, 8, 11, 9, 8, 8, 11, 40, 30, 11, 7],
                 header_format=w.f_head_wrap)
         ws.set_row(HEADER_ROW, 32)
         row = HEADER_ROW + 1
@@ -47,7 +47,7 @@ class Dependencies(RollupSheet):
             values = [d.lsp, d.theme, d.action_id, d.status, d.must_finish_by, d.predecessor,
                       d.predecessor_finish, "Yes" if late else "No", d.days_pushed,
                       "Yes" if d.predecessor_slipping else "No", d.predecessor_status,
-                      d.description, d.file, d.row]
+                      d.description, d.file, d.sheet, d.row]
             lines = wrapped_lines(d.description, 40)
             if lines > 1:  # constant-memory mode: a row's height is set before its cells
                 ws.set_row(row, LINE_HEIGHT * lines)
