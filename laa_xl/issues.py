@@ -32,7 +32,9 @@ IssueCode = Literal[
     "outcome-without-actions", "milestone-outside-action", "missing-question", "unknown-question",
     "baseline-changed", "item-disappeared", "recovery-missing", "recovery-suggested",
     "recovery-unknown-item", "recovery-not-needed", "renamed-sheet", "copied-sheet",
-    "copied-sheet-differs", "merged-cells", "decimal-comma", "pdf-file", "blank-template",
+    "copied-sheet-differs", "merged-cells", "decimal-comma", "older-template",
+    "unknown-dependency", "self-dependency", "circular-dependency", "unclear-dependencies",
+    "spent-over-outturn", "spend-not-started", "pdf-file", "blank-template",
     "no-partnership", "rollup-file", "total-row",
 ]
 
@@ -228,6 +230,27 @@ _CATALOGUE = [
     Code("decimal-comma", ERROR, "Comma in a number",
          "{shown} has a comma that cannot separate thousands, so it is not clear what number "
          "is meant. If it is {decimal}, enter it with a decimal point: {decimal}."),
+    # -- template version 1.1: dependencies and spend -------------------------------------
+    Code("older-template", WARNING, "Older template",
+         "The workbook was made from version {value} of the template; the current one is "
+         "version {expected}. It was read and checked as before, without the columns added "
+         "since ({detail}). Next round, fill in the new template you are sent."),
+    Code("unknown-dependency", ERROR, "Depends on an unknown action",
+         "Action {item} depends on {shown}, which is not an Action ID on the Actions sheet. "
+         "Use the Action IDs of actions on this sheet, separated by commas, or add the action."),
+    Code("self-dependency", ERROR, "Depends on itself",
+         "Action {item} depends on itself. Remove {item} from its Depends on cell."),
+    Code("circular-dependency", ERROR, "Dependencies in a circle",
+         "Actions {cycle} depend on each other in a circle ({chain}), so none of them can "
+         "finish first. Remove one of these dependencies."),
+    Code("unclear-dependencies", ERROR, "Dependencies not clear",
+         "{shown} cannot be read as a list of Action IDs. Enter the Action IDs of the actions "
+         "that must finish first, separated by commas, such as A-01, A-03."),
+    Code("spent-over-outturn", WARNING, "Spent more than the forecast outturn",
+         "Action {item} has spent {spent}, more than its forecast outturn of {outturn}. Check "
+         "both figures: the forecast outturn includes what has been spent."),
+    Code("spend-not-started", WARNING, "Spend on an action not started",
+         "Action {item} is Not started but has spent {spent}. Check the status, or the spend."),
 ]
 
 _CATALOGUE += [

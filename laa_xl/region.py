@@ -135,6 +135,8 @@ class Tolerances:
         "label": "Behind plan below (share of time elapsed)"})
     low_days: int = field(default=30, metadata={"label": "Low severity up to (days late)"})
     medium_days: int = field(default=90, metadata={"label": "Medium severity up to (days late)"})
+    over_budget_ratio: float = field(default=0.1, metadata={
+        "label": "Over budget above (share of cost)"})
 
     def labelled(self) -> list[tuple[str, int | float]]:
         """Each tolerance with its label, in declaration order."""

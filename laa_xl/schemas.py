@@ -9,6 +9,7 @@ checkers agree with jsonschema itself.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -148,6 +149,11 @@ class Field:
         return self.header if self.header.isupper() else self.header.lower()
 
     @property
+    def since(self) -> str:
+        """The template version that added the field (``x-since``); the first one if not set."""
+        return str(self.schema.get("x-since") or readable_versions()[0])
+
+    @property
     def rag_scale(self) -> tuple[str, ...]:
         """The field's values as a RAG, best first (``x-rag-scale``); empty if it is not one."""
         return tuple(self.schema.get("x-rag-scale", ()))
@@ -234,6 +240,15 @@ class SheetSpec:
     @property
     def input_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if not f.formula)
+
+    def at_version(self, version: str) -> SheetSpec:
+        """The sheet as a template of `version` laid it out: without the fields added later.
+
+        A version this tool does not know is read with every field.
+        """
+        if version not in readable_versions() or version == schema_version():
+            return self
+        return _sheet_at(self.key, version)
 
 
 def _resolve_parts(prop: dict[str, Any], defs: dict[str, Any], where: str) -> list[dict]:
@@ -474,7 +489,40 @@ def return_validator() -> Draft202012Validator:
 
 
 def schema_version() -> str:
+    """The version of the template this tool writes (``x-schema-version``)."""
     return str(load_schema("return")["x-schema-version"])
+
+
+def readable_versions() -> tuple[str, ...]:
+    """Every template version this tool reads, oldest first (``x-reads-versions``)."""
+    return tuple(load_schema("return").get("x-reads-versions", [schema_version()]))
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """A version as numbers, for comparing ``1.10`` after ``1.9``; () when it is not one."""
+    try:
+        return tuple(int(p) for p in version.split("."))
+    except ValueError:
+        return ()
+
+
+def is_older_version(version: str) -> bool:
+    """Whether `version` is an older template this tool still reads (without later fields)."""
+    return version in readable_versions() and version_key(version) < version_key(schema_version())
+
+
+def added_since(version: str) -> list[tuple[SheetSpec, Field]]:
+    """The fields a template of `version` lacks, sheet by sheet in workbook order."""
+    at = version_key(version)
+    return [(spec, f) for spec in sheets() for f in spec.fields if version_key(f.since) > at]
+
+
+@cache
+def _sheet_at(key: str, version: str) -> SheetSpec:
+    spec = sheet(key)
+    at = version_key(version)
+    fields = tuple(f for f in spec.fields if version_key(f.since) <= at)
+    return dataclasses.replace(spec, fields=fields)
 
 
 def iter_all_schemas() -> Iterator[tuple[str, dict[str, Any]]]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from .dependencies import split as split_ids
 from .model import Return, Row
 from .region import Period, Tolerances
 from .schemas import sheet, target_years
@@ -47,6 +48,8 @@ class Flag:
     description: str = ""
     parent: str = ""  # the action ID of a milestone, the outcome ID of an action
     theme: str = ""  # the theme of the outcome the item serves
+    # knock-on: the actions upstream of this one, from the first slipping action down
+    chain: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,6 +140,11 @@ class Kind:
     rag_words: str
     rag_scale: tuple[str, ...]  # best first; the last is the worst (Red, Missed)
     rag_is_rag: bool  # a real Red/Amber/Green (rated Green), not a status (marked On track)
+    start: str | None = None
+    predecessors: str | None = None  # the IDs that must finish first (template 1.1)
+    cost: str | None = None
+    spent: str | None = None
+    outturn: str | None = None
 
 
 @cache
@@ -159,7 +167,9 @@ def kind(key: str) -> Kind:
         not_started=status.schema.get("x-not-started") if status else None,
         percent=name("x-percent"), rag=rag.name if rag else None,
         rag_words=rag.words if rag else "", rag_scale=rag.rag_scale if rag else (),
-        rag_is_rag=bool(rag and rag.rag))
+        rag_is_rag=bool(rag and rag.rag), start="start_date" if key == "actions" else None,
+        predecessors=name("x-predecessors"), cost=name("x-cost"), spent=name("x-spent"),
+        outturn=name("x-outturn"))
 
 
 def _is_cancelled(row: Row, k: Kind) -> bool:
@@ -202,6 +212,8 @@ class Item:
     overdue: int | None = None  # days past the baseline, if past it
     slip: int | None = None  # days from baseline to forecast
     done: bool = False
+    # What rules work out once for the whole sheet (the knock-on schedule), shared by its items.
+    shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         k, row = self.kind, self.row
@@ -221,7 +233,7 @@ class Item:
         return self.slip is not None and self.slip > self.tol.forecast_slip_days
 
     def flag(self, rule: str, severity: str, days: int | None, message: str,
-             field_name: str | None) -> Flag:
+             field_name: str | None, chain: str = "") -> Flag:
         floor = RULES[rule].floor.get(self.kind.sheet)
         if floor:
             severity = _at_least(severity, floor)
@@ -229,7 +241,8 @@ class Item:
         return Flag(lsp=self.ret.lsp_code, sheet=k.sheet, item_id=self.item_id, rule=rule,
                     severity=severity, days=days, message=message, file=self.ret.path,
                     row=self.row.row, cell=self.row.cell(field_name) if field_name else None,
-                    description=_text(self.row, k.summary), parent=_text(self.row, k.parent))
+                    description=_text(self.row, k.summary), parent=_text(self.row, k.parent),
+                    chain=chain)
 
 
 # -- the registry ---------------------------------------------------------------------------
@@ -258,8 +271,9 @@ class Rule:
     def describe(self, tolerances: Tolerances | None = None) -> str:
         tol = tolerances or Tolerances()
         values = {name: getattr(tol, name) for name in self.tolerances}
-        if "behind_plan_ratio" in values:
-            values["behind_plan_ratio"] = f"{values['behind_plan_ratio']:.0%}"
+        for ratio in ("behind_plan_ratio", "over_budget_ratio"):
+            if ratio in values:
+                values[ratio] = f"{values[ratio]:.0%}"
         return self.description.format(**values)
 
 
@@ -473,6 +487,136 @@ def _off_trajectory(it: Item) -> Iterator[Flag]:
                       f"{what} of {_num(target)}{unit} ({polarity} is better).", "latest_value")
 
 
+@rule("knock-on", "An action not complete waits for another (Depends on) that is forecast to "
+      "finish after this one's start date (if not started) or its own forecast date: at risk "
+      "through no fault of its own.", "by days pushed", ("actions",),
+      tolerances=("low_days", "medium_days"))
+def _knock_on(it: Item) -> Iterator[Flag]:
+    k = it.kind
+    if not k.predecessors:
+        return
+    schedule = it.shared.get("schedule")
+    if schedule is None:
+        schedule = it.shared["schedule"] = Schedule(it.ret, it.as_of)
+    push = schedule.push(id_key(it.item_id))
+    if push is None:
+        return
+    days, pred, finish, against, path = push
+    what = (f"its start date of {_dmy(against)}" if schedule.waits_to_start(it.row)
+            else f"its own expected finish of {_dmy(against)}")
+    via = f" (pushed by {' then '.join(path[:-1])})" if len(path) > 1 else ""
+    yield it.flag("knock-on", severity_for_days(days, it.tol), days,
+                  f"{it.name} waits for action {pred}, which is now expected to finish "
+                  f"{_dmy(finish)}{via}: {_days(days)} after {what}. It is at risk through no "
+                  "fault of its own.", k.predecessors, chain=", ".join(path))
+
+
+class Schedule:
+    """When each open action of a return is now expected to finish, once what it waits for
+    is taken into account, and by whom and how far each is pushed.
+
+    An action finishes at its forecast date (its due date if none); one waiting for another
+    still open cannot start (if not started) or finish (if under way) before that one
+    finishes, so it is pushed back by the difference, and pushes what waits for it in turn.
+    """
+
+    def __init__(self, ret: Return, as_of: date) -> None:
+        k = kind("actions")
+        self.k, self.as_of = k, as_of
+        self.rows = _index(ret.sheets.get(k.sheet, []), k.key)
+        self._finish: dict[str, date | None] = {}
+        self._push: dict[str, tuple[int, str, date, date, list[str]] | None] = {}
+        self._path: dict[str, list[str]] = {}  # the first slipping action down to this one
+        self._busy: set[str] = set()  # being worked out: a circle is not followed round
+
+    def waits_to_start(self, row: Row) -> bool:
+        k = self.k
+        if k.not_started and _same(_text(row, k.status), k.not_started):
+            return True
+        start = _date(row, k.start)
+        return start is not None and start > self.as_of and not _number(row, k.percent)
+
+    def predecessors(self, key: str) -> list[tuple[str, Row | None]]:
+        """What the action waits for: each ID as written, and its row (None if unknown)."""
+        row = self.rows.get(key)
+        if row is None:
+            return []
+        return [(p, self.rows.get(id_key(p))) for p in
+                split_ids(row.get(self.k.predecessors or "")) if id_key(p) != key]
+
+    def against(self, key: str) -> date | None:
+        """The date a predecessor must finish by: the action's start if it has not
+        started, else its own expected finish."""
+        row = self.rows.get(key)
+        if row is None:
+            return None
+        return _date(row, self.k.start) if self.waits_to_start(row) else \
+            _date(row, self.k.forecast) or _date(row, self.k.due)
+
+    def finish(self, key: str) -> date | None:
+        """When the action is now expected to finish; None when it is done or cancelled."""
+        if key not in self._finish:
+            row = self.rows.get(key)
+            if row is None or _is_done(row, self.k) or _is_cancelled(row, self.k) \
+                    or key in self._busy:
+                return None
+            own = _date(row, self.k.forecast) or _date(row, self.k.due)
+            push = self.push(key)
+            self._finish[key] = None if own is None else \
+                own + timedelta(days=push[0]) if push else own
+        return self._finish[key]
+
+    def push(self, key: str) -> tuple[int, str, date, date, list[str]] | None:
+        """How far what the action waits for pushes it: (days, the predecessor, when that
+        finishes, the date it is pushed past, the chain from the first slipping action)."""
+        if key in self._push:
+            return self._push[key]
+        row = self.rows.get(key)
+        if row is None or key in self._busy:
+            return None
+        self._busy.add(key)
+        worst: tuple[int, str, date, date, list[str]] | None = None
+        against = self.against(key)
+        for pred, _ in self.predecessors(key):
+            pkey = id_key(pred)
+            finish = self.finish(pkey)
+            if finish is None or against is None or finish <= against:
+                continue
+            days = (finish - against).days
+            if worst is None or days > worst[0]:
+                pred_id = _text(self.rows[pkey], self.k.key)
+                upstream = self._push.get(pkey)
+                path = (upstream[4] if upstream else []) + [pred_id]
+                worst = (days, pred_id, finish, against, path)
+        self._busy.discard(key)
+        self._push[key] = worst
+        return worst
+
+
+@rule("over-budget", "An action's forecast outturn is above its cost by more than the "
+      "tolerance ({over_budget_ratio} of the cost).", "medium; high when over by more than "
+      "three times the tolerance", ("actions",), tolerances=("over_budget_ratio",),
+      open_only=False)
+def _over_budget(it: Item) -> Iterator[Flag]:
+    k = it.kind
+    cost, outturn = _number(it.row, k.cost), _number(it.row, k.outturn)
+    if not cost or outturn is None or cost <= 0:
+        return
+    over = outturn - cost
+    ratio = it.tol.over_budget_ratio
+    if over <= cost * ratio + 1e-9:
+        return
+    severity = HIGH if over > cost * ratio * 3 else MEDIUM
+    yield it.flag("over-budget", severity, None,
+                  f"{it.name}'s forecast outturn of {_money(outturn)} is {_money(over)} "
+                  f"({over / cost:.0%}) over its cost of {_money(cost)} (tolerance "
+                  f"{ratio:.0%}).", k.outturn)
+
+
+def _money(v: float) -> str:
+    return f"£{v:,.0f}"
+
+
 _RULE_RANK = {r: i for i, r in enumerate(RULES)}
 
 
@@ -534,6 +678,7 @@ def flags(current: Return, previous: Return | None, as_of: date,
         item_rules = [r for r in rules if r.per_item]
         before = _index(previous.sheets.get(key, []), k.key) if previous else {}
         present: set[str] = set()
+        shared: dict[str, Any] = {}
         for row in current.sheets.get(key, []):
             item_key = id_key(_text(row, k.key))
             if item_key:
@@ -541,7 +686,7 @@ def flags(current: Return, previous: Return | None, as_of: date,
             if _is_cancelled(row, k):
                 continue
             it = Item(current, k, row, before.get(item_key) if item_key else None, as_of, tol,
-                      period)
+                      period, shared=shared)
             for r in item_rules:
                 if (r.open_only and it.done) or (r.needs_previous and it.before is None):
                     continue
@@ -584,8 +729,38 @@ def _sort_key(flag: Flag) -> tuple[Any, ...]:
 
 def sort_flags(items: Iterable[Flag]) -> list[Flag]:
     """Worst first: severity, then most days (flags without days last), then LSP, sheet
-    (outcomes, actions, milestones), item ID in natural order, then rule. Deterministic."""
-    return sorted(items, key=_sort_key)
+    (outcomes, actions, milestones), item ID in natural order, then rule. Deterministic.
+
+    Knock-on flags of one chain stay together, from the first slipping action down: right
+    after that action's worst flag, or, when it has none, where the first of them sorts.
+    """
+    ordered = sorted(items, key=_sort_key)
+    groups: dict[tuple[str, str, str], list[Flag]] = {}
+    rest: list[Flag] = []
+    for f in ordered:
+        if f.chain:
+            groups.setdefault((f.lsp, f.file, id_key(f.chain.split(",")[0])), []).append(f)
+        else:
+            rest.append(f)
+    if not groups:
+        return ordered
+    anchors: dict[tuple[str, str, str], int] = {}
+    for i, f in enumerate(rest):
+        if f.sheet == "actions":
+            anchors.setdefault((f.lsp, f.file, id_key(f.item_id)), i)
+    after: dict[int, list[Flag]] = {}
+    for key, group in groups.items():
+        group.sort(key=lambda f: (f.chain.count(","), _sort_key(f)))
+        at = anchors.get(key)
+        if at is None:  # the first slipping action has no flag of its own
+            head = _sort_key(group[0])
+            at = next((i for i, f in enumerate(rest) if _sort_key(f) > head), len(rest)) - 1
+        after.setdefault(at, []).extend(group)
+    out = list(after.get(-1, []))
+    for i, f in enumerate(rest):
+        out.append(f)
+        out.extend(after.get(i, []))
+    return out
 
 
 def summarise(items: Iterable[Flag]) -> dict[str, Any]:

@@ -447,6 +447,14 @@ class TemplateBuilder:
             f = outcomes.field(name)
             line(f.header, f.input_message)
 
+        heading(words["order_budget"]["heading"])
+        actions = next(s for s in self.specs if s.key == "actions")
+        line(*words["order_budget"]["lines"][0])
+        for keyword in ("x-predecessors", "x-spent", "x-outturn"):
+            added = actions.role(keyword)
+            if added is not None:
+                line(added.header, added.input_message)
+
         heading(words["recovery"]["heading"])
         for label, text in words["recovery"]["lines"]:
             line(label, text)

@@ -6,4 +6,5 @@ ROLLUP_SHEETS = [("About", "visible"), ("Dashboard", "visible"), ("Completeness"
                  ("Slipping", "visible"), ("Outcomes", "visible"), ("Actions", "visible"),
                  ("Milestones", "visible"), ("Assurance", "visible"), ("Risks", "visible"),
                  ("Recovery", "visible"), ("Issues", "visible"), ("Timeline", "visible"),
+                 ("Dependencies", "visible"),
                  ("_laa_xl", "hidden")]

@@ -317,6 +317,25 @@ def test_dashboard_one_row_per_partnership(book: Any):
     assert fills == ["00000000", "FFFFC000", "FFFF5B5B", "FFFFC000", "FFFF5B5B"]
 
 
+def test_dashboard_shows_cost_spend_and_outturn(book: Any):
+    """Returns from the 1.0 template have costs but no spend or outturn: blank, not £0."""
+    ws = book["Dashboard"]
+    start = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value ==
+                 "Cost, spend and forecast outturn (actions not cancelled)")
+    rows = [(ws.cell(r, 1).value, ws.cell(r, 2).value, ws.cell(r, 3).value,
+             ws.cell(r, 4).value, ws.cell(r, 6).value, ws.cell(r, 8).value)
+            for r in range(start + 1, start + 7)]
+    assert rows == [
+        ("LSP", "Partnership or theme", "Cost (£)", "Spent to date (£)", "Forecast outturn (£)",
+         "Actions over budget"),
+        ("ANY", "Anycity Partnership", 25000, None, None, 0),
+        ("NBR", "Northbridge Together", 12500, None, None, 0),
+        ("SMR", "Southmoor Partnership Board", 12500, None, None, 0),
+        ("Children and young people", None, 50000, None, None, 0),
+        ("All themes", None, 50000, None, None, 0)]
+    assert ws.cell(start + 2, 3).number_format == "£#,##0"
+
+
 def _rows_from(ws: Any, first: int, last: int) -> list[tuple[Any, ...]]:
     return [tuple(c.value for c in row[:13]) for row in ws.iter_rows(min_row=first, max_row=last)]
 
@@ -446,15 +465,16 @@ def test_about_lists_every_source_file_with_its_checksum(book: Any, files: dict[
 
 def test_about_states_the_rounds_settings(book: Any, region_file: Path):
     ws = book["About"]
-    settings = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(4, 18)}
+    settings = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(4, 19)}
     assert settings == {
         "Region": "Testshire", "Government Office": "Government Office for Testshire",
         "Period": "2009/10 Q2", "Quarter ends": d(2009, 9, 30),
         "Return deadline": d(2009, 10, 15), "Slippage as at": d(2009, 9, 30),
         "Forecast slip tolerance (days)": 14, "Behind plan below (share of time elapsed)": 0.7,
         "Low severity up to (days late)": 30, "Medium severity up to (days late)": 90,
+        "Over budget above (share of cost)": 0.1,
         "Returns with errors": "left out", "Previous round": "none given",
-        "Region file": str(region_file), "laa-xl version": ws["B17"].value}
+        "Region file": str(region_file), "laa-xl version": ws["B18"].value}
 
 
 def test_the_hidden_identity_sheet(book: Any):
@@ -804,7 +824,7 @@ def test_include_invalid_rows_are_marked(with_invalid: tuple[Any, Path], files: 
                                1, 0, 0, 1, 1, 1, 0, 1, None)
         about = {ws_row[0]: ws_row for ws_row in table(wb["About"])}
         assert about[str(files["EWD"])][-1] == "Yes"
-        assert wb["About"]["B14"].value == "included, marked"
+        assert wb["About"]["B15"].value == "included, marked"
         assert [r[0] for r in table(wb["Assurance"])] == ["ANY", "NBR", "EWD", "SMR"]
     finally:
         wb.close()
@@ -850,16 +870,16 @@ def test_a_rollup_too_long_for_a_sheet_is_refused_not_cut(monkeypatch: pytest.Mo
     from laa_xl.errors import WriteError
 
     rollup = consolidate(collect([files["ANY"], files["SMR"]], region))
-    # Slipping is the longest sheet: 4 rows above its 8 flags, then 17 rows of legend
-    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 29)
+    # Slipping is the longest sheet: 4 rows above its 8 flags, then 19 rows of legend
+    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 31)
     write_rollup(rollup, tmp_path / "fits.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "fits.xlsx")
-    assert (wb["Slipping"].max_row, wb["Slipping"]["A29"].value) == (29, "low")
+    assert (wb["Slipping"].max_row, wb["Slipping"]["A31"].value) == (31, "low")
     wb.close()
-    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 28)
+    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 30)
     with pytest.raises(WriteError) as err:
         write_rollup(rollup, tmp_path / "r.xlsx")
-    assert str(err.value) == ("The roll-up's Slipping sheet would need 29 rows, more than the 28 "
+    assert str(err.value) == ("The roll-up's Slipping sheet would need 31 rows, more than the 30 "
                               "a worksheet can hold. Consolidate the region's returns in smaller "
                               "groups.")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fits.xlsx"]

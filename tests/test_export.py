@@ -60,7 +60,7 @@ def test_the_document_is_what_was_typed(typed: Path) -> None:
     assert list(doc) == ["meta", *SHEET_KEYS]
     assert {k: doc["meta"][k] for k in ("schema_version", "lsp_code", "lsp_name", "period",
                                         "region")} == {
-        "schema_version": "1.0", "lsp_code": "ANY", "lsp_name": "Anycity Partnership",
+        "schema_version": "1.1", "lsp_code": "ANY", "lsp_name": "Anycity Partnership",
         "period": "2009/10 Q2", "region": "Midshire"}
     assert doc["outcomes"] == typed_rows("outcomes")
     assert doc["actions"] == typed_rows("actions")

@@ -185,7 +185,7 @@ def test_a_duplicated_column_is_reported_once(tmp_path: Path) -> None:
     path = build_return(tmp_path / "r.xlsx", mutations=[duplicate_column("Actions", "RAG")])
     report = check(path)
     assert said(report) == [
-        'Actions!Q4 (RAG): The column "RAG" appears twice in Actions (columns N and Q). Delete '
+        'Actions!T4 (RAG): The column "RAG" appears twice in Actions (columns N and T). Delete '
         "one of them."]
 
 
@@ -217,7 +217,7 @@ def test_every_row_is_read_whatever_the_dimension_tag_says(tmp_path: Path) -> No
                         spare_rows=0)
     part = sheet_part(path, "Actions")
     with zipfile.ZipFile(path) as z:
-        assert b'<dimension ref="A1:P3004"/>' in z.read(part)
+        assert b'<dimension ref="A1:S3004"/>' in z.read(part)
     rewrite_parts(path, {part: _dimension("A1")})
     with zipfile.ZipFile(path) as z:
         assert b'<dimension ref="A1"/>' in z.read(part)
@@ -478,7 +478,7 @@ def test_data_copied_into_a_workbook_without_the_identity_sheet(tmp_path: Path) 
 def test_a_template_version_this_tool_does_not_read(tmp_path: Path) -> None:
     path = build_return(tmp_path / "r.xlsx", mutations=[type_into("_laa_xl", "B3", "2.0")])
     assert said(check(path)) == [
-        "The template is version 2.0; this tool reads version 1.0. Copy your data into the "
+        "The template is version 2.0; this tool reads version 1.0 or 1.1. Copy your data into the "
         "current template."]
 
 

@@ -240,3 +240,13 @@ def test_a_region_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path):
     read, original = load_region(path), load_region(src)
     assert read.lsps == original.lsps and read.questions == original.questions
     assert read.period == original.period and read.themes == original.themes
+
+
+def test_every_tolerance_defaults_as_the_region_schema_says() -> None:
+    """The region schema declares each tolerance's default; the code holds the same."""
+    from laa_xl.schemas import load_schema
+
+    declared = load_schema("region")["properties"]["tolerances"]["properties"]
+    assert {k: v["default"] for k, v in declared.items()} == {
+        k: getattr(Tolerances(), k) for k in Tolerances.__dataclass_fields__}
+    assert Tolerances().over_budget_ratio == 0.1

@@ -64,6 +64,10 @@ EXPECTED = {
         ("rag", "RAG"),
         ("progress", "Progress update"),
         ("mitigation", "Issues and mitigation"),
+        # template version 1.1 (DESIGN.md §11)
+        ("depends_on", "Depends on"),
+        ("spent", "Spent to date (£)"),
+        ("outturn", "Forecast outturn (£)"),
     ],
     "milestones": [
         ("milestone_id", "Milestone ID"),

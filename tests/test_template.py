@@ -33,7 +33,7 @@ WHEN = datetime(2009, 10, 1, 9, 0, 0)
 DATA_SHEETS = RETURN_DATA_SHEETS
 SHEET_ORDER = TEMPLATE_SHEETS
 # Header row plus data rows: x-rows empty rows, or one row per assurance question.
-TABLE_REFS = {"Outcomes": "A4:W54", "Actions": "A4:P404", "Milestones": "A4:H1004",
+TABLE_REFS = {"Outcomes": "A4:W54", "Actions": "A4:S404", "Milestones": "A4:H1004",
               "Assurance": "A4:F14", "Risks": "A4:I104", "Recovery": "A4:K64"}
 PUBLISHED = Path("workbooks") / "laa-return-template.xlsx"
 PUBLISH_COMMAND = ("SOURCE_DATE_EPOCH=1254355200 laa-xl template --blank "
@@ -167,7 +167,7 @@ def test_formats_of_data_cells(content: dict[str, Any]):
     actions = content["Actions"]["formats"]
     assert {k: v[0][1] for k, v in actions.items() if v[0][1] != "General"} == {
         "F": "£#,##0", "H": "dd/mm/yyyy", "I": "dd/mm/yyyy", "J": "dd/mm/yyyy",
-        "K": "dd/mm/yyyy", "M": "0"}
+        "K": "dd/mm/yyyy", "M": "0", "R": "£#,##0", "S": "£#,##0"}
     milestones = content["Milestones"]["formats"]
     assert [milestones[c] for c in "DEF"] == [[("5:1004", "dd/mm/yyyy", "unlocked")]] * 3
     assert content["Risks"]["formats"]["F"] == [("5:104", "0", "locked")]
@@ -370,7 +370,7 @@ def test_messages_fit_excels_limits(wb: Any):
             assert len(dv.prompt or "") <= 255, dv.prompt
             assert len(dv.errorTitle or "") <= 32, dv.errorTitle
             assert len(dv.error or "") <= 255, dv.error
-    assert count == 142
+    assert count == 148
 
 
 def test_long_titles_are_cut_at_a_word(wb: Any):
@@ -405,7 +405,7 @@ def test_identity_sheet(any_path: Path, wb: Any):
         ("generated_at", "2009-10-01T09:00:00"),
         ("tool_version", __version__),
     ]
-    assert schema_version() == "1.0"
+    assert schema_version() == "1.1"
     assert meta(any_path)["lsp_code"] == "ANY"
 
 
@@ -505,7 +505,7 @@ def test_prefilled_rows_lock_their_baselines(tmp_out: Path, sample_region: Regio
     assert ws["D5"].protection.locked is False  # empty and not a baseline: open
     assert ws["K5"].protection.locked is False  # an empty baseline can still be filled in
     ws = book["Actions"]
-    assert ws.tables["tblActions"].ref == "A4:P405"
+    assert ws.tables["tblActions"].ref == "A4:S405"
     assert [(c.coordinate, c.value, c.protection.locked) for c in ws[5] if c.value] == [
         ("A5", "A-01", True), ("B5", "O-01", False), ("C5", "Mentoring", False),
         ("H5", datetime(2009, 4, 1), False), ("I5", datetime(2010, 3, 31), True),

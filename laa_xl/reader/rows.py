@@ -15,7 +15,14 @@ from ..errors import ReadError
 from ..issues import make_issue, shown
 from ..layout import GUIDANCE_SHEET, LISTS_SHEET, META_SHEET, PRODUCT, ROLLUP_PRODUCT
 from ..model import Return, Row, a1, col_letter
-from ..schemas import SheetSpec, schema_version, sheets
+from ..schemas import (
+    SheetSpec,
+    added_since,
+    is_older_version,
+    readable_versions,
+    schema_version,
+    sheets,
+)
 from ..text import describe_hidden, sheet_name_key
 from .archive import SheetInfo
 from .headers import find_header_row, norm_header, renamed, suggest
@@ -51,12 +58,22 @@ class ReturnReader(WorkbookReader):
         version = meta.get("schema_version", "")
         expected = schema_version()
         if version.split(".")[0] != expected.split(".")[0]:
-            self.issue("schema-version", value=version or "unknown", expected=expected)
+            self.issue("schema-version", value=version or "unknown",
+                       expected=" or ".join(readable_versions()))
+        elif is_older_version(version):
+            added = added_since(version)
+            sheets_ = list(dict.fromkeys(spec.name for spec, _ in added))
+            detail = "; ".join(
+                ", ".join(f.header for s, f in added if s.name == name) + f" on {name}"
+                for name in sheets_)
+            self.issue("older-template", value=version, expected=expected, detail=detail)
         return meta
 
     # -- data sheets ----------------------------------------------------------------------
 
     def read_sheet(self, book: WorkbookFile, spec: SheetSpec, ret: Return) -> None:
+        # An older template's sheet is read as that version laid it out.
+        spec = spec.at_version(ret.meta.get("schema_version", ""))
         info = book.sheets.get(spec.name) or self._retyped(book, spec, ret)
         got = None
         if info is None:

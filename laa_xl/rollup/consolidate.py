@@ -11,13 +11,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ..issues import FileReport
 from ..model import Return
 from ..region import Region
 from ..round import LspStatus, RoundResult
 from ..schemas import sheet
-from ..slippage import Flag, flags, sort_flags
+from ..slippage import Flag, Schedule, flags, kind, sort_flags
+from ..text import id_key
 from ..themes import Themes
 
 THEME_UNKNOWN = "(theme unknown)"
@@ -35,6 +37,55 @@ class LspFigures:
     high_flags: int = 0
     red_without_plan: int = 0
     weak_areas: list[str] = field(default_factory=list)
+    budget: Budget = field(default_factory=lambda: Budget())
+
+
+@dataclass
+class Budget:
+    """Cost, spend and forecast outturn of a set of actions (cancelled ones left out).
+
+    Spend and outturn stay None while no action of the set reports one (a return made from
+    a template before version 1.1 has neither), so an unknown is not shown as £0.
+    """
+
+    actions: int = 0
+    cost: float = 0
+    spent: float | None = None
+    outturn: float | None = None
+    over_budget: int = 0  # actions flagged over-budget
+
+    def add(self, cost: Any, spent: Any, outturn: Any) -> None:
+        self.actions += 1
+        if _is_amount(cost):
+            self.cost += cost
+        if _is_amount(spent):
+            self.spent = (self.spent or 0) + spent
+        if _is_amount(outturn):
+            self.outturn = (self.outturn or 0) + outturn
+
+
+def _is_amount(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One action of one partnership waiting for another: a row of the Dependencies sheet."""
+
+    lsp: str
+    theme: str
+    action_id: str
+    description: str
+    status: str
+    must_finish_by: date | None  # its start (not started) or own expected finish
+    predecessor: str
+    predecessor_status: str  # "(not on the Actions sheet)" when unknown
+    predecessor_finish: date | None  # expected, pushed by what it waits for in turn
+    predecessor_slipping: bool  # flagged by a slippage rule of its own
+    days_pushed: int | None  # how far the predecessor pushes this action, if it does
+    file: str
+    sheet: str  # as the partner's workbook names it
+    row: int
 
 
 @dataclass
@@ -96,6 +147,9 @@ class Rollup:
     off_track: list[OffTrackOutcome] = field(default_factory=list)
     slipping_items: list[SlippingItem] = field(default_factory=list)  # worst first
     total: RegionTotal = field(default_factory=RegionTotal)
+    budget_by_theme: list[tuple[str, Budget]] = field(default_factory=list)
+    budget_total: Budget = field(default_factory=Budget)
+    dependencies: list[Dependency] = field(default_factory=list)
 
     @property
     def region(self) -> Region:
@@ -137,6 +191,8 @@ def consolidate(result: RoundResult, as_of: date | None = None,
     rollup.off_track = off_track_outcomes(rollup)
     rollup.slipping_items = slipping_items(rollup.flags)
     rollup.total = region_total(rollup)
+    rollup.budget_by_theme, rollup.budget_total = budgets(rollup)
+    rollup.dependencies = dependencies(rollup)
     return rollup
 
 
@@ -336,3 +392,69 @@ def region_total(r: Rollup) -> RegionTotal:
         fig.red_without_plan += f.red_without_plan
         t.weak_partnerships += bool(f.weak_areas)
     return t
+
+
+def budgets(r: Rollup) -> tuple[list[tuple[str, Budget]], Budget]:
+    """Cost, spend and outturn per partnership (into its figures), per theme and in all."""
+    k = kind("actions")
+    by_theme: dict[str, Budget] = {}
+    total = Budget()
+    over = {(f.lsp, id_key(f.item_id)) for f in r.flags if f.rule == "over-budget"}
+    for s in r.included:
+        assert s.report is not None and s.report.data is not None
+        themes = r.themes[s.lsp.code]
+        mine = r.figures[s.lsp.code].budget
+        for row in s.report.data.sheets["actions"]:
+            if row.get(k.status or "") in k.cancelled:
+                continue
+            theme = themes.of_row(row) or THEME_UNKNOWN
+            values = (row.get(k.cost or ""), row.get(k.spent or ""), row.get(k.outturn or ""))
+            flagged = (s.lsp.code, id_key(row.get(k.key))) in over
+            for b in (mine, by_theme.setdefault(theme, Budget()), total):
+                b.add(*values)
+                b.over_budget += flagged
+    order = list(r.region.themes)
+    ranked = sorted(by_theme.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order
+                                                      else len(order), kv[0]))
+    return ranked, total
+
+
+def dependencies(r: Rollup) -> list[Dependency]:
+    """Every action that waits for another, one row per predecessor, in each return's order."""
+    k = kind("actions")
+    if not k.predecessors:
+        return []
+    flagged = {(f.lsp, id_key(f.item_id)) for f in r.flags
+               if f.sheet == "actions" and f.rule != "knock-on"}
+    out: list[Dependency] = []
+    for s in r.included:
+        assert s.report is not None and s.report.data is not None
+        data = s.report.data
+        themes = r.themes[s.lsp.code]
+        schedule = Schedule(data, r.as_of)
+        for row in data.sheets["actions"]:
+            aid = row.get(k.key)
+            if not isinstance(aid, str) or not row.get(k.predecessors):
+                continue
+            key = id_key(aid)
+            closed = row.get(k.status or "") in (*k.cancelled, k.achieved)
+            by = schedule.against(key)
+            for pred, prow in schedule.predecessors(key):
+                finish = schedule.finish(id_key(pred)) if prow is not None else None
+                if prow is not None and finish is None:  # done or cancelled: its own date
+                    finish = prow.get(k.done_date or "")
+                late = not closed and finish is not None and by is not None \
+                    and finish > by and schedule.finish(id_key(pred)) is not None
+                out.append(Dependency(
+                    lsp=s.lsp.code, theme=themes.of_row(row), action_id=aid,
+                    description=str(row.get(k.summary or "") or ""),
+                    status=str(row.get(k.status or "") or ""), must_finish_by=by,
+                    predecessor=pred,
+                    predecessor_status=str(prow.get(k.status or "") or "")
+                    if prow is not None else "(not on the Actions sheet)",
+                    predecessor_finish=finish if isinstance(finish, date) else None,
+                    predecessor_slipping=(s.lsp.code, id_key(pred)) in flagged,
+                    days_pushed=(finish - by).days if late and finish and by else None,
+                    file=data.path, sheet=data.sheet_names.get("actions", "Actions"),
+                    row=row.row))
+    return out

@@ -36,12 +36,13 @@ class RollupSheet:
 
 
 def _sheets() -> tuple[RollupSheet, ...]:
+    from .dependencies import Dependencies
     from .summary import About, Assurance, Completeness, Dashboard, Meta
     from .tables import DataSheet, Issues, Slipping, Timeline
 
     return (About(), Dashboard(), Completeness(), Slipping(), DataSheet("outcomes"),
             DataSheet("actions"), DataSheet("milestones"), Assurance(), DataSheet("risks"),
-            DataSheet("recovery"), Issues(), Timeline(), Meta())
+            DataSheet("recovery"), Issues(), Timeline(), Dependencies(), Meta())
 
 
 SHEETS: tuple[RollupSheet, ...] = _sheets()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..issues import FileReport
 from ..round import LspStatus
-from ..schemas import schema_version
+from ..schemas import schema_version, sheet
 from ..xlsxout import RAG_COLOURS, fitting_height, put
 from .layout import HEADER_ROW, META_SHEET, ROLLUP_PRODUCT
 from .sheets import RollupSheet
@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from .consolidate import Rollup
     from .writer import RollupWriter
 
-# The Dashboard's table: header and column width.  It is fitted to one A4 page wide, which at
-# these widths keeps its 10 pt text above 8 pt on paper.
 # The Dashboard's table: header and column width.  It is fitted to one A4 page wide, which at
 # these widths (LibreOffice prints about 100 units of width to an A4 landscape page) keeps its
 # 10 pt text at 8 pt or more on paper.  The lists below it use the same columns.
@@ -33,6 +31,9 @@ DASH_COLUMNS = [("LSP", 5), ("Partnership", 16), ("Return", 15), ("Received", 10
 WIDTHS = [wd for _, wd in DASH_COLUMNS]
 DASH_HEADERS = [h for h, _ in DASH_COLUMNS]
 WORST_ITEMS = 10  # slipping items listed on the Dashboard; Slipping has every flag
+# Template version 1.1's money, by the Actions sheet's own headers (DESIGN.md §11).
+BUDGET_HEADERS = [sheet("actions").field(n).header for n in ("cost", "spent", "outturn")] \
+    + ["Actions over budget"]
 
 
 class About(RollupSheet):
@@ -144,6 +145,7 @@ class Dashboard(RollupSheet):
         self._total(w, ws, row)
         row = self._off_track(w, ws, row + 2)
         row = self._worst_items(w, ws, row + 1)
+        row = self._budget(w, ws, row + 1)
         # The small tables the charts plot, and the charts beside them, start a page of
         # their own, so that no chart is cut by a page break.
         ws.set_h_pagebreaks([row + 1])
@@ -223,6 +225,53 @@ class Dashboard(RollupSheet):
             ws.merge_range(row, 5, row, len(DASH_HEADERS) - 1, "", w.f_wrap)
             put(ws, row, 5, why, w.f_wrap)
             row += 1
+        return row
+
+    def _budget(self, w: RollupWriter, ws: Any, row: int) -> int:
+        """Cost, spend and forecast outturn per partnership, per theme and in all (actions not
+        cancelled); blank where no return says (one made from a template before 1.1)."""
+        r = w.r
+        ws.write_string(row, 0, "Cost, spend and forecast outturn (actions not cancelled)",
+                        w.f_section)
+        row += 1
+        # Each figure over columns wide enough for £9,999,999: Cost in C, Spent in D:E,
+        # Outturn in F:G, the count of actions over budget in H.
+        spans = [(2, 2), (3, 4), (5, 6), (7, 7)]
+
+        def line(label: Any, b: Any, fmt: Any, lsp: str | None = None) -> None:
+            nonlocal row
+            if lsp is None:
+                ws.merge_range(row, 0, row, 1, "", fmt)
+                put(ws, row, 0, label, fmt)
+            else:
+                put(ws, row, 0, lsp, fmt)
+                put(ws, row, 1, label, fmt)
+            for (first, last), v in zip(spans, (b.cost, b.spent, b.outturn, b.over_budget),
+                                        strict=True):
+                cell = w.f_money if first < 7 else w.f_int_left
+                if last > first:
+                    ws.merge_range(row, first, row, last, "", cell)
+                put(ws, row, first, v, cell)
+            row += 1
+
+        ws.set_row(row, 42)  # "Actions over budget" on three lines
+        ws.write_string(row, 0, "LSP", w.f_head_line)
+        ws.write_string(row, 1, "Partnership or theme", w.f_head_line)
+        for (first, last), h in zip(spans, BUDGET_HEADERS, strict=True):
+            if last > first:
+                ws.merge_range(row, first, row, last, h, w.f_head_wrap_line)
+            else:
+                ws.write_string(row, first, h, w.f_head_wrap_line)
+        row += 1
+        included = {s.lsp.code for s in r.included}
+        for s in r.result.statuses:
+            if s.lsp.code in included:
+                _fit_row(ws, row, [(s.lsp.name, WIDTHS[1])])
+                line(s.lsp.name, r.figures[s.lsp.code].budget, w.f_wrap, s.lsp.code)
+        for theme, b in r.budget_by_theme:
+            _fit_row(ws, row, [(theme, WIDTHS[0] + WIDTHS[1])])
+            line(theme, b, w.f_wrap)
+        line("All themes", r.budget_total, w.f_total)
         return row
 
     def _side_lists(self, w: RollupWriter, ws: Any, row: int) -> tuple[int, int, int]:

@@ -14,6 +14,7 @@ from ..region import Period
 from ..schemas import sheet, target_years
 from ..sheetrows import RowWriter
 from ..slippage import RULES, SEVERITIES, kind
+from ..text import id_key
 from ..themes import Themes
 from ..xlsxout import fitting_height, style_index
 from .layout import DATA_SHEETS, HEADER_ROW, PROVENANCE
@@ -229,10 +230,16 @@ class Timeline(RollupSheet):
         w.title(ws, "Timeline — every milestone by month, baseline against forecast (achieved "
                 "ones in grey, cancelled ones left out)",
                 "Blue: baseline month. Red: slipped from baseline to forecast. Green: "
-                "forecast earlier than baseline. Grey: achieved.")
+                "forecast earlier than baseline. Grey: achieved. Knock-on: the milestone's "
+                "action waits for a late one.")
         spec = sheet("milestones")
         fields = [k.key, k.parent, k.summary, k.status, k.due, k.forecast]
-        headers = ["LSP", "Theme", *[spec.field(name).header for name in fields if name]]
+        headers = ["LSP", "Theme", *[spec.field(name).header for name in fields if name],
+                   "Knock-on"]
+        # A milestone of an action that waits for a late one is marked, with what it waits for.
+        # (A knock-on flag's chain ends with the action it waits for.)
+        knock = {(f.lsp, id_key(f.item_id)): f"waits for {f.chain.split(', ')[-1]}, "
+                 f"pushed {f.days} days" for f in r.flags if f.rule == "knock-on" and f.chain}
         status_col, due_col, forecast_col = (col_letter(headers.index(spec.field(name).header))
                                              for name in (k.status, k.due, k.forecast))
         first_month_col = len(headers)
@@ -251,8 +258,10 @@ class Timeline(RollupSheet):
         n = sum(sum(1 for m in s.report.data.sheets["milestones"] if shown(m))
                 for s in r.included if s.report is not None and s.report.data is not None)
         text, day, wrap = style_index(w.f_text), style_index(w.f_date), style_index(w.f_wrap)
-        widths = [7, 22, 9, 9, 36, *[11] * (first_month_col - 5)]
-        wrapped = (1, 4)  # the theme and the milestone
+        amber = style_index(w.f_rag["Amber"])
+        # the fixed columns, the last of them Knock-on; the theme and the milestone wrap
+        widths = [7, 22, 9, 9, 36, *[11] * (first_month_col - 6), 24]
+        wrapped = (1, 4)
 
         def rows(rw: RowWriter) -> Iterator[str]:
             number = HEADER_ROW + 2
@@ -262,12 +271,14 @@ class Timeline(RollupSheet):
                 ms.sort(key=lambda m: (m.get(k.due), m.get(k.key) or ""))
                 themes = r.themes[s.lsp.code]
                 for m in ms:
+                    pushed = knock.get((s.lsp.code, id_key(m.get(k.parent or ""))))
                     values = [s.lsp.code, themes.of_row(m),
                               *[m.get(name) for name in fields[:-1] if name],
-                              m.get(k.forecast) or m.get(k.due)]
+                              m.get(k.forecast) or m.get(k.due), pushed]
                     yield rw.row(number, values,
                                  [day if isinstance(v, date) else wrap if c in wrapped else text
-                                  for c, v in enumerate(values)])
+                                  for c, v in enumerate(values[:-1])]
+                                 + [amber if pushed else text])
                     number += 1
 
         w.big_table(ws, None, headers, n, rows, ncols=first_month_col + len(months),

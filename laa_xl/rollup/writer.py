@@ -142,6 +142,8 @@ class RollupWriter:
         self.f_section = wb.add_format({**base, "bold": True, "font_size": 12,
                                         "font_color": "#1F4E79"})
         self.f_head_line = wb.add_format({**base, "bold": True, "bottom": 1})
+        self.f_head_wrap_line = wb.add_format({**base, "bold": True, "bottom": 1,
+                                               "text_wrap": True})
         self.f_num_left = wb.add_format({**base, "num_format": "General", "align": "left"})
         self.f_int_left = wb.add_format({**base, "num_format": "0", "align": "left"})
         self.f_warn = wb.add_format({**base, "bold": True, "font_color": "#C00000",

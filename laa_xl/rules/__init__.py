@@ -16,7 +16,7 @@ from ..issues import FileReport, Issue, IssueCode, make_issue
 from ..model import Return, Row
 from ..reader import DEFAULT_LIMITS, Limits, read_return
 from ..region import Region
-from ..schemas import SheetSpec, sheet
+from ..schemas import SheetSpec, added_since, is_older_version, sheet
 from ..text import id_key
 
 
@@ -67,12 +67,12 @@ Family = Callable[[Context], Iterable[Issue]]
 
 
 def families() -> list[Family]:
-    from . import cells, crosssheet, identity, ids, previous, recovery, rows
+    from . import cells, crosssheet, dependencies, identity, ids, previous, recovery, rows
 
     # cells first: it normalises values in place, which every later family relies on
     # ids next: it gives each ID one form, which every family comparing IDs relies on
     return [identity.check, cells.check, ids.check, rows.check, crosssheet.check,
-            previous.check, recovery.check]
+            previous.check, recovery.check, dependencies.check]
 
 
 def check_file(path: str | Path, region: Region | None = None,
@@ -93,6 +93,10 @@ def check_file(path: str | Path, region: Region | None = None,
     if isinstance(previous, Mapping):
         previous = previous.get(result.data.lsp_code)
     ctx = Context(result.data, region, previous, expected_lsp)
+    # An older template has no columns for the fields added since: rules leave them alone.
+    version = result.data.meta.get("schema_version", "")
+    if is_older_version(version):
+        ctx.missing_columns.update((spec.key, f.name) for spec, f in added_since(version))
     for issue in result.issues:  # structure problems silence the rules that would cascade
         key = _sheet_key(issue.sheet, ctx)
         if issue.code == "missing-column" and key:

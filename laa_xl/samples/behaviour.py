@@ -16,6 +16,8 @@ from .manifest import Quirk
 from .midshire import (
     CANCELLED_LSP,
     DROPPED_LSP,
+    KNOCK_ON_LSP,
+    OVER_BUDGET_LSP,
     Q1,
     Q2,
     RAG_TYPO_LSP,
@@ -136,7 +138,49 @@ def make_plan(code: str) -> tuple[Maker, Plan]:
     maker.milestones(plan)
     _shape_milestones(maker, plan)
     plan.risks = maker.risks(plan)
+    _shape_order_and_budget(plan)
     return maker, plan
+
+
+def _shape_order_and_budget(plan: Plan) -> None:
+    """Template 1.1's behaviours, chosen from the plan as it stands (no random draws, so
+    every other behaviour stays where it was): a chain of three actions in one outcome
+    whose first slips, and one action forecast over budget."""
+    end = period_end(Q2)
+    if plan.code == KNOCK_ON_LSP:
+        slipping = [a for a in plan.actions if not (a.hold or a.cancelled or a.dropped)
+                    and (a.forecast.get(Q2) or a.due) - a.due > timedelta(days=30)]
+        for first in sorted(slipping, key=lambda a: a.aid):
+            chain = _chain(plan, first, end)
+            if chain:
+                second, third = chain
+                second.depends_on = (first.aid,)
+                third.depends_on = (second.aid,)
+                break
+        else:
+            raise RuntimeError(f"{plan.code}: no chain of actions behind a slipping one")
+    if plan.code == OVER_BUDGET_LSP:
+        costly = [a for a in plan.actions if a.cost and not (a.tags or a.hold or a.cancelled)
+                  and a.start <= end < a.finish]
+        a = max(costly, key=lambda a: a.cost or 0)
+        a.outturn = int(round((a.cost or 0) * 1.2, -2))
+
+
+def _chain(plan: Plan, first: Action, end: date) -> tuple[Action, Action] | None:
+    """Two actions of `first`'s outcome to wait for it in turn: one that starts after the
+    quarter and before `first` is now expected to finish, then one under way that is due
+    before that one can now finish."""
+    late = first.forecast.get(Q2) or first.due
+    same = [a for a in plan.actions if a.oid == first.oid and a is not first
+            and not (a.tags or a.hold or a.cancelled or a.dropped)]
+    second = next((a for a in same if end < a.start < late), None)
+    if second is None:
+        return None
+    pushed = second.due + (late - second.start)
+    third = max((a for a in same if a is not second and a.start <= end < a.finish
+                 and a.due < pushed and not a.forecast.get(Q2)),
+                key=lambda a: a.due, default=None)
+    return (second, third) if third is not None else None
 
 
 def typed_rows(maker: Maker, plan: Plan, period: str, quirks: list[Quirk]
@@ -222,6 +266,15 @@ def typed_rows(maker: Maker, plan: Plan, period: str, quirks: list[Quirk]
                             "left out of the Q2 return without being completed or cancelled"))
     if period == Q2:
         _slipping(rows, period, code, quirks)
+        for a in plan.actions:
+            if a.depends_on and a.aid in index:
+                i = index[a.aid]
+                note("knock-on", a.aid, "actions", "depends_on", i, ", ".join(a.depends_on),
+                     text=f"waits for {', '.join(a.depends_on)}, which is late")
+            if a.outturn and a.aid in index:
+                i = index[a.aid]
+                note("over-budget", a.aid, "actions", "outturn", i, a.outturn,
+                     text=f"forecast outturn {a.outturn:,} against a cost of {a.cost:,}")
     return rows
 
 

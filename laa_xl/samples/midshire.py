@@ -60,6 +60,8 @@ WORSENED_LSP = "WHV"
 DROPPED_LSP = "ANY"
 SLIPPING_LSPS = ("ANY", "NBR", "SMR", "WHV", "RVF")
 CANCELLED_LSP = "RVF"
+KNOCK_ON_LSP = "WHV"  # a chain of three actions, the first slipping (template 1.1)
+OVER_BUDGET_LSP = "ANY"  # one action forecast over its cost (template 1.1)
 
 # -- National Indicators: the rows of the reference list these samples use -----------------
 

@@ -63,6 +63,8 @@ class Action:
     tags: set[str] = field(default_factory=set)
     templates: set[str] = field(default_factory=set)  # milestone wordings used
     mitigation: str = ""
+    depends_on: tuple[str, ...] = ()  # the actions that must finish first
+    outturn: int | None = None  # the forecast outturn, when it is not the cost
 
 
 @dataclass

@@ -80,7 +80,26 @@ class Maker(PlanMaker):
             row["progress"] = " ".join(parts)
         if row.get("rag") in ("Red", "Amber") or row["status"] == "On hold":
             row["mitigation"] = a.mitigation
+        row.update(self.spend(a, row))
         return row
+
+    @staticmethod
+    def spend(a: Action, row: dict[str, Any]) -> dict[str, Any]:
+        """What the action has spent and expects to spend in all: in step with its progress,
+        and its whole cost when complete (no random numbers, so the rest stays as it was)."""
+        if not a.cost:
+            return {}
+        out: dict[str, Any] = {"depends_on": ", ".join(a.depends_on) or None}
+        status = row["status"]
+        if status == "Complete":
+            return {**out, "spent": a.cost, "outturn": a.outturn or a.cost}
+        outturn = a.outturn or a.cost
+        if status == "Not started":
+            return {**out, "outturn": outturn}
+        spent = int(round(outturn * row.get("percent_complete", 0) / 100, -2))
+        if status == "Cancelled":
+            return {**out, "spent": spent}
+        return {**out, "spent": spent, "outturn": outturn}
 
     def percent(self, a: Action, end: date) -> int:
         done = (end - a.start).days / max((a.finish - a.start).days, 1)
