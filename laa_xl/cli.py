@@ -470,6 +470,46 @@ def chase(returns_dir: str, region: Region, emails_dir: str, feedback_dir: str |
 
 
 @main.command()
+@region_option(required=True)
+@click.option("--rollup", "rollup", required=True, type=click.Path(exists=True, dir_okay=False),
+              metavar="ROLLUP", help="This round's roll-up workbook, to prefill the reviews from.")
+@click.option("--lsp", "lsp_codes", multiple=True, metavar="CODE",
+              help="Make the review of this LSP (repeat for several).")
+@click.option("--all", "all_lsps", is_flag=True, help="Make one review per LSP in the region.")
+@click.option("--previous-reviews", "previous_reviews", type=click.Path(exists=True,
+              file_okay=False), metavar="DIR",
+              help="Last round's filled reviews: carry in their advice not Done or Dropped.")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="Folder for the review workbooks.")
+@handled
+def review(region: Region, rollup: str, lsp_codes: tuple[str, ...], all_lsps: bool,
+           previous_reviews: str | None, output: str) -> None:
+    """Make the GO's review workbook of each partnership, prefilled from the roll-up.
+
+    \b
+    laa-xl review --region region.toml --rollup rollup.xlsx --all -o reviews/
+    laa-xl review --region region.toml --rollup rollup.xlsx --lsp ANY -o reviews/
+    """
+    from .review import write_reviews
+
+    if bool(lsp_codes) == all_lsps:
+        raise UsageProblem("Say which reviews to make: --lsp CODE or --all.")
+    lsps = region.lsps if all_lsps else tuple(region.lsp(c) for c in lsp_codes)
+    written, notes = write_reviews(region, rollup, lsps, output, previous_reviews)
+    for w in written:
+        f = w.data.facts
+        state = ("no return" if not f.returned else
+                 "return not in the roll-up" if not f.in_rollup else
+                 f"{len(w.data.rows['review-outcomes'])} outcomes")
+        carried = len(w.data.rows["review-advice"])
+        extra = f", {carried} open advice carried in" if carried else ""
+        click.echo(f"Wrote {w.path} ({state}{extra})")
+    click.echo(f"{len(written)} review workbook(s) for {region.region}, {region.period}.")
+    for line in notes:
+        click.echo(f"Note: {line}", err=True)
+
+
+@main.command()
 @click.argument("folder", required=False, default="laa-demo", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Write into FOLDER even if it is not empty.")
 @handled

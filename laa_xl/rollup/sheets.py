@@ -30,10 +30,14 @@ class RollupSheet:
 
 def _sheets() -> tuple[RollupSheet, ...]:
     from .summary import About, Assurance, Completeness, Dashboard, Meta
+    from .layout import ASSURANCE_ANSWERS
     from .tables import DataSheet, Issues, Slipping, Timeline
 
     return (About(), Dashboard(), Completeness(), Slipping(), DataSheet("outcomes"),
-            DataSheet("actions"), DataSheet("milestones"), Assurance(), DataSheet("risks"),
+            DataSheet("actions"), DataSheet("milestones"), Assurance(),
+            # Each answer with its evidence, which the GO's review workbook shows beside
+            # its own assessment (the Assurance matrix holds the ratings alone).
+            DataSheet("assurance", ASSURANCE_ANSWERS), DataSheet("risks"),
             DataSheet("recovery"), Issues(), Timeline(), Meta())
 
 

@@ -74,10 +74,10 @@ class Slipping(RollupSheet):
 class DataSheet(RollupSheet):
     """One of the return's data sheets, every included return's rows under its headers."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, name: str | None = None) -> None:
         self.key = key
         self.spec = sheet(key)
-        self.name = self.spec.name
+        self.name = name or self.spec.name
 
     def size(self, r: Rollup) -> int:
         return r.rows_in(self.key)
@@ -85,7 +85,7 @@ class DataSheet(RollupSheet):
     def write(self, w: RollupWriter, ws: Any) -> None:
         spec = self.spec
         r = w.r
-        w.title(ws, f"{spec.title} — every accepted return",
+        w.title(ws, f"{self.name} — every accepted return",
                     "Each row carries its LSP and where it came from (file, sheet, row).")
         fields = [f for f in spec.fields]
         # A theme lead filters one column: the Outcomes sheet has its own Theme, every other
@@ -133,7 +133,7 @@ class DataSheet(RollupSheet):
                     styles[c] = rag.get(str(values[c]), base[c])
                 yield rw.row(n, values, styles)
 
-        w.big_table(ws, f"tbl{spec.name}", headers, count, rows, widths=widths)
+        w.big_table(ws, "tbl" + self.name.replace(" ", ""), headers, count, rows, widths=widths)
 
 
 
