@@ -236,7 +236,8 @@ def review_data(source: RollupSource, region: Region, lsp: Lsp,
     for x in about:  # each ID once, in its first form
         once.setdefault(id_key(x), x)
     about = list(once.values())
-    rows = {"review-outcomes": outcomes, "review-assurance": assurance,
+    rows: dict[str, list[dict[str, Any]]] = {
+        "review-outcomes": outcomes, "review-assurance": assurance,
             "review-delivery": delivery, "review-conclusion": [{}],
             "review-advice": [dict(a) for a in carried]}
     return ReviewData(lsp, source.period, region.region, region.go_name, Path(source.path).name,

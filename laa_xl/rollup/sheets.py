@@ -29,8 +29,8 @@ class RollupSheet:
 
 
 def _sheets() -> tuple[RollupSheet, ...]:
-    from .summary import About, Assurance, Completeness, Dashboard, Meta
     from .layout import ASSURANCE_ANSWERS
+    from .summary import About, Assurance, Completeness, Dashboard, Meta
     from .tables import DataSheet, Issues, Slipping, Timeline
 
     return (About(), Dashboard(), Completeness(), Slipping(), DataSheet("outcomes"),
