@@ -14,6 +14,8 @@ LISTS_SHEET = "_lists"
 GUIDANCE_SHEET = "Guidance"
 # The identity sheet's "product", which says a workbook is a partnership's return.
 PRODUCT = "laa-xl return"
+# The review workbook's sheet of facts about the return, beside its Guidance.
+REVIEW_SUMMARY_SHEET = "Summary"
 
 # Rows of every data sheet, 0-based as xlsxwriter counts: a title, what the sheet is for,
 # Required / Optional above each column, then the header row of an Excel Table.

@@ -11,6 +11,7 @@ from typing import Any
 
 from .issues import ERROR, FileReport, Report
 from .region import Tolerances
+from .schemas import review_product
 from .slippage import RULES
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|")
@@ -40,6 +41,8 @@ def file_heading(f: FileReport) -> str:
     name = Path(f.file).name
     meta = f.data.meta if f.data is not None else {}
     who = f" — {meta.get('lsp_name')} ({meta.get('lsp_code')})" if meta.get("lsp_code") else ""
+    if meta.get("product") == review_product():
+        who += ", GO review"
     if not f.readable:
         state = "CANNOT BE READ"
     else:

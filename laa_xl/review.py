@@ -25,6 +25,7 @@ from .layout import (
     LISTS_SHEET,
     MARK_ROW,
     META_SHEET,
+    REVIEW_SUMMARY_SHEET,
     TITLE_ROW,
 )
 from .model import col_letter
@@ -42,7 +43,7 @@ from .template import (
 from .text import id_key
 from .xlsxout import RAG_COLOURS, RATING_COLOURS, atomic_output, new_workbook, put
 
-SUMMARY_SHEET = "Summary"
+SUMMARY_SHEET = REVIEW_SUMMARY_SHEET
 GENERAL = "General"  # what an Advice row is about when it is about no one item
 # The four-point likelihood scale's colours, Green to Red.
 LIKELIHOOD_COLOURS = {"Green": RAG_COLOURS["Green"], "Amber-Green": "#C6E0B4",

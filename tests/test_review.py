@@ -245,3 +245,135 @@ def test_one_lsp_and_usage_errors(work: Path, rollup: tuple[Path, Path]):
                  work / "x")
     assert result.exit_code == 2
     assert not (work / "x").exists() or not list((work / "x").iterdir())
+
+
+# --------------------------------------------------------------------------------------
+# Checking a filled review: `laa-xl validate` knows it by its identity
+
+
+def _filled(src: Path, out: Path, *edits: tuple[str, str, Any]) -> Path:
+    """The review at `src`, filled in as a GO officer would (`edits`: sheet, cell, value)."""
+    from datetime import date
+
+    from returns import mutate, type_into
+
+    base = [("Outcomes", "J5", "On track to meet or exceed"), ("Outcomes", "K5", "Yes"),
+            ("Assurance", "F5", "Strong"), ("Delivery", "B5", "Amber-Green"),
+            ("Delivery", "C5", "A sound plan"), ("Conclusion", "A5", "Yes, with improvements"),
+            ("Conclusion", "B5", "Amber-Green"), ("Conclusion", "C5", "Mostly sound."),
+            ("Conclusion", "E5", date(2009, 11, 2)),
+            ("Advice", "A5", "ADV-01"), ("Advice", "B5", "O-02"),
+            ("Advice", "C5", "Re-tender the contract"), ("Advice", "E5", "Partnership"),
+            ("Advice", "F5", date(2009, 12, 31)), ("Advice", "H5", "Open")]
+    cells = {(s, c): v for s, c, v in [*base, *edits]}
+    return mutate(src, *[type_into(s, c, v) for (s, c), v in cells.items() if v is not None],
+                  out=out)
+
+
+def _flat(report: Any) -> list[tuple[str, str, str]]:
+    return [(i.sheet, i.cell, i.code) for i in report.sorted_issues()]
+
+
+@pytest.fixture(scope="module")
+def any_review(reviewed: tuple[Any, Path]) -> Path:
+    return reviewed[1] / "GO-review-2009-10-Q2-ANY.xlsx"
+
+
+def test_a_filled_review_is_valid(work: Path, any_review: Path, rollup: tuple[Path, Path]):
+    from laa_xl.rules import check_file
+
+    path = _filled(any_review, work / "filled.xlsx")
+    report = check_file(path, load_region(rollup[0]))
+    assert _flat(report) == []
+    assert report.valid
+    advice = report.data.sheets["review-advice"]
+    assert [(r.values["advice_id"], r.values["due_date"].isoformat()) for r in advice] == [
+        ("ADV-01", "2009-12-31")]
+    result = run("validate", path, "--region", rollup[0])
+    assert result.exit_code == 0, result.output
+    assert "filled.xlsx — Anycity Partnership (ANY), GO review: valid, 0 errors, 0 warnings" \
+        in result.output
+
+
+def test_each_check_at_its_cell(work: Path, any_review: Path, rollup: tuple[Path, Path]):
+    from laa_xl.rules import check_file
+
+    path = _filled(any_review, work / "checks.xlsx",
+                   ("Outcomes", "J6", "On trak"),                 # a typo in a judgement
+                   ("Assurance", "F7", "Strong"),                 # PA-03 is Weak: two grades
+                   ("Conclusion", "B5", "Red"), ("Conclusion", "C5", None),
+                   ("Advice", "A6", "ADV-02"), ("Advice", "B6", "O-99"),
+                   ("Advice", "C6", "Check the data"), ("Advice", "H6", "Open"),
+                   ("Advice", "F6", date_(2010, 1, 31)),
+                   ("Advice", "A7", "ADV-03"), ("Advice", "B7", "general"),
+                   ("Advice", "C7", "Agree a date"), ("Advice", "H7", "Open"))
+    report = check_file(path, load_region(rollup[0]))
+    assert _flat(report) == [
+        ("Outcomes", "J6", "not-in-list"),
+        ("Conclusion", "C5", "required-when"),
+        ("Advice", "B6", "unknown-about"),
+        ("Advice", "F7", "advice-no-due-date"),
+        ("Assurance", "F7", "go-comment-missing"),
+    ]
+    text = {i.cell + i.sheet: str(i) for i in report.issues}
+    assert text["J6Outcomes"] == (
+        'Outcomes!J6 (GO judgement): "On trak" is not one of On track to meet or exceed, Off '
+        "track, expected to recover, At risk, No target set yet or Too early to judge. Choose "
+        "one from the dropdown.")
+    assert text["C5Conclusion"] == (
+        "Conclusion!C5 (Conclusion): Conclusion is empty but is needed when Overall likelihood "
+        "of delivery is Red. Enter text, up to 2,000 characters.")
+    assert text["B6Advice"] == (
+        'Advice!B6 (About): "O-99" is not an Outcome ID, Action ID or assurance Ref of Anycity '
+        "Partnership's return, nor General. Choose one from the dropdown.")
+    assert text["F7Advice"] == (
+        "Advice!F7 (Due date): Advice ADV-03 has no due date. Every piece of advice needs one, "
+        "so that it can be followed up: enter it as dd/mm/yyyy.")
+    assert text["F7Assurance"] == (
+        'Assurance!F7 (GO assessment): The GO assessment "Strong" is two grades from the '
+        'self-assessment "Weak" of PA-03. Say why in GO comment.')
+    assert report.errors == 4 and report.warnings == 1
+
+
+def date_(y: int, m: int, d: int) -> Any:
+    from datetime import date
+
+    return date(y, m, d)
+
+
+def test_a_review_read_as_a_return_gets(work: Path, any_review: Path):
+    """Renamed sheet, moved column: the same reader and messages as a return's."""
+    from returns import move_column, mutate, rename_sheet
+
+    from laa_xl.rules import check_file
+
+    filled = _filled(any_review, work / "moved.xlsx")
+    mutate(filled, rename_sheet("Advice", "Advise"), move_column("Assurance", "GO comment",
+                                                                  before="Ref"))
+    report = check_file(filled)
+    assert _flat(report) == [("Advice", "", "missing-sheet")]
+    (issue,) = report.issues
+    assert str(issue) == ('The Advice sheet is missing. The workbook has a sheet "Advise": did '
+                          'you mean "Advice"? It was read in its place: rename it "Advice".')
+    assert [r.values.get("go_rating") for r in report.data.sheets["review-assurance"]][:1] == [
+        "Strong"]
+
+
+def test_a_review_is_never_taken_for_a_return(work: Path, any_review: Path,
+                                              rollup: tuple[Path, Path]):
+    import shutil
+
+    from laa_xl.round import collect
+
+    folder = work / "mixed"
+    shutil.copytree(rollup[1].parent / "returns", folder)
+    shutil.copy(any_review, folder / "GO-review-2009-10-Q2-ANY.xlsx")
+    result = collect(sorted(folder.glob("*.xlsx")), load_region(rollup[0]))
+    assert [s.report.file for s in result.statuses if s.lsp.code == "ANY"] == [
+        str(folder / "any.xlsx")]
+    (review,) = [r for r in result.unmatched if r.file.endswith("GO-review-2009-10-Q2-ANY.xlsx")]
+    assert [i.code for i in review.issues] == ["review-not-return"]
+    assert str(review.issues[0]) == (
+        "This is the GO's review workbook of Anycity Partnership, 2009/10 Q2, not a "
+        "partnership's return, so it was left out of the returns. Keep reviews in their own "
+        "folder and give it with --reviews.")

@@ -13,9 +13,16 @@ from typing import Any
 
 from ..errors import ReadError
 from ..issues import make_issue, shown
-from ..layout import GUIDANCE_SHEET, LISTS_SHEET, META_SHEET, PRODUCT
+from ..layout import GUIDANCE_SHEET, LISTS_SHEET, META_SHEET, PRODUCT, REVIEW_SUMMARY_SHEET
 from ..model import Return, Row, a1, col_letter
-from ..schemas import SheetSpec, schema_version, sheets
+from ..schemas import (
+    SheetSpec,
+    review_product,
+    review_schema_version,
+    review_sheets,
+    schema_version,
+    sheets,
+)
 from ..text import describe_hidden, sheet_name_key
 from .archive import SheetInfo
 from .headers import find_header_row, norm_header, renamed, suggest
@@ -44,10 +51,13 @@ class ReturnReader(WorkbookReader):
                               "period are unknown)")
             return {}
         meta = identity_values(self.grid(book, info))
-        if meta.get("product") != PRODUCT:
+        review = meta.get("product") == review_product()
+        if meta.get("product") != PRODUCT and not review:
             raise ReadError(" (its identity sheet is not ours)", code="not-our-template")
+        if review:  # a GO review workbook: its own sheets, checked against its own schemas
+            self.specs = review_sheets()
         version = meta.get("schema_version", "")
-        expected = schema_version()
+        expected = review_schema_version() if review else schema_version()
         if version.split(".")[0] != expected.split(".")[0]:
             self.issue("schema-version", value=version or "unknown", expected=expected)
         return meta
@@ -165,7 +175,8 @@ class ReturnReader(WorkbookReader):
 
         It is read in the missing sheet's place, so its data is still checked.
         """
-        known = {s.name for s in sheets()} | {META_SHEET, LISTS_SHEET, GUIDANCE_SHEET}
+        known = {s.name for s in self.specs} | {META_SHEET, LISTS_SHEET, GUIDANCE_SHEET,
+                                                 REVIEW_SUMMARY_SHEET}
         taken = set(ret.sheet_names.values())
         others = [n for n in book.sheets if n not in known and n not in taken]
         near = suggest(spec.name, others)
