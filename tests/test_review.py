@@ -377,3 +377,26 @@ def test_a_review_is_never_taken_for_a_return(work: Path, any_review: Path,
         "This is the GO's review workbook of Anycity Partnership, 2009/10 Q2, not a "
         "partnership's return, so it was left out of the returns. Keep reviews in their own "
         "folder and give it with --reviews.")
+
+
+def test_open_advice_past_its_due_date_is_flagged(work: Path, any_review: Path):
+    from datetime import date
+
+    from laa_xl.region import Period
+    from laa_xl.rules import check_file
+    from laa_xl.slippage import flags
+
+    path = _filled(any_review, work / "overdue.xlsx",
+                   ("Advice", "A6", "ADV-02"), ("Advice", "B6", "PA-03"),
+                   ("Advice", "C6", "Recruit"), ("Advice", "F6", date(2009, 11, 30)),
+                   ("Advice", "H6", "Done"),
+                   ("Advice", "A7", "ADV-03"), ("Advice", "B7", "General"),
+                   ("Advice", "C7", "Stop"), ("Advice", "F7", date(2009, 11, 30)),
+                   ("Advice", "H7", "Dropped"))
+    review = check_file(path).data
+    assert flags(review, None, date(2009, 12, 31), period=Period(2009, 3)) == []
+    (flag,) = flags(review, None, date(2010, 2, 15), period=Period(2009, 4))
+    assert (flag.lsp, flag.sheet, flag.item_id, flag.rule, flag.severity, flag.days,
+            flag.cell) == ("ANY", "review-advice", "ADV-01", "advice-overdue", "medium", 46, "F5")
+    assert flag.message == ("Advice ADV-01 (about O-02) was due 31/12/2009 and is still Open: "
+                            "46 days overdue.")

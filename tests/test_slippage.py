@@ -521,7 +521,7 @@ def test_summarise() -> None:
 def test_rules_table() -> None:
     assert list(RULES) == ["overdue", "forecast-slip", "slipped-since-last-round",
                            "re-baselined", "rag-worsened", "behind-plan", "stalled",
-                           "rag-inconsistent", "dropped", "off-trajectory"]
+                           "rag-inconsistent", "dropped", "off-trajectory", "advice-overdue"]
     for code, rule in RULES.items():
         assert rule.code == code and rule.severity and rule.sheets
         text = rule.describe()
@@ -529,6 +529,7 @@ def test_rules_table() -> None:
     produced = {rule for case in MILESTONE_CASES + ACTION_CASES for rule, *_ in case[2]}
     produced |= {rule for case in CROSS_CASES for rule, *_ in case[4]}
     produced |= {rule for case in OUTCOME_CASES for rule, *_ in case[3]}
+    produced |= {"advice-overdue"}  # a GO review's rule: tests/test_review.py
     assert produced == set(RULES)
 
 
