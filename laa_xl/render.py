@@ -155,6 +155,13 @@ def rollup_summary(rollup: Any, out: Path) -> str:
     lines.append(f"Slipping or off track: {counts['total']} flags as at "
                  f"{rollup.as_of:%d/%m/%Y} ({sev['high']} high, {sev['medium']} medium, "
                  f"{sev['low']} low).")
+    reviews = rollup.reviews
+    if reviews is not None:
+        used = ", ".join(reviews.used) or "none"
+        overdue = sum(f.overdue_advice for f in rollup.review_figures.values())
+        left = len(reviews.invalid) + len(reviews.strays)
+        lines.append(f"GO reviews: {len(reviews.used)} used ({used}), {left} left out; "
+                     f"{overdue} piece(s) of advice overdue.")
     lines.append(f"Wrote {out}")
     return "\n".join(lines)
 

@@ -598,3 +598,112 @@ def write_reviews(region: Region, rollup: str | Path, lsps: Iterable[Lsp], folde
                             refuse=(rollup,))
         out.append(Written(lsp, path, data))
     return out, notes
+
+
+# --------------------------------------------------------------------------------------
+# Filled reviews, folded into the roll-up
+
+
+@dataclass
+class ReviewsRead:
+    """A folder of filled reviews, sorted for the round: those used, by LSP code; those with
+    errors (listed with their issues, left out); and those not for this round, with why."""
+
+    used: dict[str, Any] = field(default_factory=dict)  # LSP code -> FileReport
+    invalid: list[Any] = field(default_factory=list)  # FileReport
+    strays: list[tuple[Any, str]] = field(default_factory=list)  # (FileReport, why)
+
+    @property
+    def reports(self) -> list[Any]:
+        """Every review read, used or not, in the order found."""
+        return [*self.used.values(), *self.invalid, *(r for r, _ in self.strays)]
+
+    @property
+    def notes(self) -> list[str]:
+        """What the command says of the reviews it did not use."""
+        out = [f"{Path(r.file).name} is not valid ({r.errors} error(s)): left out; run "
+               "laa-xl validate on it." for r in self.invalid]
+        out += [f"{Path(r.file).name} {why}: left out." for r, why in self.strays]
+        return out
+
+
+def read_reviews(folder: str | Path, region: Region) -> ReviewsRead:
+    """Check every file in `folder` as a review of this round's partnerships."""
+    from .round import expand_inputs
+    from .rules import check_file
+
+    path = Path(folder)
+    if not path.is_dir():
+        raise InputError(f"--reviews {folder} is not a folder.")
+    out = ReviewsRead()
+    for p in expand_inputs([path]):
+        rep = check_file(p, region)
+        meta = rep.data.meta if rep.data is not None else {}
+        lsp = region.find_lsp(meta.get("lsp_code", ""))
+        if rep.data is None:
+            out.strays.append((rep, "cannot be read"))
+        elif meta.get("product") != review_product():
+            out.strays.append((rep, "is not a GO review workbook (a partnership's return?)"))
+        elif lsp is None or meta.get("period") != str(region.period):
+            out.strays.append((rep, f"is the review of {meta.get('lsp_code') or 'no partnership'}"
+                                    f" for {meta.get('period') or 'no period'}, not of a "
+                                    f"partnership of {region.region} for {region.period}"))
+        elif not rep.valid:
+            out.invalid.append(rep)
+        elif lsp.code in out.used:
+            out.strays.append((rep, f"is a second review of {lsp.code} (the first found, "
+                                    f"{Path(out.used[lsp.code].file).name}, is used)"))
+        else:
+            out.used[lsp.code] = rep
+    return out
+
+
+@dataclass
+class ReviewFigures:
+    """One partnership's GO assessment, as the roll-up shows it."""
+
+    file: str
+    fit: str | None = None
+    overall: str | None = None
+    elements: dict[str, str | None] = field(default_factory=dict)
+    judgements: dict[str, int] = field(default_factory=dict)  # outcomes by GO judgement
+    go_ratings: dict[str, str] = field(default_factory=dict)  # assurance Ref -> GO rating
+    disagreements: list[str] = field(default_factory=list)  # Refs where GO differs from self
+    open_advice: int = 0
+    overdue_advice: int = 0
+
+    @property
+    def conclusion(self) -> str:
+        """The GO's conclusion in a few words: fit for purpose, and the overall likelihood."""
+        parts = [f"Fit for purpose: {self.fit}" if self.fit else "",
+                 f"likelihood {self.overall}" if self.overall else ""]
+        return "; ".join(p for p in parts if p) or "not concluded"
+
+
+def review_figures(report: Any, flags: Iterable[Any] = ()) -> ReviewFigures:
+    """A used review's figures; `flags` are its advice-overdue flags."""
+    data = report.data
+    fig = ReviewFigures(report.file)
+    (con, *_) = data.sheets.get("review-conclusion") or [None]
+    if con is not None:
+        fig.fit, fig.overall = con.get("fit_for_purpose"), con.get("overall")
+    for row in data.sheets.get("review-delivery", []):
+        if row.get("element"):
+            fig.elements[row.get("element")] = row.get("likelihood")
+    judgement = sheet("review-outcomes").field("judgement")
+    fig.judgements = {k: 0 for k in judgement.enum or ()}
+    for row in data.sheets.get("review-outcomes", []):
+        if row.get("judgement") in fig.judgements:
+            fig.judgements[row.get("judgement")] += 1
+    for row in data.sheets.get("review-assurance", []):
+        ref, go, own = row.get("question_id"), row.get("go_rating"), row.get("rating")
+        if ref and go:
+            fig.go_ratings[id_key(ref)] = go
+            if own and go != own:
+                fig.disagreements.append(ref)
+    status = sheet("review-advice").status
+    closed = status.closed if status else ()
+    fig.open_advice = sum(1 for r in data.sheets.get("review-advice", [])
+                          if r.get("status") not in closed)
+    fig.overdue_advice = len({f.item_id for f in flags if f.rule == "advice-overdue"})
+    return fig

@@ -5,6 +5,7 @@ TEMPLATE_SHEETS = ["Guidance", *RETURN_DATA_SHEETS, "_lists", "_laa_xl"]
 ROLLUP_SHEETS = [("About", "visible"), ("Dashboard", "visible"), ("Completeness", "visible"),
                  ("Slipping", "visible"), ("Outcomes", "visible"), ("Actions", "visible"),
                  ("Milestones", "visible"), ("Assurance", "visible"), ("Assurance answers", "visible"),
+                 ("GO assessment", "visible"), ("Advice", "visible"),
                  ("Risks", "visible"),
                  ("Recovery", "visible"), ("Issues", "visible"), ("Timeline", "visible"),
                  ("_laa_xl", "hidden")]

@@ -400,3 +400,138 @@ def test_open_advice_past_its_due_date_is_flagged(work: Path, any_review: Path):
             flag.cell) == ("ANY", "review-advice", "ADV-01", "advice-overdue", "medium", 46, "F5")
     assert flag.message == ("Advice ADV-01 (about O-02) was due 31/12/2009 and is still Open: "
                             "46 days overdue.")
+
+
+# --------------------------------------------------------------------------------------
+# consolidate --reviews: the GO's assessment beside the partnerships' own
+
+
+def _set_identity(path: Path, key: str, value: str) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["_laa_xl"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == key:
+            row[1].value = value
+    wb.save(path)
+
+
+@pytest.fixture(scope="module")
+def with_reviews(work: Path, reviewed: tuple[Any, Path], rollup: tuple[Path, Path]
+                 ) -> tuple[Any, Path, Path]:
+    from datetime import date
+
+    region_file, _ = rollup
+    src = reviewed[1]
+    folder = work / "filled"
+    folder.mkdir()
+    _filled(src / "GO-review-2009-10-Q2-ANY.xlsx", folder / "any-review.xlsx",
+            ("Assurance", "F5", "Adequate"),                      # PA-01: as the partnership
+            ("Assurance", "F7", "Adequate"), ("Assurance", "G7", "Better than it says"),
+            ("Advice", "F5", date(2009, 9, 15)))                  # open, 15 days overdue
+    _filled(src / "GO-review-2009-10-Q2-NBR.xlsx", folder / "nbr-review.xlsx",
+            ("Outcomes", "J5", "Fine"), ("Advice", "B5", "A-01"))   # a typo: not valid
+    q1 = _filled(src / "GO-review-2009-10-Q2-SMR.xlsx", folder / "smr-q1-review.xlsx",
+                 ("Advice", "B5", "General"))
+    _set_identity(q1, "period", "2009/10 Q1")
+    out = work / "rollup-reviews.xlsx"
+    result = run("consolidate", rollup[1].parent / "returns", "--region", region_file,
+                 "--received", work / "received.csv", "--reviews", folder, "-o", out)
+    return result, out, folder
+
+
+def test_consolidate_with_reviews_says_what_it_used(with_reviews: tuple[Any, Path, Path]):
+    result, out, folder = with_reviews
+    assert result.exit_code == 1  # EWD's return and NBR's review are not valid
+    assert result.stdout.splitlines()[-2:] == [
+        "GO reviews: 1 used (ANY), 2 left out; 1 piece(s) of advice overdue.", f"Wrote {out}"]
+    assert result.stderr.splitlines() == [
+        "Note: nbr-review.xlsx is not valid (1 error(s)): left out; run laa-xl validate on it.",
+        "Note: smr-q1-review.xlsx is the review of SMR for 2009/10 Q1, not of a partnership of "
+        "Testshire for 2009/10 Q2: left out.",
+    ]
+
+
+@pytest.fixture(scope="module")
+def reviewed_book(with_reviews: tuple[Any, Path, Path]) -> Any:
+    wb = openpyxl.load_workbook(with_reviews[1])
+    yield wb
+    wb.close()
+
+
+def test_go_assessment_sheet(reviewed_book: Any):
+    ws = reviewed_book["GO assessment"]
+    rows = records(ws)
+    assert [r["LSP"] for r in rows] == ["ANY", "NBR", "EWD", "SMR", "WHV"]
+    assert rows[0] == {
+        "LSP": "ANY", "Partnership": "Anycity Partnership", "Reviewed": "Yes",
+        "Fit for purpose?": "Yes, with improvements", "Overall likelihood of delivery": "Amber-Green",
+        "Quality of planning": "Amber-Green", "Capacity to drive progress": None,
+        "Evidence of progress": None, "Outcomes: On track to meet or exceed": 1,
+        "Outcomes: Off track, expected to recover": 0, "Outcomes: At risk": 0,
+        "Outcomes: No target set yet": 0, "Outcomes: Too early to judge": 0,
+        "Assurance disagreements": 1, "Disagreeing on": "PA-03", "Open advice": 1,
+        "Overdue advice": 1, "Review file": "any-review.xlsx"}
+    assert [r["Reviewed"] for r in rows[1:]] == ["No"] * 4
+    left = [(r[0], r[3]) for r in ws.iter_rows(min_row=11, values_only=True) if r[0]]
+    assert left[0] == ("Reviews left out", None)
+    assert left[1][0] == "nbr-review.xlsx"
+    assert left[1][1].startswith("not valid: 1 error(s), listed on Issues; first: Outcomes!J5")
+    assert left[2] == ("smr-q1-review.xlsx", "is the review of SMR for 2009/10 Q1, not of a "
+                       "partnership of Testshire for 2009/10 Q2")
+
+
+def test_advice_sheet_marks_overdue(reviewed_book: Any, with_reviews: tuple[Any, Path, Path]):
+    ws = reviewed_book["Advice"]
+    (row,) = records(ws)
+    assert (row["LSP"], row["Advice ID"], row["About"], row["Owner"], row["Status"],
+            row["Due date"].date().isoformat(), row["Overdue (days)"]) == (
+        "ANY", "ADV-01", "O-02", "Partnership", "Open", "2009-09-15", 15)
+    assert (row["Source file"], row["Source sheet"], row["Source row"]) == (
+        str(with_reviews[2] / "any-review.xlsx"), "Advice", 5)
+    assert ws["K5"].fill.fgColor.rgb.endswith("FF5B5B")
+
+
+def test_assurance_matrix_has_the_go_rating_beside(reviewed_book: Any):
+    ws = reviewed_book["Assurance"]
+    head = [c.value for c in ws[4]]
+    assert head[:8] == ["LSP", "Partnership", "PA-01", "PA-01 GO", "PA-02", "PA-02 GO", "PA-03",
+                        "PA-03 GO"]
+    assert head[-4:] == ["Weak", "Adequate", "Strong", "Disagreements"]
+    any_row = next(r for r in ws.iter_rows(min_row=5) if r[0].value == "ANY")
+    by = dict(zip(head, any_row, strict=False))
+    assert (by["PA-03"].value, by["PA-03 GO"].value) == ("Weak", "Adequate")
+    assert by["PA-03 GO"].font.b and by["PA-03 GO"].border.left.style == "medium"
+    assert (by["PA-01"].value, by["PA-01 GO"].value) == ("Adequate", "Adequate")
+    assert not by["PA-01 GO"].font.b
+    assert by["PA-02 GO"].value is None
+    assert by["Disagreements"].value == 1
+
+
+def test_dashboard_has_the_go_columns(reviewed_book: Any):
+    rows = records(reviewed_book["Dashboard"])
+    assert [(r["LSP"], r["GO conclusion"], r["Open advice"], r["Overdue advice"])
+            for r in rows] == [
+        ("ANY", "Fit for purpose: Yes, with improvements; likelihood Amber-Green", 1, 1),
+        ("NBR", "not reviewed", None, None), ("EWD", "not reviewed", None, None),
+        ("SMR", "not reviewed", None, None), ("WHV", "not reviewed", None, None)]
+
+
+def test_invalid_review_listed_on_issues_and_overdue_on_slipping(reviewed_book: Any):
+    ws = reviewed_book["Issues"]
+    head = [c.value for c in ws[4]]
+    issues = [dict(zip(head, r, strict=False)) for r in ws.iter_rows(min_row=5, values_only=True)
+              if isinstance(r[2], str) and r[2].endswith("review.xlsx")]
+    assert [(r["LSP"], r["Code"], r["Sheet"], r["Cell"]) for r in issues] == [
+        ("NBR", "not-in-list", "Outcomes", "J5"), ("SMR", "wrong-period", None, None)]
+    flags = [r for r in records(reviewed_book["Slipping"]) if r["Rule"] == "advice-overdue"]
+    assert [(r["LSP"], r["Sheet"], r["Item"], r["Days"], r["Cell"]) for r in flags] == [
+        ("ANY", "Advice", "ADV-01", 15, "F5")]
+
+
+def test_slipping_with_reviews(with_reviews: tuple[Any, Path, Path], rollup: tuple[Path, Path]):
+    result = run("slipping", rollup[1].parent / "returns", "--region", rollup[0],
+                 "--reviews", with_reviews[2], "--format", "csv")
+    lines = [ln for ln in result.stdout.splitlines() if "advice-overdue" in ln]
+    assert len(lines) == 1 and ",ANY," in lines[0] and "ADV-01" in lines[0]
+    assert "Advice ADV-01 (about O-02) was due 15/09/2009 and is still Open: 15 days overdue." \
+        in lines[0]

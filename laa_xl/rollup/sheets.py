@@ -30,6 +30,7 @@ class RollupSheet:
 
 def _sheets() -> tuple[RollupSheet, ...]:
     from .layout import ASSURANCE_ANSWERS
+    from .reviews import Advice, GOAssessment
     from .summary import About, Assurance, Completeness, Dashboard, Meta
     from .tables import DataSheet, Issues, Slipping, Timeline
 
@@ -37,7 +38,8 @@ def _sheets() -> tuple[RollupSheet, ...]:
             DataSheet("actions"), DataSheet("milestones"), Assurance(),
             # Each answer with its evidence, which the GO's review workbook shows beside
             # its own assessment (the Assurance matrix holds the ratings alone).
-            DataSheet("assurance", ASSURANCE_ANSWERS), DataSheet("risks"),
+            DataSheet("assurance", ASSURANCE_ANSWERS), GOAssessment(), Advice(),
+            DataSheet("risks"),
             DataSheet("recovery"), Issues(), Timeline(), Meta())
 
 

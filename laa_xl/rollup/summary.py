@@ -11,6 +11,7 @@ from .. import __version__
 from ..issues import FileReport
 from ..round import LspStatus
 from ..schemas import schema_version
+from ..text import id_key
 from ..xlsxout import RAG_COLOURS, put
 from .layout import HEADER_ROW, META_SHEET, ROLLUP_PRODUCT
 from .sheets import RollupSheet
@@ -24,6 +25,8 @@ DASH_HEADERS = ["LSP", "Partnership", "Returned", "Received", "On time", "Valid"
                 "Actions Green", "Slipping milestones", "Off-track outcomes",
                 "High-severity flags", "Red items without a recovery plan",
                 "Assurance areas rated Weak"]
+# With the GO's reviews (consolidate --reviews), after the partnership's own figures.
+DASH_REVIEW_HEADERS = ["GO conclusion", "Open advice", "Overdue advice"]
 
 
 
@@ -89,10 +92,12 @@ class Dashboard(RollupSheet):
         w.title(ws, f"Dashboard — {region.region}, {region.period}",
                     f"One row per partnership. Slippage as at {r.as_of:%d/%m/%Y}; "
                     "see Slipping for each flag and Completeness for who is missing.")
-        headers = DASH_HEADERS
+        reviewed = r.reviews is not None
+        headers = DASH_HEADERS + (DASH_REVIEW_HEADERS if reviewed else [])
         n = len(r.result.statuses)
         w.table(ws, "tblDashboard", headers, n,
-                    widths=[7, 30, 9, 11, 8, 7, 7, 9] + [9] * 12 + [40],
+                    widths=[7, 30, 9, 11, 8, 7, 7, 9] + [9] * 12 + [40]
+                    + ([34, 9, 9] if reviewed else []),
                     header_format=w.f_head_wrap)
         # Constant-memory mode writes each row once, when the next one starts: a row's
         # height must be set while it is still the row being written.
@@ -115,9 +120,13 @@ class Dashboard(RollupSheet):
                            fig.high_flags, fig.red_without_plan, ", ".join(fig.weak_areas)]
             else:
                 values += [None] * 13
+            if reviewed:
+                go = r.review_figures.get(s.lsp.code)
+                values += [go.conclusion, go.open_advice, go.overdue_advice] if go else \
+                    ["not reviewed", None, None]
             for c, v in enumerate(values):
                 fmt = w.f_date if isinstance(v, date) else w.f_text
-                if headers[c] in ("Outcomes Red", "Actions Red") and v:
+                if headers[c] in ("Outcomes Red", "Actions Red", "Overdue advice") and v:
                     fmt = w.f_rag["Red"]
                 put(ws, row, c, v, fmt)
             row += 1
@@ -249,13 +258,19 @@ class Assurance(RollupSheet):
     def write(self, w: RollupWriter, ws: Any) -> None:
         r, region = w.r, w.region
         questions = region.questions
+        reviewed = r.reviews is not None
         w.title(ws, f"Assurance — self-assessment by partnership, {region.period}",
                     "Strong (green), Adequate (yellow), Weak (red). Questions are listed "
-                    "below the matrix.")
-        headers = ["LSP", "Partnership", *[q.id for q in questions], "Weak", "Adequate",
-                   "Strong"]
+                    "below the matrix." + (" Beside each self-assessment, the GO's own rating "
+                                           "(GO): boxed in red where the two disagree."
+                                           if reviewed else ""))
+        per_q = [[q.id, f"{q.id} GO"] if reviewed else [q.id] for q in questions]
+        headers = ["LSP", "Partnership", *[h for pair in per_q for h in pair], "Weak",
+                   "Adequate", "Strong", *(["Disagreements"] if reviewed else [])]
+        step = 2 if reviewed else 1
         w.table(ws, "tblAssurance", headers, len(r.included),
-                    widths=[7, 30, *[10] * len(questions), 8, 9, 8])
+                    widths=[7, 30, *[10] * (len(questions) * step), 8, 9, 8,
+                            *([13] if reviewed else [])])
         row = HEADER_ROW + 1
         for s in r.included:
             assert s.report is not None and s.report.data is not None
@@ -264,14 +279,23 @@ class Assurance(RollupSheet):
             ws.write_string(row, 0, s.lsp.code, w.f_text)
             ws.write_string(row, 1, s.lsp.name, w.f_text)
             counts: Counter = Counter()
-            for c, q in enumerate(questions, start=2):
+            go = r.review_figures.get(s.lsp.code)
+            for i, q in enumerate(questions):
+                c = 2 + i * step
                 rating = answers.get(q.id)
                 if rating:
                     counts[rating] += 1
                     ws.write_string(row, c, rating, w.f_rating.get(rating, w.f_text))
-            base = 2 + len(questions)
+                theirs = go.go_ratings.get(id_key(q.id)) if go else None
+                if theirs:
+                    differ = rating is not None and theirs != rating
+                    ws.write_string(row, c + 1, theirs, (w.f_disagree if differ else
+                                                         w.f_rating).get(theirs, w.f_text))
+            base = 2 + len(questions) * step
             for i, k in enumerate(("Weak", "Adequate", "Strong")):
                 ws.write_number(row, base + i, counts[k], w.f_int)
+            if reviewed and go is not None:
+                ws.write_number(row, base + 3, len(go.disagreements), w.f_int)
             row += 1
         row = HEADER_ROW + max(len(r.included), 1) + 2
         ws.write_string(row, 0, "Ref", w.f_bold)

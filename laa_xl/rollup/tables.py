@@ -141,7 +141,7 @@ class Issues(RollupSheet):
     name = "Issues"
 
     def size(self, r: Rollup) -> int:
-        return sum(len(x.issues) for x in r.result.reports)
+        return sum(len(x.issues) for x in _reports(r))
 
     def write(self, w: RollupWriter, ws: Any) -> None:
         w.title(ws, "Validation issues of every return",
@@ -149,7 +149,7 @@ class Issues(RollupSheet):
                     "consolidated with --include-invalid.")
         headers = ["LSP", "Theme", "File", "Severity", "Code", "Sheet", "Cell", "Column", "Value",
                    "Message"]
-        reports = w.r.result.reports
+        reports = _reports(w.r)
         text, red = style_index(w.f_text), style_index(w.f_rag["Red"])
         plain, error = [text] * len(headers), [text, text, text, red, *[text] * (len(headers) - 4)]
 
@@ -171,6 +171,11 @@ class Issues(RollupSheet):
 
 
 _ROW_OF_CELL = re.compile(r"^[A-Z]+([0-9]+)$")
+
+
+def _reports(r: Rollup) -> list[Any]:
+    """Every file checked: the returns, then the GO's reviews (used or left out)."""
+    return [*r.result.reports, *(r.reviews.reports if r.reviews else ())]
 
 
 def _row_themes(data: Return | None) -> dict[tuple[str, int], str]:

@@ -137,6 +137,13 @@ class RollupWriter:
         self.f_rag = {k: wb.add_format({**base, "bg_color": v}) for k, v in RAG_COLOURS.items()}
         self.f_rating = {k: wb.add_format({**base, "bg_color": v, "align": "center"})
                          for k, v in RATING_COLOURS.items()}
+        # The GO's four-point likelihood: Green and Red as the RAG, and the two between.
+        self.f_like_ag = wb.add_format({**base, "bg_color": "#C6E0B4"})
+        self.f_like_ar = wb.add_format({**base, "bg_color": "#F4B183"})
+        # A GO rating that differs from the partnership's own: bold, boxed in red.
+        self.f_disagree = {k: wb.add_format({**base, "bg_color": v, "align": "center",
+                                             "bold": True, "border": 2, "border_color": "#C00000"})
+                           for k, v in RATING_COLOURS.items()}
         self.f_sev = {"high": wb.add_format({**base, "bg_color": "#FF5B5B"}),
                       "medium": wb.add_format({**base, "bg_color": "#FFC000"}),
                       "low": wb.add_format({**base, "bg_color": "#FFF2CC"})}
