@@ -535,3 +535,74 @@ def test_slipping_with_reviews(with_reviews: tuple[Any, Path, Path], rollup: tup
     assert len(lines) == 1 and ",ANY," in lines[0] and "ADV-01" in lines[0]
     assert "Advice ADV-01 (about O-02) was due 15/09/2009 and is still Open: 15 days overdue." \
         in lines[0]
+
+
+# --------------------------------------------------------------------------------------
+# Two rounds: Q1's advice comes forward into the Q2 review and, left open, is flagged
+
+
+def test_q1_advice_comes_forward_and_left_open_is_flagged(work: Path,
+                                                         rollup: tuple[Path, Path]):
+    from datetime import date
+
+    from returns import type_into
+
+    q2_region, q2_rollup = rollup
+    q1_region = work / "region-q1.toml"
+    q1_region.write_text(REGION_TOML.replace("2009/10 Q2", "2009/10 Q1").replace(
+        "2009-10-15", "2009-07-15"), encoding="utf-8")
+    files = build_round(work / "returns-q1", load_region(q1_region))
+    q1_rollup = work / "rollup-q1.xlsx"
+    assert run("consolidate", files["ANY"].parent, "--region", q1_region, "-o",
+               q1_rollup).exit_code == 1
+    assert run("review", "--region", q1_region, "--rollup", q1_rollup, "--lsp", "ANY",
+               "--lsp", "NBR", "-o", work / "q1-blank").exit_code == 0
+    q1 = work / "q1-reviews"
+    q1.mkdir()
+    _filled(work / "q1-blank" / "GO-review-2009-10-Q1-ANY.xlsx", q1 / "any-q1.xlsx",
+            ("Advice", "F5", date(2009, 8, 31)),                  # ADV-01, left open
+            ("Advice", "A6", "ADV-02"), ("Advice", "B6", "PA-03"),
+            ("Advice", "C6", "Recruit two officers"), ("Advice", "F6", date(2009, 8, 31)),
+            ("Advice", "H6", "Done"))
+    _filled(work / "q1-blank" / "GO-review-2009-10-Q1-NBR.xlsx", q1 / "nbr-q1.xlsx",
+            ("Advice", "B5", "A-01"), ("Advice", "H5", "Dropped"))
+
+    result = run("review", "--region", q2_region, "--rollup", q2_rollup, "--lsp", "ANY",
+                 "--lsp", "NBR", "--previous-reviews", q1, "-o", work / "q2-blank")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (
+        f"Wrote {work / 'q2-blank' / 'GO-review-2009-10-Q2-ANY.xlsx'} (2 outcomes, 1 open "
+        "advice carried in)")
+    assert result.stdout.splitlines()[1].endswith("GO-review-2009-10-Q2-NBR.xlsx (1 outcomes)")
+    q2_any = work / "q2-blank" / "GO-review-2009-10-Q2-ANY.xlsx"
+    wb = openpyxl.load_workbook(q2_any)
+    advice = wb["Advice"]
+    (carried,) = records(advice)
+    assert (carried["Advice ID"], carried["About"], carried["Advice"], carried["Status"],
+            carried["Due date"].date()) == ("ADV-01", "O-02", "Re-tender the contract", "Open",
+                                            date(2009, 8, 31))
+    # Its ID and text are locked; its status and follow-up open to update.
+    assert [advice.cell(5, c).protection.locked for c in range(1, 10)] == [
+        True, False, True, False, False, False, False, False, False]
+    assert not advice["A6"].protection.locked  # a new row's ID is the GO's to type
+    assert _summary(wb)["Advice carried in"] == (
+        "1 piece(s) of advice still open in any-q1.xlsx: see Advice.")
+
+    # The GO leaves it Open: as at the end of Q2, it is 30 days overdue.
+    q2 = work / "q2-reviews"
+    q2.mkdir()
+    from returns import mutate
+
+    mutate(q2_any, type_into("Advice", "I5", "Chased on 15/09"),
+           out=q2 / "any-q2.xlsx")
+    out = work / "rollup-q2-reviewed.xlsx"
+    result = run("consolidate", q2_rollup.parent / "returns", "--region", q2_region,
+                 "--reviews", q2, "-o", out)
+    assert "GO reviews: 1 used (ANY), 0 left out; 1 piece(s) of advice overdue." in result.stdout
+    book = openpyxl.load_workbook(out)
+    (row,) = records(book["Advice"])
+    assert (row["Advice ID"], row["Status"], row["Follow-up"], row["Overdue (days)"]) == (
+        "ADV-01", "Open", "Chased on 15/09", 30)
+    flags = [r for r in records(book["Slipping"]) if r["Rule"] == "advice-overdue"]
+    assert [(r["LSP"], r["Item"], r["Days"], r["Severity"]) for r in flags] == [
+        ("ANY", "ADV-01", 30, "low")]
