@@ -239,8 +239,8 @@ def review_data(source: RollupSource, region: Region, lsp: Lsp,
     about = list(once.values())
     rows: dict[str, list[dict[str, Any]]] = {
         "review-outcomes": outcomes, "review-assurance": assurance,
-            "review-delivery": delivery, "review-conclusion": [{}],
-            "review-advice": [dict(a) for a in carried]}
+        "review-delivery": delivery, "review-conclusion": [{}],
+        "review-advice": [dict(a) for a in carried]}
     return ReviewData(lsp, source.period, region.region, region.go_name, Path(source.path).name,
                       source.meta.get("as_of", ""), facts, rows, about, carried_from)
 

@@ -606,3 +606,18 @@ def test_q1_advice_comes_forward_and_left_open_is_flagged(work: Path,
     flags = [r for r in records(book["Slipping"]) if r["Rule"] == "advice-overdue"]
     assert [(r["LSP"], r["Item"], r["Days"], r["Severity"]) for r in flags] == [
         ("ANY", "ADV-01", 30, "low")]
+
+
+def test_a_hostile_review_gets_a_returns_answer(work: Path, any_review: Path):
+    """Entity expansion in a review's sheet: refused, as in a return, and named."""
+    from returns import rewrite_parts, sheet_part
+
+    from laa_xl.rules import check_file
+
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
+    part = sheet_part(any_review, "Advice")
+    path = rewrite_parts(any_review, {part: lambda data: bomb + data.split(b"?>", 1)[1]},
+                         out=work / "hostile.xlsx")
+    report = check_file(path)
+    assert [(i.sheet, i.code) for i in report.issues] == [("Advice", "hostile-xml")]
+    assert not report.readable
