@@ -505,6 +505,9 @@ def test_assurance_matrix_has_the_go_rating_beside(reviewed_book: Any):
     assert not by["PA-01 GO"].font.b
     assert by["PA-02 GO"].value is None
     assert by["Disagreements"].value == 1
+    # Twice as wide as without reviews: it runs across pages, its first columns repeated,
+    # rather than shrunk to one page wide.
+    assert ws.print_title_cols == "$A:$B"
 
 
 def test_dashboard_has_the_go_columns(reviewed_book: Any):

@@ -55,7 +55,7 @@ class GOAssessment(RollupSheet):
         headers = go_assessment_headers()
         n_el, n_j = len(_elements()), len(_judgements())
         w.table(ws, "tblGOAssessment", headers, len(r.result.statuses),
-                widths=[7, 30, 9, 16, 14, *[14] * n_el, *[11] * n_j, 12, 24, 9, 9, 34],
+                widths=[7, 30, 9, 22, 14, *[14] * n_el, *[11] * n_j, 12, 24, 9, 9, 34],
                 header_format=w.f_head_wrap)
         ws.set_row(HEADER_ROW, 58)
         like = {**w.f_rag, "Amber-Green": w.f_like_ag, "Amber-Red": w.f_like_ar}

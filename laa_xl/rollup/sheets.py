@@ -24,6 +24,10 @@ class RollupSheet:
         """Rows its table needs (0 for a small sheet)."""
         return 0
 
+    def wide(self, r: Rollup) -> bool:
+        """Too wide this time to print at a readable size on one page wide."""
+        return False
+
     def write(self, w: RollupWriter, ws: Any) -> None:
         raise NotImplementedError
 

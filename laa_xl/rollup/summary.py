@@ -17,6 +17,7 @@ from .layout import HEADER_ROW, META_SHEET, ROLLUP_PRODUCT
 from .sheets import RollupSheet
 
 if TYPE_CHECKING:
+    from .consolidate import Rollup
     from .writer import RollupWriter
 
 DASH_HEADERS = ["LSP", "Partnership", "Returned", "Received", "On time", "Valid",
@@ -254,6 +255,10 @@ class Completeness(RollupSheet):
 
 class Assurance(RollupSheet):
     name = "Assurance"
+
+    def wide(self, r: Rollup) -> bool:
+        return r.reviews is not None  # a GO column beside every question's
+
 
     def write(self, w: RollupWriter, ws: Any) -> None:
         r, region = w.r, w.region

@@ -97,7 +97,7 @@ class RollupWriter:
         ws.repeat_rows(HEADER_ROW)
         ws.set_footer(f"&L{_footer_text(region.region)}, {region.period}&C&A"
                       "&RPage &P of &N")
-        if s.name in FIT_ONE_PAGE_WIDE:
+        if s.name in FIT_ONE_PAGE_WIDE and not s.wide(self.r):
             ws.fit_to_pages(1, 0)
         else:
             ws.repeat_columns(0, 1)
