@@ -502,9 +502,10 @@ def chase(returns_dir: str, region: Region, emails_dir: str, feedback_dir: str |
 @click.option("--lsp", "lsp_codes", multiple=True, metavar="CODE",
               help="Make the review of this LSP (repeat for several).")
 @click.option("--all", "all_lsps", is_flag=True, help="Make one review per LSP in the region.")
-@click.option("--previous-reviews", "previous_reviews", type=click.Path(exists=True,
-              file_okay=False), metavar="DIR",
-              help="Last round's filled reviews: carry in their advice not Done or Dropped.")
+@click.option("--previous-reviews", "previous_reviews", type=click.Path(exists=True),
+              metavar="DIR_OR_ROLLUP",
+              help="Last round's filled reviews (a folder, or the roll-up made with them): "
+                   "carry in their advice not Done or Dropped.")
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Folder for the review workbooks.")
 @handled

@@ -252,10 +252,15 @@ def review_data(source: RollupSource, region: Region, lsp: Lsp,
 def open_advice(folder: str | Path, region: Region) -> tuple[dict[str, list[dict[str, Any]]],
                                                              dict[str, str], list[str]]:
     """The advice not Done or Dropped in the latest earlier review of each partnership in
-    `folder`: (LSP code -> advice rows, LSP code -> the review's file name, notes)."""
+    `folder`: (LSP code -> advice rows, LSP code -> the review's file name, notes).
+
+    `folder` may instead be an earlier round's roll-up made with `--reviews`: its Advice
+    sheet holds every review's advice."""
     from .rules import check_file
 
     folder = Path(folder)
+    if folder.is_file():
+        return _advice_from_rollup(folder, region)
     if not folder.is_dir():
         raise InputError(f"--previous-reviews {folder} is not a folder.")
     status = sheet("review-advice").status
@@ -291,6 +296,40 @@ def open_advice(folder: str | Path, region: Region) -> tuple[dict[str, list[dict
         if lsp.code not in best or best[lsp.code][0] < key:
             best[lsp.code] = (key, path, rows)
     return ({c: v[2] for c, v in best.items()}, {c: v[1].name for c, v in best.items()}, notes)
+
+
+def _advice_from_rollup(path: Path, region: Region
+                        ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str], list[str]]:
+    """Open advice from an earlier round's roll-up (its Advice sheet, by the review's headers)."""
+    from .rollup_reader import read_previous, read_tables
+    from .rules.cells import Bad, normalise
+
+    try:
+        previous = read_previous(path, region)
+        tables = read_tables(path, ("Advice",))
+    except ReadError as err:
+        raise InputError(str(err)) from err
+    spec = sheet("review-advice")
+    by_header = {f.header: f for f in spec.fields}
+    closed = spec.closed
+    out: dict[str, list[dict[str, Any]]] = {}
+    for line in tables.get("Advice", []):
+        lsp = region.find_lsp(str(line.get("LSP") or ""))
+        if lsp is None:
+            continue
+        row: dict[str, Any] = {}
+        for header, value in line.items():
+            f = by_header.get(header)
+            if f is None or value is None:
+                continue
+            try:
+                row[f.name], _ = normalise(f, value)
+            except Bad:
+                row[f.name] = value
+        if row.get("advice_id") and row.get("status") not in closed:
+            out.setdefault(lsp.code, []).append(row)
+    name = f"{path.name} ({previous.meta.get('period', 'the earlier round')})"
+    return out, {code: name for code in out}, []
 
 
 # --------------------------------------------------------------------------------------

@@ -591,6 +591,19 @@ def test_q1_advice_comes_forward_and_left_open_is_flagged(work: Path,
     assert _summary(wb)["Advice carried in"] == (
         "1 piece(s) of advice still open in any-q1.xlsx: see Advice.")
 
+    # The Q1 roll-up made with the Q1 reviews carries the same advice forward.
+    q1_reviewed = work / "rollup-q1-reviewed.xlsx"
+    run("consolidate", files["ANY"].parent, "--region", q1_region, "--reviews", q1, "-o",
+        q1_reviewed)
+    result = run("review", "--region", q2_region, "--rollup", q2_rollup, "--lsp", "ANY",
+                 "--previous-reviews", q1_reviewed, "-o", work / "q2-from-rollup")
+    assert result.exit_code == 0, result.output
+    again = openpyxl.load_workbook(work / "q2-from-rollup" / "GO-review-2009-10-Q2-ANY.xlsx")
+    assert records(again["Advice"]) == [carried]
+    assert again["Advice"]["A5"].protection.locked
+    assert _summary(again)["Advice carried in"] == (
+        "1 piece(s) of advice still open in rollup-q1-reviewed.xlsx (2009/10 Q1): see Advice.")
+
     # The GO leaves it Open: as at the end of Q2, it is 30 days overdue.
     q2 = work / "q2-reviews"
     q2.mkdir()
