@@ -637,3 +637,34 @@ def test_a_hostile_review_gets_a_returns_answer(work: Path, any_review: Path):
     report = check_file(path)
     assert [(i.sheet, i.code) for i in report.issues] == [("Advice", "hostile-xml")]
     assert not report.readable
+
+
+def test_a_review_with_errors_gets_a_feedback_workbook(work: Path, any_review: Path,
+                                                       rollup: tuple[Path, Path]):
+    (work / "fb").mkdir()
+    path = _filled(any_review, work / "fb" / "typo.xlsx", ("Outcomes", "J6", "On trak"))
+    result = run("validate", path, "--region", rollup[0], "--feedback", work / "fb-out")
+    assert result.exit_code == 1
+    assert "typo.xlsx — Anycity Partnership (ANY), GO review: NOT VALID, 1 error, 0 warnings" \
+        in result.output
+    wb = openpyxl.load_workbook(work / "fb-out" / "typo-feedback.xlsx")
+    assert wb.sheetnames[0] == "Issues" and wb.sheetnames[1:] == REVIEW_SHEETS
+    assert wb["Outcomes"]["J6"].comment.text.startswith('ERROR: "On trak" is not one of')
+
+
+def test_previous_reviews_leave_out_what_is_not_an_earlier_review(work: Path,
+                                                                  reviewed: tuple[Any, Path],
+                                                                  rollup: tuple[Path, Path]):
+    import shutil
+
+    folder = work / "not-reviews"
+    folder.mkdir()
+    shutil.copy(rollup[1].parent / "returns" / "any.xlsx", folder / "any.xlsx")
+    shutil.copy(reviewed[1] / "GO-review-2009-10-Q2-NBR.xlsx", folder / "nbr-q2.xlsx")
+    result = run("review", "--region", rollup[0], "--rollup", rollup[1], "--lsp", "ANY",
+                 "--previous-reviews", folder, "-o", work / "none-carried")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "Note: any.xlsx is not a GO review workbook: left out.",
+        "Note: nbr-q2.xlsx is the review for 2009/10 Q2, not an earlier one: left out."]
+    assert "open advice carried in" not in result.stdout
