@@ -476,6 +476,17 @@ def return_validator() -> Draft202012Validator:
                                 format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+def review_validator() -> Draft202012Validator:
+    """A jsonschema validator for a GO review as one document (used on `export` output)."""
+    from referencing import Registry, Resource
+
+    resources_ = [(load_schema(n)["$id"], Resource.from_contents(load_schema(n)))
+                  for n in ("defs", "review", *REVIEW_KEYS)]
+    registry: Registry = Registry().with_resources(resources_)
+    return Draft202012Validator(load_schema("review"), registry=registry,
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 def schema_version() -> str:
     return str(load_schema("return")["x-schema-version"])
 

@@ -668,3 +668,23 @@ def test_previous_reviews_leave_out_what_is_not_an_earlier_review(work: Path,
         "Note: any.xlsx is not a GO review workbook: left out.",
         "Note: nbr-q2.xlsx is the review for 2009/10 Q2, not an earlier one: left out."]
     assert "open advice carried in" not in result.stdout
+
+
+def test_export_of_a_review_is_the_review_schemas_document(work: Path, any_review: Path):
+    import json
+
+    path = _filled(any_review, work / "export.xlsx")
+    result = run("export", path)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert list(doc) == ["meta", "review-outcomes", "review-assurance", "review-delivery",
+                         "review-conclusion", "review-advice"]
+    assert doc["review-advice"] == [{"advice_id": "ADV-01", "about": "O-02",
+                                     "advice": "Re-tender the contract", "owner": "Partnership",
+                                     "due_date": "2009-12-31", "status": "Open"}]
+    assert doc["review-conclusion"][0]["assessed_on"] == "2009-11-02"
+    csv_out = work / "export-csv"
+    assert run("export", path, "--format", "csv", "-o", csv_out).exit_code == 0
+    assert sorted(p.name for p in csv_out.iterdir()) == [
+        "review-advice.csv", "review-assurance.csv", "review-conclusion.csv",
+        "review-delivery.csv", "review-outcomes.csv"]
