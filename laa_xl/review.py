@@ -49,7 +49,7 @@ GENERAL = "General"  # what an Advice row is about when it is about no one item
 LIKELIHOOD_COLOURS = {"Green": RAG_COLOURS["Green"], "Amber-Green": "#C6E0B4",
                       "Amber-Red": "#F4B183", "Red": RAG_COLOURS["Red"]}
 _WORDS = load_json("review_guidance.json")
-_DASHBOARD, _SLIPPING = "Dashboard", "Slipping"
+_DASHBOARD, _SLIPPING, _MATRIX = "Dashboard", "Slipping", "Assurance"
 
 
 # --------------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def read_rollup_source(path: str | Path, region: Region) -> RollupSource:
 
     try:
         rollup = read_rollup(path)
-        tables = read_tables(path, (_DASHBOARD, _SLIPPING, ASSURANCE_ANSWERS))
+        tables = read_tables(path, (_DASHBOARD, _SLIPPING, ASSURANCE_ANSWERS, _MATRIX))
     except ReadError as err:
         raise InputError(str(err).replace("as the previous round", "as the roll-up to "
                                           "review")) from err
@@ -146,6 +146,10 @@ def read_rollup_source(path: str | Path, region: Region) -> RollupSource:
     answers: dict[str, list[dict[str, Any]]] = {}
     for row in tables.get(ASSURANCE_ANSWERS, []):
         answers.setdefault(str(row.get("LSP") or "").strip(), []).append(row)
+    if ASSURANCE_ANSWERS not in tables:  # a roll-up made before it had the answers: ratings
+        for row in tables.get(_MATRIX, []):  # alone, from the matrix, without evidence
+            answers[str(row.get("LSP") or "").strip()] = [
+                {"Ref": q.id, "Self-assessment": row.get(q.id)} for q in region.questions]
     dashboard = {str(row.get("LSP") or "").strip(): row for row in tables.get(_DASHBOARD, [])}
     return RollupSource(str(path), rollup.meta, rollup.returns, dashboard,
                         tables.get(_SLIPPING, []), answers)

@@ -688,3 +688,19 @@ def test_export_of_a_review_is_the_review_schemas_document(work: Path, any_revie
     assert sorted(p.name for p in csv_out.iterdir()) == [
         "review-advice.csv", "review-assurance.csv", "review-conclusion.csv",
         "review-delivery.csv", "review-outcomes.csv"]
+
+
+def test_a_rollup_without_assurance_answers_gives_the_ratings_alone(work: Path,
+                                                                     rollup: tuple[Path, Path]):
+    """A roll-up made before it carried each answer's evidence: the matrix's ratings."""
+    wb = openpyxl.load_workbook(rollup[1])
+    del wb["Assurance answers"]
+    older = work / "older-rollup.xlsx"
+    wb.save(older)
+    result = run("review", "--region", rollup[0], "--rollup", older, "--lsp", "ANY", "-o",
+                 work / "from-older")
+    assert result.exit_code == 0, result.output
+    got = records(openpyxl.load_workbook(work / "from-older" /
+                                         "GO-review-2009-10-Q2-ANY.xlsx")["Assurance"])
+    assert [(r["Ref"], r["Self-assessment"], r["Evidence"]) for r in got][2] == (
+        "PA-03", "Weak", None)
