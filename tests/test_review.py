@@ -377,6 +377,13 @@ def test_a_review_is_never_taken_for_a_return(work: Path, any_review: Path,
         "This is the GO's review workbook of Anycity Partnership, 2009/10 Q2, not a "
         "partnership's return, so it was left out of the returns. Keep reviews in their own "
         "folder and give it with --reviews.")
+    # The roll-up's Completeness lists it among the files that match no partnership, saying so.
+    from laa_xl.rollup import consolidate, write_rollup
+
+    out = write_rollup(consolidate(result), work / "mixed-rollup.xlsx")
+    ws = openpyxl.load_workbook(out)["Completeness"]
+    listed = {r[0]: r[3] for r in ws.iter_rows(values_only=True) if r[0] and r[3]}
+    assert listed["GO-review-2009-10-Q2-ANY.xlsx"] == str(review.issues[0].message)
 
 
 def test_open_advice_past_its_due_date_is_flagged(work: Path, any_review: Path):

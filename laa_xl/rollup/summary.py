@@ -247,6 +247,9 @@ class Completeness(RollupSheet):
                 meta = rep.data.meta if rep.data is not None else {}
                 why = (f"for {meta.get('lsp_code')}, {meta.get('period')}"
                        if meta.get("lsp_code") else first)
+                not_a_return = [i for i in rep.issues if i.code == "review-not-return"]
+                if not_a_return:  # a GO review among the returns: say so, not whose it is
+                    why = not_a_return[0].message
                 put(ws, row, 0, Path(rep.file).name, w.f_text)
                 put(ws, row, 3, why, w.f_text)
                 row += 1
