@@ -525,9 +525,10 @@ def review(region: Region, rollup: str, lsp_codes: tuple[str, ...], all_lsps: bo
     written, notes = write_reviews(region, rollup, lsps, output, previous_reviews)
     for w in written:
         f = w.data.facts
+        n = len(w.data.rows["review-outcomes"])
         state = ("no return" if not f.returned else
                  "return not in the roll-up" if not f.in_rollup else
-                 f"{len(w.data.rows['review-outcomes'])} outcomes")
+                 f"{n} outcome{'' if n == 1 else 's'}")
         carried = len(w.data.rows["review-advice"])
         extra = f", {carried} open advice carried in" if carried else ""
         click.echo(f"Wrote {w.path} ({state}{extra})")

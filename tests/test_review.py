@@ -78,9 +78,9 @@ def test_review_all_writes_one_workbook_per_partnership(reviewed: tuple[Any, Pat
     assert result.exit_code == 0, result.output
     assert result.output == (
         f"Wrote {folder / 'GO-review-2009-10-Q2-ANY.xlsx'} (2 outcomes)\n"
-        f"Wrote {folder / 'GO-review-2009-10-Q2-NBR.xlsx'} (1 outcomes)\n"
+        f"Wrote {folder / 'GO-review-2009-10-Q2-NBR.xlsx'} (1 outcome)\n"
         f"Wrote {folder / 'GO-review-2009-10-Q2-EWD.xlsx'} (return not in the roll-up)\n"
-        f"Wrote {folder / 'GO-review-2009-10-Q2-SMR.xlsx'} (1 outcomes)\n"
+        f"Wrote {folder / 'GO-review-2009-10-Q2-SMR.xlsx'} (1 outcome)\n"
         f"Wrote {folder / 'GO-review-2009-10-Q2-WHV.xlsx'} (no return)\n"
         "5 review workbook(s) for Testshire, 2009/10 Q2.\n")
 
@@ -583,7 +583,7 @@ def test_q1_advice_comes_forward_and_left_open_is_flagged(work: Path,
     assert result.stdout.splitlines()[0] == (
         f"Wrote {work / 'q2-blank' / 'GO-review-2009-10-Q2-ANY.xlsx'} (2 outcomes, 1 open "
         "advice carried in)")
-    assert result.stdout.splitlines()[1].endswith("GO-review-2009-10-Q2-NBR.xlsx (1 outcomes)")
+    assert result.stdout.splitlines()[1].endswith("GO-review-2009-10-Q2-NBR.xlsx (1 outcome)")
     q2_any = work / "q2-blank" / "GO-review-2009-10-Q2-ANY.xlsx"
     wb = openpyxl.load_workbook(q2_any)
     advice = wb["Advice"]
