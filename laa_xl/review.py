@@ -49,6 +49,7 @@ GENERAL = "General"  # what an Advice row is about when it is about no one item
 LIKELIHOOD_COLOURS = {"Green": RAG_COLOURS["Green"], "Amber-Green": "#C6E0B4",
                       "Amber-Red": "#F4B183", "Red": RAG_COLOURS["Red"]}
 _WORDS = load_json("review_guidance.json")
+ONE_PAGE_WIDE = 165  # characters of column width that print at 8 pt or more on A4 landscape
 _DASHBOARD, _SLIPPING, _MATRIX = "Dashboard", "Slipping", "Assurance"
 
 
@@ -484,7 +485,12 @@ class ReviewBuilder:
         ws.freeze_panes(FIRST_DATA_ROW, 1)
         ws.set_landscape()
         ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
+        # A sheet that prints at 8 pt or more on one A4 page wide is fitted to it; a wider
+        # one runs across pages, its ID column repeated, rather than shrink out of reading.
+        if sum(f.width for f in spec.fields) <= ONE_PAGE_WIDE:
+            ws.fit_to_pages(1, 0)
+        else:
+            ws.repeat_columns(0, 0)
         ws.repeat_rows(HEADER_ROW)
         ws.set_footer(f"&L{_footer(d.lsp.name)}, {_footer(d.period)}&C&A&RPage &P of &N")
         ws.protect("", {"autofilter": True, "sort": True, "format_columns": True,

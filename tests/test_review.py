@@ -190,6 +190,12 @@ def test_print_setup(any_book: Any):
         assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9), name
         assert ws.print_title_rows == "$4:$4", name
     assert any_book["Summary"].page_setup.orientation == "landscape"
+    # Outcomes is too wide for one page at a readable size: it runs across pages, its ID
+    # column on each; the others fit one page wide.
+    assert any_book["Outcomes"].print_title_cols == "$A:$A"
+    assert not any_book["Outcomes"].sheet_properties.pageSetUpPr.fitToPage
+    for name in ("Assurance", "Delivery", "Conclusion", "Advice"):
+        assert any_book[name].sheet_properties.pageSetUpPr.fitToPage, name
 
 
 def _summary(book: Any) -> dict[str, Any]:
