@@ -717,3 +717,56 @@ def test_a_rollup_without_assurance_answers_gives_the_ratings_alone(work: Path,
                                          "GO-review-2009-10-Q2-ANY.xlsx")["Assurance"])
     assert [(r["Ref"], r["Self-assessment"], r["Evidence"]) for r in got][2] == (
         "PA-03", "Weak", None)
+
+
+def test_reviews_folder_strays_are_each_named(work: Path, reviewed: tuple[Any, Path],
+                                              rollup: tuple[Path, Path]):
+    import shutil
+
+    folder = work / "strays"
+    folder.mkdir()
+    first = _filled(reviewed[1] / "GO-review-2009-10-Q2-ANY.xlsx", folder / "a-any.xlsx")
+    shutil.copy(first, folder / "b-any-again.xlsx")
+    shutil.copy(rollup[1].parent / "returns" / "nbr.xlsx", folder / "c-nbr-return.xlsx")
+    (folder / "d-notes.txt").write_text("notes\n", encoding="utf-8")
+    result = run("consolidate", rollup[1].parent / "returns", "--region", rollup[0],
+                 "--reviews", folder, "-o", work / "strays.xlsx")
+    assert "GO reviews: 1 used (ANY), 3 left out; 0 piece(s) of advice overdue." in result.stdout
+    assert result.stderr.splitlines() == [
+        "Note: b-any-again.xlsx is a second review of ANY (the first found, a-any.xlsx, is "
+        "used): left out.",
+        "Note: c-nbr-return.xlsx is not a GO review workbook (a partnership's return?): left "
+        "out.",
+        "Note: d-notes.txt cannot be read: left out."]
+
+
+def test_review_of_an_invalid_return_included_and_of_another_region(
+        work: Path, rollup: tuple[Path, Path], reviewed: tuple[Any, Path]):
+    region_file, _ = rollup
+    out = work / "rollup-included.xlsx"
+    run("consolidate", rollup[1].parent / "returns", "--region", region_file,
+        "--include-invalid", "-o", out)
+    result = run("review", "--region", region_file, "--rollup", out, "--lsp", "EWD",
+                 "--previous-reviews", work / "not-a-folder-yet", "-o", work / "inc")
+    assert result.exit_code == 2  # no such folder
+    earlier = work / "earlier"
+    earlier.mkdir()
+    q1 = _filled(reviewed[1] / "GO-review-2009-10-Q2-EWD.xlsx", earlier / "ewd-q1.xlsx",
+                 ("Advice", "B5", "General"), ("Advice", "H5", "Maybe"))
+    _set_identity(q1, "period", "2009/10 Q1")
+    result = run("review", "--region", region_file, "--rollup", out, "--lsp", "EWD",
+                 "--previous-reviews", earlier, "-o", work / "inc")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("Note: ewd-q1.xlsx has 2 error(s) (run laa-xl validate on it); its "
+                             "advice was still carried in.\n")
+    s = _summary(openpyxl.load_workbook(work / "inc" / "GO-review-2009-10-Q2-EWD.xlsx"))
+    assert s["The return"] == ("Eastwold Strategic Partnership's return for 2009/10 Q2 was not "
+                               "valid (2 error(s)); its data is in the roll-up, marked, and "
+                               "shown below.")
+    other = work / "other-region.toml"
+    other.write_text(REGION_TOML.replace('region = "Testshire"', 'region = "Otherland"'),
+                     encoding="utf-8")
+    result = run("review", "--region", other, "--rollup", out, "--all", "-o", work / "o")
+    assert result.exit_code == 2
+    assert (f"{out} is Testshire's roll-up, but the region file is for Otherland: --rollup "
+            "must be this region's roll-up.") in result.output
