@@ -770,3 +770,11 @@ def test_review_of_an_invalid_return_included_and_of_another_region(
     assert result.exit_code == 2
     assert (f"{out} is Testshire's roll-up, but the region file is for Otherland: --rollup "
             "must be this region's roll-up.") in result.output
+
+
+def test_slipping_reviews_needs_the_region(work: Path, rollup: tuple[Path, Path]):
+    folder = work / "empty-reviews"
+    folder.mkdir()
+    result = run("slipping", rollup[1].parent / "returns", "--reviews", folder)
+    assert result.exit_code == 2
+    assert "--reviews needs --region FILE (the round the reviews are of)." in result.output
