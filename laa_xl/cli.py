@@ -23,6 +23,7 @@ from .region import Region, load_region
 
 if TYPE_CHECKING:  # the commands import their library modules lazily, to start quickly
     from .emails import DraftResult
+    from .review import ReviewsRead
     from .rollup_reader import PreviousRound
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -132,6 +133,19 @@ def received_option(fn: F) -> F:
                         type=click.Path(exists=True, dir_okay=False),
                         help="CSV of file name,received date (default: each file's modified "
                              "time).")(fn)
+
+
+def reviews_option(fn: F) -> F:
+    return click.option("--reviews", "reviews_dir", type=click.Path(exists=True,
+                        file_okay=False), metavar="DIR",
+                        help="The GO's filled review workbooks of this round: fold in their "
+                             "assessments and flag advice overdue.")(fn)
+
+
+def _read_reviews(folder: str | None, region: Region) -> ReviewsRead | None:
+    from .review import read_reviews
+
+    return read_reviews(folder, region) if folder else None
 
 
 def _read_previous(path: str | None, region: Region | None) -> PreviousRound | None:
@@ -380,10 +394,12 @@ def export(file: str, fmt: str, output: str | None) -> None:
 @jobs_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               metavar="ROLLUP.xlsx", help="The roll-up workbook to write.")
+@reviews_option
 @handled
 def consolidate(inputs: tuple[str, ...], region: Region, previous: str | None,
                 as_of: date | None, include_invalid: bool, use: tuple[str, ...],
-                received_log: str | None, jobs: int | None, output: str) -> None:
+                received_log: str | None, jobs: int | None, output: str,
+                reviews_dir: str | None) -> None:
     """Roll every return of the region up into one workbook.
 
     Exit code 0 when every return received is valid, 1 when any has errors or cannot be read
@@ -406,14 +422,17 @@ def consolidate(inputs: tuple[str, ...], region: Region, previous: str | None,
                          progress=bar.update if bar is not None else None,
                          received_log=Path(received_log) if received_log else None,
                          use=[Path(u) for u in use], slippage_as_of=when, received_by=as_of)
-    rollup = build(result, when, prev, include_invalid, previous or "")
-    out = write_rollup(rollup, output, inputs=[*paths, *([previous] if previous else [])])
+    reviews = _read_reviews(reviews_dir, region)
+    rollup = build(result, when, prev, include_invalid, previous or "", reviews=reviews)
+    review_files = [Path(r.file) for r in reviews.reports] if reviews else []
+    out = write_rollup(rollup, output, inputs=[*paths, *([previous] if previous else []),
+                                               *review_files])
     echo(rollup_summary(rollup, out))
-    for line in result.warnings:
+    for line in result.warnings + (reviews.notes if reviews else []):
         echo(f"Note: {line}", err=True)
     _warn_log_strays(paths, received_log)
     sys.exit(0 if all(s.valid for s in result.statuses if s.returned)
-             and not result.unmatched else 1)
+             and not result.unmatched and not (reviews and reviews.invalid) else 1)
 
 
 @main.command()
@@ -428,10 +447,11 @@ def consolidate(inputs: tuple[str, ...], region: Region, previous: str | None,
 @use_option
 @format_option(["text", "csv", "json"])
 @jobs_option
+@reviews_option
 @handled
 def slipping(inputs: tuple[str, ...], region: Region | None, previous: str | None,
              as_of: date | None, include_invalid: bool, use: tuple[str, ...], fmt: str,
-             jobs: int | None) -> None:
+             jobs: int | None, reviews_dir: str | None) -> None:
     """List slipping milestones and actions and off-track outcomes, worst first.
 
     The same returns as `consolidate` are judged: those with errors are left out (and named on
@@ -443,10 +463,16 @@ def slipping(inputs: tuple[str, ...], region: Region | None, previous: str | Non
 
     paths = _inputs(inputs)
     last = _read_previous(previous, region)
+    if reviews_dir and region is None:
+        raise UsageProblem("--reviews needs --region FILE (the round the reviews are of).")
+    reviews = _read_reviews(reviews_dir, region) if region else None
     found = round_slipping(paths, region, last.returns if last else {}, as_of,
-                           include_invalid, jobs, use=[Path(u) for u in use])
+                           include_invalid, jobs, use=[Path(u) for u in use],
+                           reviews=reviews)
     for line in render.left_out_text(found.invalid, found.unreadable, include_invalid):
         echo(line, err=True)
+    for line in reviews.notes if reviews else []:
+        echo(f"Note: {line}", err=True)
     if fmt == "json":
         echo(render.flags_json(found.flags))
     elif fmt == "csv":
@@ -507,6 +533,48 @@ def chase(returns_dir: str, region: Region, emails_dir: str, feedback_dir: str |
     _warn_log_strays(paths, received_log)
     if failed_feedback:
         sys.exit(1)
+
+
+@main.command()
+@region_option(required=True)
+@click.option("--rollup", "rollup", required=True, type=click.Path(exists=True, dir_okay=False),
+              metavar="ROLLUP", help="This round's roll-up workbook, to prefill the reviews from.")
+@click.option("--lsp", "lsp_codes", multiple=True, metavar="CODE",
+              help="Make the review of this LSP (repeat for several).")
+@click.option("--all", "all_lsps", is_flag=True, help="Make one review per LSP in the region.")
+@click.option("--previous-reviews", "previous_reviews", type=click.Path(exists=True),
+              metavar="DIR_OR_ROLLUP",
+              help="Last round's filled reviews (a folder, or the roll-up made with them): "
+                   "carry in their advice not Done or Dropped.")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="Folder for the review workbooks.")
+@handled
+def review(region: Region, rollup: str, lsp_codes: tuple[str, ...], all_lsps: bool,
+           previous_reviews: str | None, output: str) -> None:
+    """Make the GO's review workbook of each partnership, prefilled from the roll-up.
+
+    \b
+    laa-xl review --region region.toml --rollup rollup.xlsx --all -o reviews/
+    laa-xl review --region region.toml --rollup rollup.xlsx --lsp ANY -o reviews/
+    """
+    from .review import write_reviews
+
+    if bool(lsp_codes) == all_lsps:
+        raise UsageProblem("Say which reviews to make: --lsp CODE or --all.")
+    lsps = region.lsps if all_lsps else tuple(region.lsp(c) for c in lsp_codes)
+    written, notes = write_reviews(region, rollup, lsps, output, previous_reviews)
+    for w in written:
+        f = w.data.facts
+        n = len(w.data.rows["review-outcomes"])
+        state = ("no return" if not f.returned else
+                 "return not in the roll-up" if not f.in_rollup else
+                 f"{n} outcome{'' if n == 1 else 's'}")
+        carried = len(w.data.rows["review-advice"])
+        extra = f", {carried} open advice carried in" if carried else ""
+        click.echo(f"Wrote {w.path} ({state}{extra})")
+    click.echo(f"{len(written)} review workbook(s) for {region.region}, {region.period}.")
+    for line in notes:
+        click.echo(f"Note: {line}", err=True)
 
 
 @main.command()

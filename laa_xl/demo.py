@@ -19,10 +19,19 @@ from .feedback import write_feedback
 from .issues import Report
 from .region import Region, load_region
 from .render import flags_csv, report_text
+from .review import (
+    build_review,
+    open_advice,
+    read_reviews,
+    read_rollup_source,
+    review_data,
+    review_name,
+)
 from .rollup import Rollup, consolidate, write_rollup
 from .rollup_reader import prefills, read_rollup
 from .round import RoundResult, collect, expand_inputs
 from .samples import Q1, Q2, SAMPLES_WHEN, write_samples
+from .samples.reviews import fill, reviews_of
 from .slippage import summarise
 from .template import build_template, template_name
 
@@ -42,6 +51,7 @@ class RoundOutcome:
     feedback: list[Path] = field(default_factory=list)
     templates: list[Path] = field(default_factory=list)
     drafts: list[Path] = field(default_factory=list)
+    reviews: list[Path] = field(default_factory=list)  # the GO's filled reviews
 
 
 @dataclass
@@ -59,6 +69,21 @@ def _touch(path: Path, day: date) -> None:
     os.utime(path, (stamp, stamp))
 
 
+def _go_reviews(region: Region, rollup: Path, folder: Path, previous: Path | None
+                ) -> list[Path]:
+    """The GO's filled reviews of the round (samples/reviews.py), prefilled from `rollup`."""
+    source = read_rollup_source(rollup, region)
+    carried, carried_from, _ = open_advice(previous, region) if previous else ({}, {}, [])
+    out = []
+    for go in reviews_of(str(region.period)):
+        lsp = region.lsp(go.lsp)
+        data = fill(review_data(source, region, lsp, carried.get(lsp.code, ()),
+                                carried_from.get(lsp.code, "")), go)
+        out.append(build_review(folder / review_name(source.period, lsp), data,
+                                when=SAMPLES_WHEN))
+    return out
+
+
 def run_demo(out: str | Path, force: bool = False,
              say: Callable[[str], None] = lambda _: None) -> DemoResult:
     """Run both rounds into `out`; refuses a folder that is not empty unless `force`."""
@@ -74,6 +99,7 @@ def run_demo(out: str | Path, force: bool = False,
         _touch(ret.path, ret.received)
     rounds: list[RoundOutcome] = []
     previous_path: Path | None = None
+    previous_reviews: Path | None = None
     reports: list[Path] = []
     for period in (Q1, Q2):
         region = load_region(manifest.region_file(period))
@@ -105,9 +131,18 @@ def run_demo(out: str | Path, force: bool = False,
         rollup = consolidate(result, None, prev.returns if prev else None,
                              previous_source=str(previous_path or ""))
         rollup_path = write_rollup(rollup, root / f"rollup-{slug}.xlsx")
+        # The GO reviews each partnership from the roll-up, carrying in last round's open
+        # advice, and the roll-up is made again with its reviews folded in.
+        reviews_dir = root / "reviews" / slug
+        written = _go_reviews(region, rollup_path, reviews_dir, previous_reviews)
+        rollup = consolidate(result, None, prev.returns if prev else None,
+                             previous_source=str(previous_path or ""),
+                             reviews=read_reviews(reviews_dir, region))
+        rollup_path = write_rollup(rollup, root / f"rollup-{slug}.xlsx")
         rounds.append(RoundOutcome(region, result, rollup, rollup_path, feedback,
-                                   list(templates.values()), drafts))
+                                   list(templates.values()), drafts, written))
         previous_path = rollup_path
+        previous_reviews = reviews_dir
     last = rounds[-1]
     slipping_csv = root / f"slipping-{_slug(last.region)}.csv"
     slipping_csv.write_text(flags_csv(last.rollup.flags), encoding="utf-8")
@@ -145,6 +180,15 @@ def summary(res: DemoResult) -> str:
         by_rule = ", ".join(f"{k} {v}" for k, v in counts["by_rule"].items() if v)
         if by_rule:
             lines.append(f"  By rule: {by_rule}.")
+        figures = rnd.rollup.review_figures
+        if figures:
+            unseen = [s.lsp.code for s in st if s.lsp.code not in figures]
+            lines.append(
+                f"  GO reviews: {len(figures)} of {len(st)} partnerships"
+                f"{' (not reviewed: ' + ', '.join(unseen) + ')' if unseen else ''}; "
+                f"{sum(len(f.disagreements) for f in figures.values())} assurance "
+                f"disagreement(s), {sum(f.open_advice for f in figures.values())} open advice, "
+                f"{sum(f.overdue_advice for f in figures.values())} overdue.")
     lines += ["", f"Wrote into {root}/:"]
     q1, q2 = res.rounds
     rows = [
@@ -156,6 +200,8 @@ def summary(res: DemoResult) -> str:
                                            f"{q1.region.period} roll-up"),
         ("feedback/", f"{sum(len(r.feedback) for r in res.rounds)} feedback workbooks, one "
                       "per return with issues"),
+        ("reviews/", f"the GO's reviews, filled in: {len(q1.reviews)} for {q1.region.period}, "
+                     f"{len(q2.reviews)} for {q2.region.period} (open advice carried in)"),
         ("emails/", f"{sum(len(r.drafts) for r in res.rounds) + len(res.chase_drafts)} "
                     "email drafts: templates out, then reminders, feedback and thanks"),
         *[(p.name, "the validation report") for p in res.report_paths],

@@ -9,7 +9,7 @@ from typing import Any
 from .errors import LaaXlError
 from .model import Return
 from .render import csv_text
-from .schemas import return_validator, sheets
+from .schemas import return_validator, review_product, review_sheets, review_validator, sheets
 from .xlsxout import atomic_output
 
 
@@ -20,12 +20,14 @@ def document(ret: Return, check: bool = True) -> dict[str, Any]:
     that failed their checks are left out, so it would not pass the schema.
     """
     doc = ret.to_document()  # every sheet's list, recovery too: one shape for every return
-    errors = sorted(return_validator().iter_errors(doc), key=lambda e: list(e.path)) \
-        if check else []
+    review = _is_review(ret)
+    validator = review_validator() if review else return_validator()
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path)) if check else []
     if errors:  # a valid return always passes, so this means a bug
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path)
-        raise LaaXlError(f"The exported document breaks return.schema.json at {where}: "
+        schema = "review.schema.json" if review else "return.schema.json"
+        raise LaaXlError(f"The exported document breaks {schema} at {where}: "
                          f"{first.message}")
     return doc
 
@@ -42,7 +44,7 @@ def export_csv(ret: Return, folder: str | Path, check: bool = True) -> list[Path
     """One CSV per sheet, headed by field names; text that looks like a formula is quoted."""
     doc = document(ret, check)
     out = []
-    for spec in sheets():
+    for spec in review_sheets() if _is_review(ret) else sheets():
         names = [f.name for f in spec.fields]
         rows = ([r.get(n, "") for n in names] for r in doc.get(spec.key, []))
         target = Path(folder) / f"{spec.key}.csv"
@@ -50,3 +52,8 @@ def export_csv(ret: Return, folder: str | Path, check: bool = True) -> list[Path
             tmp.write_text(csv_text(names, rows), encoding="utf-8")
         out.append(target)
     return out
+
+
+def _is_review(ret: Return) -> bool:
+    """Is this the GO's review workbook rather than a partnership's return?"""
+    return ret.meta.get("product") == review_product()

@@ -36,6 +36,7 @@ IssueCode = Literal[
     "unknown-dependency", "self-dependency", "circular-dependency", "unclear-dependencies",
     "spent-over-outturn", "spend-not-started", "pdf-file", "blank-template",
     "no-partnership", "rollup-file", "total-row",
+    "advice-no-due-date", "unknown-about", "go-comment-missing", "review-not-return",
 ]
 
 
@@ -274,6 +275,20 @@ _CATALOGUE += [
          "Row {row} is the table's Total Row (its sums, not a row of data), so it was left "
          "out. To turn it off, click in the table and untick Total Row on the Table Design "
          "tab."),
+    # -- added later: the GO's review workbook ------------------------------------------
+    Code("advice-no-due-date", ERROR, "Advice without a due date",
+         "Advice {advice} has no due date. Every piece of advice needs one, so that it can be "
+         "followed up: enter it as dd/mm/yyyy."),
+    Code("unknown-about", ERROR, "Advice about nothing in the return",
+         "{shown} is not an Outcome ID, Action ID or assurance Ref of {lsp}'s return, nor "
+         "General. Choose one from the dropdown."),
+    Code("go-comment-missing", WARNING, "Disagreement without a comment",
+         "The GO assessment {shown} is two grades from the self-assessment \"{own}\" of "
+         "{ref}. Say why in GO comment."),
+    Code("review-not-return", ERROR, "A GO review, not a return",
+         "This is the GO's review workbook of {value}, not a partnership's return, so it was "
+         "left out of the returns. Keep reviews in their own folder and give it with "
+         "--reviews."),
 ]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CATALOGUE}
@@ -295,10 +310,14 @@ def shown(value: Any) -> str:
 
 @cache
 def _sheet_order() -> dict[str, int]:
-    """The data sheets' names in workbook order, for sorting issues."""
-    from .schemas import sheets
+    """The data sheets' names in workbook order, for sorting issues: a return's, then those
+    only a GO review has."""
+    from .schemas import review_sheets, sheets
 
-    return {s.name: i for i, s in enumerate(sheets())}
+    order = {s.name: i for i, s in enumerate(sheets())}
+    for s in review_sheets():
+        order.setdefault(s.name, len(order))
+    return order
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ PRODUCT = "laa-xl return"
 # The identity key a feedback copy adds: the SHA-256 of the return it gives feedback on.
 FEEDBACK_FOR = "feedback_for"
 ROLLUP_PRODUCT = "laa-xl rollup"  # the roll-up's, so a roll-up among the returns is known
+# The review workbook's sheet of facts about the return, beside its Guidance.
+REVIEW_SUMMARY_SHEET = "Summary"
 
 # Rows of every data sheet, 0-based as xlsxwriter counts: a title, what the sheet is for,
 # Required / Optional above each column, then the header row of an Excel Table.

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .schemas import SHEET_KEYS
+from .schemas import REVIEW_KEYS, SHEET_KEYS
 
 
 def col_letter(index: int) -> str:
@@ -123,7 +123,9 @@ class Return:
         """The return as one JSON document (docs/design.md, "The return as data"): ISO dates, no
         empty keys."""
         doc: dict[str, Any] = {"meta": dict(self.meta)}
-        for key in SHEET_KEYS:
+        # A GO review's sheets are its own (review.schema.json); a return's, the return's.
+        keys = REVIEW_KEYS if set(self.sheets) == set(REVIEW_KEYS) else SHEET_KEYS
+        for key in keys:
             doc[key] = [{k: _jsonable(v) for k, v in r.values.items() if v is not None}
                         for r in self.sheets.get(key, [])]
         return doc

@@ -11,6 +11,7 @@ from typing import Any
 
 from .issues import ERROR, FileReport, Report
 from .region import Tolerances
+from .schemas import review_product
 from .slippage import RULES
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|")
@@ -40,6 +41,8 @@ def file_heading(f: FileReport) -> str:
     name = Path(f.file).name
     meta = f.data.meta if f.data is not None else {}
     who = f" — {meta.get('lsp_name')} ({meta.get('lsp_code')})" if meta.get("lsp_code") else ""
+    if meta.get("product") == review_product():
+        who += ", GO review"
     if not f.readable:
         state = "CANNOT BE READ"
     else:
@@ -152,6 +155,13 @@ def rollup_summary(rollup: Any, out: Path) -> str:
     lines.append(f"Slipping or off track: {counts['total']} flags as at "
                  f"{rollup.as_of:%d/%m/%Y} ({sev['high']} high, {sev['medium']} medium, "
                  f"{sev['low']} low).")
+    reviews = rollup.reviews
+    if reviews is not None:
+        used = ", ".join(reviews.used) or "none"
+        overdue = sum(f.overdue_advice for f in rollup.review_figures.values())
+        left = len(reviews.invalid) + len(reviews.strays)
+        lines.append(f"GO reviews: {len(reviews.used)} used ({used}), {left} left out; "
+                     f"{overdue} piece(s) of advice overdue.")
     lines.append(f"Wrote {out}")
     return "\n".join(lines)
 

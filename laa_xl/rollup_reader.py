@@ -249,3 +249,43 @@ def prefill_summary(prefill: Prefill) -> str:
     parts = [f"{len(prefill.rows.get(k, []))} {k}" for k in ("outcomes", "actions",
                                                               "milestones", "risks")]
     return ", ".join(parts)
+
+
+def read_tables(path: str | Path, names: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of some of a roll-up's own tables (Dashboard, Slipping, Assurance answers),
+    each a dict of header text to value, by sheet name; a sheet the roll-up lacks is absent.
+
+    A table's rows run from below its header row to the first row whose first cell is empty
+    (the notes and legends below a table are not its rows).  The file is read under the same
+    limits as `read_rollup`; call it on a file that `read_rollup` has read.
+    """
+    from .rollup.layout import HEADER_ROW
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    try:
+        with WorkbookFile(Path(path), ROLLUP_LIMITS) as book:
+            for name in names:
+                info = book.sheets.get(name)
+                if info is None:
+                    continue
+                scan = book.scan(info)
+                if not ROLLUP_LIMITS.within(scan.max_row, scan.max_col):
+                    raise ReadError(f"{path}: the {name} sheet is too large to read.",
+                                    code="too-large", path=str(path))
+                grid = book.cells(info)
+                if len(grid) <= HEADER_ROW:
+                    out[name] = []
+                    continue
+                header = [str(h).strip() if h not in (None, "") else "" for h in grid[HEADER_ROW]]
+                rows = []
+                for line in grid[HEADER_ROW + 1:]:
+                    if not line or line[0] in ("", None):
+                        break
+                    rows.append({h: (None if v == "" else v) for h, v in zip(header, line,
+                                                                              strict=False)
+                                 if h})
+                out[name] = rows
+    except OSError as err:
+        raise ReadError(f"{path} cannot be read: {err.strerror}.", code="damaged-file",
+                        path=str(path)) from err
+    return out

@@ -15,10 +15,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path, PureWindowsPath
 
 from .hashing import file_sha256
-from .issues import FileReport
+from .issues import FileReport, make_issue
 from .layout import FEEDBACK_FOR
 from .model import Return
 from .region import Lsp, Region
+from .schemas import review_product
 
 
 @dataclass
@@ -324,6 +325,11 @@ def collect(paths: Sequence[Path], region: Region,
         if id(rep) in copies:
             continue
         meta = rep.data.meta if rep.data is not None else {}
+        if meta.get("product") == review_product():  # never mistaken for a return
+            rep.issues.append(make_issue("review-not-return", file=rep.file, value=(
+                f"{meta.get('lsp_name') or meta.get('lsp_code')}, {meta.get('period')}")))
+            unmatched.append(rep)
+            continue
         code = meta.get("lsp_code", "").casefold()
         if rep.data is None:
             unreadable.append((path, rep))

@@ -26,6 +26,9 @@ from jsonschema.exceptions import SchemaError as JsonSchemaError
 from .errors import SchemaError
 
 SHEET_KEYS = ("outcomes", "actions", "milestones", "assurance", "risks", "recovery")
+# The data sheets of the GO's review workbook (review.schema.json's x-sheets), in workbook order.
+REVIEW_KEYS = ("review-outcomes", "review-assurance", "review-delivery", "review-conclusion",
+               "review-advice")
 # Keywords the field compiler understands.  A schema using any other keyword on a field is
 # refused at load time, so nothing in a schema is silently left unchecked.
 _VALUE_KEYWORDS = {
@@ -488,6 +491,17 @@ def return_validator() -> Draft202012Validator:
                                 format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+def review_validator() -> Draft202012Validator:
+    """A jsonschema validator for a GO review as one document (used on `export` output)."""
+    from referencing import Registry, Resource
+
+    resources_ = [(load_schema(n)["$id"], Resource.from_contents(load_schema(n)))
+                  for n in ("defs", "review", *REVIEW_KEYS)]
+    registry: Registry = Registry().with_resources(resources_)
+    return Draft202012Validator(load_schema("review"), registry=registry,
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 def schema_version() -> str:
     """The version of the template this tool writes (``x-schema-version``)."""
     return str(load_schema("return")["x-schema-version"])
@@ -529,3 +543,21 @@ def iter_all_schemas() -> Iterator[tuple[str, dict[str, Any]]]:
     for path in sorted(schema_dir().glob("*.schema.json")):
         name = path.name.removesuffix(".schema.json")
         yield name, load_schema(name)
+
+
+# -- the GO's review workbook -------------------------------------------------------------
+
+
+def review_sheets() -> tuple[SheetSpec, ...]:
+    """Every data sheet of the review workbook, in workbook order."""
+    return tuple(sheet(k) for k in REVIEW_KEYS)
+
+
+def review_schema_version() -> str:
+    """The review workbook's own template version: a review is never read as a return."""
+    return str(load_schema("review")["x-schema-version"])
+
+
+def review_product() -> str:
+    """What a review workbook's identity sheet names as its product."""
+    return str(load_schema("review")["x-product"])

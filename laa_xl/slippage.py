@@ -617,6 +617,23 @@ def _money(v: float) -> str:
     return f"£{v:,.0f}"
 
 
+# The GO's review workbook's advice: a sheet of its own, found in a review, never in a return.
+_ADVICE = "review-advice"
+
+
+@rule("advice-overdue", "Advice in the GO's review is still open after its due date.",
+      "by days overdue", (_ADVICE,), tolerances=("low_days", "medium_days"))
+def _advice_overdue(it: Item) -> Iterator[Flag]:
+    if it.overdue is None or it.base is None:
+        return
+    about = _text(it.row, "about")
+    what = f"{it.name} (about {about})" if about else it.name
+    status = _text(it.row, it.kind.status) or "open"
+    yield it.flag("advice-overdue", severity_for_days(it.overdue, it.tol), it.overdue,
+                  f"{what} was due {_dmy(it.base)} and is still {status}: "
+                  f"{_days(it.overdue)} overdue.", it.kind.due)
+
+
 _RULE_RANK = {r: i for i, r in enumerate(RULES)}
 
 
@@ -672,7 +689,7 @@ def flags(current: Return, previous: Return | None, as_of: date,
     """
     tol = tolerances or Tolerances()
     out: list[Flag] = []
-    for key in ("outcomes", *_ITEMS):
+    for key in ("outcomes", *_ITEMS, _ADVICE):
         k = kind(key)
         rules = [r for r in RULES.values() if key in r.sheets]
         item_rules = [r for r in rules if r.per_item]

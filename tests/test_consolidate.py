@@ -870,16 +870,16 @@ def test_a_rollup_too_long_for_a_sheet_is_refused_not_cut(monkeypatch: pytest.Mo
     from laa_xl.errors import WriteError
 
     rollup = consolidate(collect([files["ANY"], files["SMR"]], region))
-    # Slipping is the longest sheet: 4 rows above its 8 flags, then 19 rows of legend
-    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 31)
+    # Slipping is the longest sheet: 4 rows above its 8 flags, then 20 rows of legend (a line per rule)
+    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 32)
     write_rollup(rollup, tmp_path / "fits.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "fits.xlsx")
-    assert (wb["Slipping"].max_row, wb["Slipping"]["A31"].value) == (31, "low")
+    assert (wb["Slipping"].max_row, wb["Slipping"]["A32"].value) == (32, "low")
     wb.close()
-    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 30)
+    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 31)
     with pytest.raises(WriteError) as err:
         write_rollup(rollup, tmp_path / "r.xlsx")
-    assert str(err.value) == ("The roll-up's Slipping sheet would need 31 rows, more than the 30 "
+    assert str(err.value) == ("The roll-up's Slipping sheet would need 32 rows, more than the 31 "
                               "a worksheet can hold. Consolidate the region's returns in smaller "
                               "groups.")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fits.xlsx"]

@@ -98,3 +98,33 @@ def test_refuses_a_folder_in_use(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"{tmp_path} is not empty: choose another folder, or add --force" in result.output
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_go_reviews_are_in_the_demo_at_the_cells_the_samples_readme_says(
+        demo: tuple[Path, str]) -> None:
+    root, out = demo
+    assert ("  GO reviews: 7 of 8 partnerships (not reviewed: LDL); 1 assurance "
+            "disagreement(s), 4 open advice, 1 overdue.") in out
+    readme = (Path(__file__).resolve().parent.parent / "samples" / "README.md").read_text(
+        encoding="utf-8")
+    section = readme[readme.index("## The GO's reviews"):]
+    cases = [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines()
+             if line.startswith("| 2009/10")]
+    assert [c[2] for c in cases] == ["disagreement", "advice-overdue", "yes-with-improvements",
+                                     "not reviewed"]
+    for period, lsp, what, _item, cell, value, _note in cases:
+        path = root / "reviews" / period.replace("/", "-").replace(" ", "-") / \
+            f"GO-review-{period.replace('/', '-').replace(' ', '-')}-{lsp}.xlsx"
+        if what == "not reviewed":
+            assert not path.exists()
+            continue
+        sheet_name, ref = cell.split("!")
+        assert openpyxl.load_workbook(path)[sheet_name][ref].value == value, cell
+    go = openpyxl.load_workbook(root / "rollup-2009-10-Q2.xlsx", read_only=True)
+    rows = list(go["GO assessment"].iter_rows(min_row=5, max_row=12, values_only=True))
+    assert [(r[0], r[2]) for r in rows] == [("ANY", "Yes"), ("NBR", "Yes"), ("EWD", "Yes"),
+                                            ("SMR", "Yes"), ("WHV", "Yes"), ("RVF", "Yes"),
+                                            ("HCB", "Yes"), ("LDL", "No")]
+    overdue = [r for r in go["Slipping"].iter_rows(min_row=5, values_only=True)
+               if r[7] == "advice-overdue"]
+    assert [(r[1], r[4], r[8]) for r in overdue] == [("ANY", "ADV-01", 30)]

@@ -142,7 +142,10 @@ def test_every_schema_file_is_checked():
     assert [p.name for p in SCHEMA_FILES] == [
         "actions.schema.json", "assurance.schema.json", "defs.schema.json",
         "milestones.schema.json", "outcomes.schema.json", "recovery.schema.json",
-        "region.schema.json", "return.schema.json", "risks.schema.json",
+        "region.schema.json", "return.schema.json", "review-advice.schema.json",
+        "review-assurance.schema.json", "review-conclusion.schema.json",
+        "review-delivery.schema.json", "review-outcomes.schema.json", "review.schema.json",
+        "risks.schema.json",
     ]
 
 

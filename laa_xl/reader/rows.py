@@ -13,13 +13,23 @@ from typing import Any
 
 from ..errors import ReadError
 from ..issues import make_issue, shown
-from ..layout import GUIDANCE_SHEET, LISTS_SHEET, META_SHEET, PRODUCT, ROLLUP_PRODUCT
+from ..layout import (
+    GUIDANCE_SHEET,
+    LISTS_SHEET,
+    META_SHEET,
+    PRODUCT,
+    REVIEW_SUMMARY_SHEET,
+    ROLLUP_PRODUCT,
+)
 from ..model import Return, Row, a1, col_letter
 from ..schemas import (
     SheetSpec,
     added_since,
     is_older_version,
     readable_versions,
+    review_product,
+    review_schema_version,
+    review_sheets,
     schema_version,
     sheets,
 )
@@ -53,14 +63,17 @@ class ReturnReader(WorkbookReader):
         meta = identity_values(self.grid(book, info))
         if meta.get("product") == ROLLUP_PRODUCT:
             raise ReadError("", code="rollup-file")
-        if meta.get("product") != PRODUCT:
+        review = meta.get("product") == review_product()
+        if meta.get("product") != PRODUCT and not review:
             raise ReadError(" (its identity sheet is not ours)", code="not-our-template")
+        if review:  # a GO review workbook: its own sheets, checked against its own schemas
+            self.specs = review_sheets()
         version = meta.get("schema_version", "")
-        expected = schema_version()
+        expected = review_schema_version() if review else schema_version()
         if version.split(".")[0] != expected.split(".")[0]:
             self.issue("schema-version", value=version or "unknown",
-                       expected=" or ".join(readable_versions()))
-        elif is_older_version(version):
+                       expected=expected if review else " or ".join(readable_versions()))
+        elif not review and is_older_version(version):
             added = added_since(version)
             sheets_ = list(dict.fromkeys(spec.name for spec, _ in added))
             detail = "; ".join(
@@ -73,7 +86,8 @@ class ReturnReader(WorkbookReader):
 
     def read_sheet(self, book: WorkbookFile, spec: SheetSpec, ret: Return) -> None:
         # An older template's sheet is read as that version laid it out.
-        spec = spec.at_version(ret.meta.get("schema_version", ""))
+        if ret.meta.get("product") == PRODUCT:
+            spec = spec.at_version(ret.meta.get("schema_version", ""))
         info = book.sheets.get(spec.name) or self._retyped(book, spec, ret)
         got = None
         if info is None:
@@ -191,7 +205,8 @@ class ReturnReader(WorkbookReader):
 
         It is read in the missing sheet's place, so its data is still checked.
         """
-        known = {s.name for s in sheets()} | {META_SHEET, LISTS_SHEET, GUIDANCE_SHEET}
+        known = {s.name for s in self.specs} | {META_SHEET, LISTS_SHEET, GUIDANCE_SHEET,
+                                                 REVIEW_SUMMARY_SHEET}
         taken = set(ret.sheet_names.values())
         others = [n for n in book.sheets if n not in known and n not in taken]
         near = suggest(spec.name, others)

@@ -133,6 +133,9 @@ class WorkbookReader:
         self.limits = limits
         self.issues: list[Issue] = []
         self.tables_found = 0  # data sheets whose header row was found
+        # The data sheets to read: a return's, unless the identity says the workbook is
+        # another kind made from the schemas (a GO review).
+        self.specs: tuple[SheetSpec, ...] = sheets()
 
     def issue(self, code: IssueCode, **kw: Any) -> None:
         self.issues.append(make_issue(code, file=self.file, **kw))
@@ -143,7 +146,9 @@ class WorkbookReader:
         ret.sha256 = check_file(self.path, self.limits)
         with WorkbookFile(self.path, self.limits) as book:
             ret.meta = self.identity(book)
-            for spec in sheets():
+            if set(ret.sheets) != {s.key for s in self.specs}:
+                ret.sheets = {s.key: [] for s in self.specs}
+            for spec in self.specs:
                 self.read_sheet(book, spec, ret)
         if not ret.meta and not self.tables_found:
             # No identity and none of the tables: some other workbook, not a damaged return,

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..issues import FileReport
 from ..model import Return
@@ -22,7 +22,11 @@ from ..slippage import Flag, Schedule, flags, kind, sort_flags
 from ..text import id_key
 from ..themes import Themes
 
+if TYPE_CHECKING:
+    from ..review import ReviewFigures, ReviewsRead
+
 THEME_UNKNOWN = "(theme unknown)"
+ADVICE_SHEET = "review-advice"  # the GO review's advice, whose overdue flags are the GO's own
 
 
 @dataclass
@@ -150,6 +154,8 @@ class Rollup:
     budget_by_theme: list[tuple[str, Budget]] = field(default_factory=list)
     budget_total: Budget = field(default_factory=Budget)
     dependencies: list[Dependency] = field(default_factory=list)
+    reviews: ReviewsRead | None = None  # the GO's reviews, when given (--reviews)
+    review_figures: dict[str, ReviewFigures] = field(default_factory=dict)  # by LSP code
 
     @property
     def region(self) -> Region:
@@ -163,8 +169,12 @@ class Rollup:
 
 def consolidate(result: RoundResult, as_of: date | None = None,
                 previous: dict[str, Return] | None = None,
-                include_invalid: bool = False, previous_source: str = "") -> Rollup:
-    """Choose the returns whose data goes in, find every slippage flag among them, count."""
+                include_invalid: bool = False, previous_source: str = "",
+                reviews: ReviewsRead | None = None) -> Rollup:
+    """Choose the returns whose data goes in, find every slippage flag among them, count.
+
+    With `reviews`, the GO's reviews used are folded in: their advice-overdue flags among the
+    flags, and each partnership's GO assessment in `review_figures`."""
     region = result.region
     as_of = as_of or region.period.end
     included = [s for s in result.statuses
@@ -181,8 +191,17 @@ def consolidate(result: RoundResult, as_of: date | None = None,
         else:
             found.extend(flags(s.report.data, (previous or {}).get(s.lsp.code), as_of,
                                region.tolerances, region.period))
+    advice: dict[str, list[Flag]] = {}
+    for code, rep in (reviews.used.items() if reviews else ()):
+        advice[code] = flags(rep.data, None, as_of, region.tolerances, region.period)
+        found.extend(advice[code])
     rollup = Rollup(result, as_of, sort_flags(found), included, include_invalid,
-                    previous_source)
+                    previous_source, reviews=reviews)
+    if reviews is not None:
+        from ..review import review_figures
+
+        rollup.review_figures = {code: review_figures(rep, advice[code])
+                                 for code, rep in reviews.used.items()}
     rollup.themes = {s.lsp.code: Themes(s.report.data) for s in included
                      if s.report is not None}
     rollup.figures = lsp_figures(rollup)
@@ -219,7 +238,8 @@ class Slipping:
 def round_slipping(paths: Sequence[Path], region: Region | None,
                    previous: Mapping[str, Return] | None, as_of: date | None,
                    include_invalid: bool = False, jobs: int | None = 1,
-                   use: Sequence[Path] = ()) -> Slipping:
+                   use: Sequence[Path] = (),
+                   reviews: ReviewsRead | None = None) -> Slipping:
     """The slippage flags of the returns `consolidate` would roll up, worst first.
 
     With a region, the returns are paired with its partnerships exactly as `consolidate`
@@ -233,7 +253,8 @@ def round_slipping(paths: Sequence[Path], region: Region | None,
     if region is not None:
         result = collect(list(paths), region, previous, jobs=jobs, use=use,
                          slippage_as_of=as_of or region.period.end)
-        rollup = consolidate(result, as_of, dict(previous or {}), include_invalid)
+        rollup = consolidate(result, as_of, dict(previous or {}), include_invalid,
+                             reviews=reviews)
         invalid = [s.report for s in result.statuses if s.report is not None
                    and s.report.readable and not s.report.valid]
         unreadable = [s.report for s in result.statuses if s.report is not None
@@ -279,7 +300,7 @@ def lsp_figures(r: Rollup) -> dict[str, LspFigures]:
     items: dict[str, set[tuple[str, str]]] = {}
     off: dict[str, set[str]] = {}
     for f in r.flags:
-        if f.lsp not in out:
+        if f.lsp not in out or f.sheet == ADVICE_SHEET:  # the GO's advice: counted apart
             continue
         if f.sheet != "outcomes":
             items.setdefault(f.lsp, set()).add((f.sheet, f.item_id))
@@ -301,6 +322,8 @@ def slipping_by_theme(r: Rollup) -> list[tuple[str, int]]:
     counts: Counter = Counter()
     seen: set[tuple[str, str, str]] = set()
     for f in r.flags:
+        if f.sheet == ADVICE_SHEET:
+            continue
         key = (f.lsp, f.sheet, f.item_id)
         if key in seen:
             continue

@@ -7,3 +7,5 @@ DATA_SHEETS = ("outcomes", "actions", "milestones", "risks", "recovery")
 PROVENANCE = ("Source file", "Source sheet", "Source row")
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 3  # 0-based; data sheets' tables start at HEADER_ROW
 EXCEL_MAX_ROWS = 1_048_576  # rows in a worksheet; XlsxWriter silently drops any beyond
+# The data sheet of every assurance answer with its evidence, beside the Assurance matrix.
+ASSURANCE_ANSWERS = "Assurance answers"

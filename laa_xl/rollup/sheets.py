@@ -31,17 +31,27 @@ class RollupSheet:
         """Whether its header row is printed at the top of every page."""
         return True
 
+    def wide(self, r: Rollup) -> bool:
+        """Too wide this time to print at a readable size on one page wide."""
+        return False
+
     def write(self, w: RollupWriter, ws: Any) -> None:
         raise NotImplementedError
 
 
 def _sheets() -> tuple[RollupSheet, ...]:
     from .dependencies import Dependencies
+    from .layout import ASSURANCE_ANSWERS
+    from .reviews import Advice, GOAssessment
     from .summary import About, Assurance, Completeness, Dashboard, Meta
     from .tables import DataSheet, Issues, Slipping, Timeline
 
     return (About(), Dashboard(), Completeness(), Slipping(), DataSheet("outcomes"),
-            DataSheet("actions"), DataSheet("milestones"), Assurance(), DataSheet("risks"),
+            DataSheet("actions"), DataSheet("milestones"), Assurance(),
+            # Each answer with its evidence, which the GO's review workbook shows beside
+            # its own assessment (the Assurance matrix holds the ratings alone).
+            DataSheet("assurance", ASSURANCE_ANSWERS), GOAssessment(), Advice(),
+            DataSheet("risks"),
             DataSheet("recovery"), Issues(), Timeline(), Dependencies(), Meta())
 
 

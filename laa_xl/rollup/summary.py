@@ -12,6 +12,7 @@ from .. import __version__
 from ..issues import FileReport
 from ..round import LspStatus
 from ..schemas import schema_version, sheet
+from ..text import id_key
 from ..xlsxout import RAG_COLOURS, fitting_height, put
 from .layout import HEADER_ROW, META_SHEET, ROLLUP_PRODUCT
 from .sheets import RollupSheet
@@ -34,6 +35,8 @@ WORST_ITEMS = 10  # slipping items listed on the Dashboard; Slipping has every f
 # Template version 1.1's money, by the Actions sheet's own headers (DESIGN.md §11).
 BUDGET_HEADERS = [sheet("actions").field(n).header for n in ("cost", "spent", "outturn")] \
     + ["Actions over budget"]
+# With the GO's reviews (consolidate --reviews): a section of its own below the table.
+DASH_REVIEW_HEADERS = ["GO conclusion", "Open advice", "Overdue advice"]
 
 
 class About(RollupSheet):
@@ -143,6 +146,8 @@ class Dashboard(RollupSheet):
             row += 1
         last = row - 1
         self._total(w, ws, row)
+        if r.reviews is not None:
+            row = self._go_reviews(w, ws, row + 2) - 1
         row = self._off_track(w, ws, row + 2)
         row = self._worst_items(w, ws, row + 1)
         row = self._budget(w, ws, row + 1)
@@ -167,6 +172,35 @@ class Dashboard(RollupSheet):
         _fit_row(ws, row, zip(values, WIDTHS, strict=True))
         for c, v in enumerate(values):
             put(ws, row, c, v, w.f_total)
+
+    def _go_reviews(self, w: RollupWriter, ws: Any, row: int) -> int:
+        """The GO's own conclusion of each partnership (consolidate --reviews), and its open
+        and overdue advice; the GO assessment and Advice sheets hold the rest."""
+        r = w.r
+        ws.write_string(row, 0, "The GO's assessment (see GO assessment and Advice)",
+                        w.f_section)
+        row += 1
+        ws.write_string(row, 0, "LSP", w.f_head_line)
+        ws.write_string(row, 1, "Partnership", w.f_head_line)
+        ws.merge_range(row, 2, row, 6, DASH_REVIEW_HEADERS[0], w.f_head_line)
+        ws.write_string(row, 7, DASH_REVIEW_HEADERS[1], w.f_head_wrap_line)
+        ws.write_string(row, 8, DASH_REVIEW_HEADERS[2], w.f_head_wrap_line)
+        ws.set_row(row, 28)
+        row += 1
+        room = sum(WIDTHS[2:7])
+        for s in r.result.statuses:
+            go = r.review_figures.get(s.lsp.code)
+            conclusion = go.conclusion if go else "not reviewed"
+            _fit_row(ws, row, [(s.lsp.name, WIDTHS[1]), (conclusion, room)])
+            put(ws, row, 0, s.lsp.code, w.f_wrap)
+            put(ws, row, 1, s.lsp.name, w.f_wrap)
+            ws.merge_range(row, 2, row, 6, "", w.f_wrap)
+            put(ws, row, 2, conclusion, w.f_wrap)
+            put(ws, row, 7, go.open_advice if go else None, w.f_int_left)
+            overdue = go.overdue_advice if go else None
+            put(ws, row, 8, overdue, w.f_rag["Red"] if overdue else w.f_int_left)
+            row += 1
+        return row
 
     def _off_track(self, w: RollupWriter, ws: Any, row: int) -> int:
         listed = w.r.off_track
@@ -442,6 +476,9 @@ class Completeness(RollupSheet):
                 meta = rep.data.meta if rep.data is not None else {}
                 why = (f"for {meta.get('lsp_code')}, {meta.get('period')}"
                        if meta.get("lsp_code") else first)
+                not_a_return = [i for i in rep.issues if i.code == "review-not-return"]
+                if not_a_return:  # a GO review among the returns: say so, not whose it is
+                    why = not_a_return[0].message
                 _fit_row(ws, row, [(Path(rep.file).name, COMPLETENESS_WIDTHS[1]),
                                    (why, sum(COMPLETENESS_WIDTHS[2:]))])  # C:J merged
                 put(ws, row, 1, Path(rep.file).name, w.f_wrap)
@@ -456,16 +493,26 @@ class Assurance(RollupSheet):
     name = "Assurance"
     fit_width = True
 
+    def wide(self, r: Rollup) -> bool:
+        return r.reviews is not None  # a GO column beside every question's
+
+
     def write(self, w: RollupWriter, ws: Any) -> None:
         r, region = w.r, w.region
         questions = region.questions
+        reviewed = r.reviews is not None
         w.title(ws, f"Assurance — self-assessment by partnership, {region.period}",
                     "Strong (green), Adequate (yellow), Weak (red). Questions are listed "
-                    "below the matrix.")
-        headers = ["LSP", "Partnership", *[q.id for q in questions], "Weak", "Adequate",
-                   "Strong"]
+                    "below the matrix." + (" Beside each self-assessment, the GO's own rating "
+                                           "(GO): boxed in red where the two disagree."
+                                           if reviewed else ""))
+        per_q = [[q.id, f"{q.id} GO"] if reviewed else [q.id] for q in questions]
+        headers = ["LSP", "Partnership", *[h for pair in per_q for h in pair], "Weak",
+                   "Adequate", "Strong", *(["Disagreements"] if reviewed else [])]
+        step = 2 if reviewed else 1
         w.table(ws, "tblAssurance", headers, len(r.included),
-                    widths=[5, 17, *[8] * len(questions), 6, 8, 7], header_format=w.f_head_wrap)
+                    widths=[5, 17, *[8] * (len(questions) * step), 6, 8, 7,
+                            *([13] if reviewed else [])], header_format=w.f_head_wrap)
         row = HEADER_ROW + 1
         for s in r.included:
             assert s.report is not None and s.report.data is not None
@@ -475,14 +522,23 @@ class Assurance(RollupSheet):
             ws.write_string(row, 0, s.lsp.code, w.f_text)
             ws.write_string(row, 1, s.lsp.name, w.f_wrap)
             counts: Counter = Counter()
-            for c, q in enumerate(questions, start=2):
+            go = r.review_figures.get(s.lsp.code)
+            for i, q in enumerate(questions):
+                c = 2 + i * step
                 rating = answers.get(q.id)
                 if rating:
                     counts[rating] += 1
                     ws.write_string(row, c, rating, w.f_rating.get(rating, w.f_text))
-            base = 2 + len(questions)
+                theirs = go.go_ratings.get(id_key(q.id)) if go else None
+                if theirs:
+                    differ = rating is not None and theirs != rating
+                    ws.write_string(row, c + 1, theirs, (w.f_disagree if differ else
+                                                         w.f_rating).get(theirs, w.f_text))
+            base = 2 + len(questions) * step
             for i, k in enumerate(("Weak", "Adequate", "Strong")):
                 ws.write_number(row, base + i, counts[k], w.f_int)
+            if reviewed and go is not None:
+                ws.write_number(row, base + 3, len(go.disagreements), w.f_int)
             row += 1
         row = HEADER_ROW + max(len(r.included), 1) + 2
         ws.write_string(row, 0, "Ref", w.f_bold)

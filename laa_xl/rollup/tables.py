@@ -88,10 +88,10 @@ class Slipping(RollupSheet):
 class DataSheet(RollupSheet):
     """One of the return's data sheets, every included return's rows under its headers."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, name: str | None = None) -> None:
         self.key = key
         self.spec = sheet(key)
-        self.name = self.spec.name
+        self.name = name or self.spec.name
 
     def size(self, r: Rollup) -> int:
         return r.rows_in(self.key)
@@ -99,7 +99,7 @@ class DataSheet(RollupSheet):
     def write(self, w: RollupWriter, ws: Any) -> None:
         spec = self.spec
         r = w.r
-        w.title(ws, f"{spec.title} — every accepted return",
+        w.title(ws, f"{self.name} — every accepted return",
                     "Each row carries its LSP and where it came from (file, sheet, row).")
         fields = [f for f in spec.fields]
         # A theme lead filters one column: the Outcomes sheet has its own Theme, every other
@@ -152,7 +152,7 @@ class DataSheet(RollupSheet):
                     styles[c] = rag.get(str(values[c]), base[c])
                 yield rw.row(n, values, styles)
 
-        w.big_table(ws, f"tbl{spec.name}", headers, count, rows, widths=widths,
+        w.big_table(ws, "tbl" + self.name.replace(" ", ""), headers, count, rows, widths=widths,
                     wrap=[c for c, st in enumerate(base) if st == wrap])
 
 
@@ -161,7 +161,7 @@ class Issues(RollupSheet):
     name = "Issues"
 
     def size(self, r: Rollup) -> int:
-        return sum(len(x.issues) for x in r.result.reports)
+        return sum(len(x.issues) for x in _reports(r))
 
     def write(self, w: RollupWriter, ws: Any) -> None:
         w.title(ws, "Validation issues of every return",
@@ -169,7 +169,7 @@ class Issues(RollupSheet):
                     "consolidated with --include-invalid.")
         headers = ["LSP", "Theme", "File", "Severity", "Code", "Sheet", "Cell", "Column", "Value",
                    "Message"]
-        reports = w.r.result.reports
+        reports = _reports(w.r)
         text, red, wrap = (style_index(w.f_text), style_index(w.f_rag["Red"]),
                            style_index(w.f_wrap))
         # The file, the value and the message wrap: rows grow to show them.
@@ -196,6 +196,11 @@ class Issues(RollupSheet):
 
 
 _ROW_OF_CELL = re.compile(r"^[A-Z]+([0-9]+)$")
+
+
+def _reports(r: Rollup) -> list[Any]:
+    """Every file checked: the returns, then the GO's reviews (used or left out)."""
+    return [*r.result.reports, *(r.reviews.reports if r.reviews else ())]
 
 
 def _row_themes(data: Return | None) -> dict[tuple[str, int], str]:

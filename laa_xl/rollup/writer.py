@@ -95,7 +95,7 @@ class RollupWriter:
             ws.repeat_rows(HEADER_ROW)
         ws.set_footer(f"&L{_footer_text(region.region)}, {region.period}&C&A"
                       "&RPage &P of &N")
-        if s.fit_width:
+        if s.fit_width and not s.wide(self.r):
             ws.fit_to_pages(1, 0)
         else:
             ws.set_print_scale(s.print_scale)
@@ -150,6 +150,13 @@ class RollupWriter:
                                      "text_wrap": True})
         self.f_rating = {k: wb.add_format({**base, "bg_color": v, "align": "center"})
                          for k, v in RATING_COLOURS.items()}
+        # The GO's four-point likelihood: Green and Red as the RAG, and the two between.
+        self.f_like_ag = wb.add_format({**base, "bg_color": "#C6E0B4"})
+        self.f_like_ar = wb.add_format({**base, "bg_color": "#F4B183"})
+        # A GO rating that differs from the partnership's own: bold, boxed in red.
+        self.f_disagree = {k: wb.add_format({**base, "bg_color": v, "align": "center",
+                                             "bold": True, "border": 2, "border_color": "#C00000"})
+                           for k, v in RATING_COLOURS.items()}
         self.f_sev = {"high": wb.add_format({**base, "bg_color": "#FF5B5B"}),
                       "medium": wb.add_format({**base, "bg_color": "#FFC000"}),
                       "low": wb.add_format({**base, "bg_color": "#FFF2CC"})}

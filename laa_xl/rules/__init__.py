@@ -16,7 +16,7 @@ from ..issues import FileReport, Issue, IssueCode, make_issue
 from ..model import Return, Row
 from ..reader import DEFAULT_LIMITS, Limits, read_return
 from ..region import Region
-from ..schemas import SheetSpec, added_since, is_older_version, sheet
+from ..schemas import SheetSpec, added_since, is_older_version, review_product, review_sheets, sheet, sheets
 from ..text import id_key
 
 
@@ -33,12 +33,26 @@ class Context:
     # IDs refused by the cell checks (such as "O_01"), by their `id_key`, by sheet key: already
     # reported once, so a reference to one is not reported again as unknown.
     refused_ids: dict[str, set[str]] = field(default_factory=dict)
+    # Cells the cell checks refused, (sheet key, row, field): already reported, so a later
+    # family does not report the same cell again as empty.
+    bad_cells: set[tuple[str, int, str]] = field(default_factory=set)
+    # The data sheets the workbook holds: a return's, or a GO review's.
+    specs: tuple[SheetSpec, ...] = field(default_factory=sheets)
+
+    @property
+    def is_review(self) -> bool:
+        """Is the workbook the GO's review of a partnership rather than its return?"""
+        return self.ret.meta.get("product") == review_product()
 
     def known_ids(self, key: str) -> set[str]:
         """Every ID on a sheet, by its `id_key`: those read and those refused."""
         name = sheet(key).key_field
         return {id_key(v) for r in self.rows(key) if isinstance(v := r.values.get(name), str)} \
             | self.refused_ids.get(key, set())
+
+    def refused(self, row: Row, name: str) -> bool:
+        """Did the cell checks refuse this cell's value (and say so)?"""
+        return (row.sheet, row.row, name) in self.bad_cells
 
     def sheet_name(self, key: str) -> str:
         return self.ret.sheet_names.get(key, sheet(key).name)
@@ -75,6 +89,13 @@ def families() -> list[Family]:
             previous.check, recovery.check, dependencies.check]
 
 
+def review_families() -> list[Family]:
+    """The checks on a GO review workbook: a return's identity and cell checks, then its own."""
+    from . import cells, identity, ids, review
+
+    return [identity.check, cells.check, ids.check, review.check]
+
+
 def check_file(path: str | Path, region: Region | None = None,
                previous: Return | Mapping[str, Return] | None = None,
                expected_lsp: str | None = None, limits: Limits = DEFAULT_LIMITS) -> FileReport:
@@ -93,10 +114,14 @@ def check_file(path: str | Path, region: Region | None = None,
     if isinstance(previous, Mapping):
         previous = previous.get(result.data.lsp_code)
     ctx = Context(result.data, region, previous, expected_lsp)
-    # An older template has no columns for the fields added since: rules leave them alone.
-    version = result.data.meta.get("schema_version", "")
-    if is_older_version(version):
-        ctx.missing_columns.update((spec.key, f.name) for spec, f in added_since(version))
+    if ctx.is_review:
+        ctx.previous = None  # a return's previous round says nothing of a review
+        ctx.specs = review_sheets()
+    else:
+        # An older template has no columns for the fields added since: rules leave them alone.
+        version = result.data.meta.get("schema_version", "")
+        if is_older_version(version):
+            ctx.missing_columns.update((spec.key, f.name) for spec, f in added_since(version))
     for issue in result.issues:  # structure problems silence the rules that would cascade
         key = _sheet_key(issue.sheet, ctx)
         if issue.code == "missing-column" and key:
@@ -106,7 +131,7 @@ def check_file(path: str | Path, region: Region | None = None,
                             "too-large") and key:
             if issue.code != "missing-sheet" or key not in result.data.sheet_names:
                 ctx.unread_sheets.add(key)
-    for family in families():
+    for family in review_families() if ctx.is_review else families():
         report.issues.extend(family(ctx))
     report.data = result.data
     report.sha256 = result.data.sha256
@@ -114,9 +139,7 @@ def check_file(path: str | Path, region: Region | None = None,
 
 
 def _sheet_key(name: str, ctx: Context) -> str | None:
-    from ..schemas import sheets
-
-    for s in sheets():
+    for s in ctx.specs:
         if name in (s.name, ctx.ret.sheet_names.get(s.key)):
             return s.key
     return None

@@ -16,7 +16,7 @@ from typing import Any
 from ..issues import Issue, IssueCode
 from ..model import Row
 from ..reader import CellProblem, Percentage
-from ..schemas import Field, Violation, sheet, sheets
+from ..schemas import Field, Violation, sheet
 from ..text import describe_hidden, id_key, without_invisible
 from ..xlsxout import date_from_excel
 from . import Context
@@ -295,7 +295,7 @@ def _memo(f: Field, choices: tuple[str, ...] | None) -> dict[tuple[type, Any], A
 
 def check(ctx: Context) -> Iterator[Issue]:
     themes = tuple(ctx.region.themes) if ctx.region else None
-    for spec in sheets():
+    for spec in ctx.specs:
         if not ctx.has(spec.key):
             continue
         rows = ctx.rows(spec.key)
@@ -313,6 +313,7 @@ def check(ctx: Context) -> Iterator[Issue]:
         for _, _, issue in found:
             yield issue
         yield from _required(ctx, spec.key, present, rows, bad)
+        ctx.bad_cells.update((spec.key, r, name) for r, name in bad)
         yield from _duplicates(ctx, spec.key, rows)
 
 
@@ -435,7 +436,7 @@ def _hint_sentence(f: Field) -> str:
 
 
 def _duplicates(ctx: Context, key: str, rows: list[Row]) -> Iterator[Issue]:
-    spec = next(s for s in sheets() if s.key == key)
+    spec = sheet(key)
     name = spec.key_field
     if not ctx.has(key, name):
         return

@@ -14,19 +14,19 @@ from collections.abc import Iterator
 
 from ..issues import Issue
 from ..model import Row
-from ..schemas import sheet, sheets
+from ..schemas import sheet
 from ..text import id_key
 from . import Context, id_index
 
 
 def check(ctx: Context) -> Iterator[Issue]:
     if ctx.previous is not None:
-        for spec in sheets():
+        for spec in ctx.specs:
             before = _forms(ctx.previous.sheets.get(spec.key, []), spec.key_field)
             if before and ctx.has(spec.key, spec.key_field):
                 yield from _tidy(ctx, spec.key, spec.key_field, before,
                                  "keep the ID as it was last round")
-    for spec in sheets():
+    for spec in ctx.specs:
         for f in spec.fields:
             if not f.refs or f.name == spec.key_field or not ctx.has(spec.key, f.name):
                 continue

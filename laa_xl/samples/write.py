@@ -193,6 +193,11 @@ def readme(manifest: Manifest) -> str:
                  for kind in slipping]
         if any(found):
             lines.append(f"| {code} | {found[0]} | {found[1]} |")
+    from ..region import load_region
+    from .reviews import readme_lines
+
+    questions = tuple(q.id for q in load_region(manifest.region_file(Q2)).questions)
+    lines += readme_lines(questions)
     return "\n".join(lines) + "\n"
 
 
