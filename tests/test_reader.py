@@ -826,8 +826,8 @@ def test_an_excel_table_total_row_is_left_out_with_one_warning(tmp_path: Path,
     def total_row(wb: Any) -> None:
         ws = wb["Actions"]
         table = next(iter(ws.tables.values()))
-        assert table.ref == "A4:P430"
-        table.ref, table.totalsRowCount = "A4:P431", 1
+        assert table.ref == "A4:S430"
+        table.ref, table.totalsRowCount = "A4:S431", 1
         ws["A431"], ws["J431"] = "Total", 125000  # what Excel's Total Row puts there
 
     totalled = mutate(plain, total_row, out=tmp_path / plain.name)
