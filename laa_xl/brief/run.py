@@ -1,0 +1,101 @@
+"""`laa-xl brief`: which packs to make from a roll-up, where each goes, and writing them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+from . import data
+from .source import RollupSource, read_source
+
+
+@dataclass
+class Written:
+    path: Path
+    kind: str  # partnership, theme or region
+    what: str  # the partnership's code, the theme, or the region
+
+
+def pack_name(src: RollupSource, kind: str, what: str) -> str:
+    """The file name of a pack: brief-2009-10-Q2-ANY.pdf,
+    brief-2009-10-Q2-theme-safer-and-stronger-communities.pdf, brief-2009-10-Q2-region.pdf."""
+    period = str(src.period).replace("/", "-").replace(" ", "-")
+    if kind == "partnership":
+        return f"brief-{period}-{re.sub(r'[^A-Za-z0-9-]+', '-', what).strip('-') or 'LSP'}.pdf"
+    if kind == "theme":
+        return f"brief-{period}-theme-{_slug(what)}.pdf"
+    return f"brief-{period}-region.pdf"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60] or "pack"
+
+
+def read_history(paths: Sequence[str | Path], src: RollupSource) -> list[RollupSource]:
+    """Earlier roll-ups of the same region, oldest first; InputError for another region's, a
+    later one's or two of one period."""
+    out: list[RollupSource] = []
+    for p in paths:
+        h = read_source(p)
+        if h.region != src.region:
+            raise InputError(f"{p} is {h.region}'s roll-up, but {Path(src.path).name} is "
+                             f"{src.region}'s: --history takes this region's earlier roll-ups.")
+        if (h.period.start_year, h.period.quarter) >= (src.period.start_year, src.period.quarter):
+            raise InputError(f"{p} is the roll-up for {h.period}, not earlier than "
+                             f"{src.period}: --history takes earlier rounds' roll-ups.")
+        if any(o.period == h.period for o in out):
+            raise InputError(f"Two roll-ups for {h.period} were given to --history: give one "
+                             "per quarter.")
+        out.append(h)
+    return sorted(out, key=lambda h: (h.period.start_year, h.period.quarter))
+
+
+def brief(rollup: str | Path, output: str | Path, lsps: Sequence[str] = (),
+          all_lsps: bool = False, theme: str | None = None, region: bool = False,
+          history: Sequence[str | Path] = (),
+          say: Callable[[Written], None] | None = None) -> list[Written]:
+    """Write the packs asked for; one pack goes to `output` itself (or into it, if it is a
+    folder), several into the folder `output`."""
+    from .pdf import write_pack
+
+    if sum([bool(lsps), all_lsps, theme is not None, region]) != 1:
+        raise InputError("Say which pack to make: --lsp CODE (one or more), --all, "
+                         "--theme NAME or --region.")
+    src = read_source(rollup)
+    earlier = read_history(history, src)
+    packs: list[tuple[data.Pack, str, str]] = []
+    if theme is not None:
+        t = data.theme_pack(src, theme, earlier)
+        packs.append((t, "theme", t.theme))
+    elif region:
+        packs.append((data.region_pack(src), "region", src.region))
+    else:
+        codes = src.lsp_codes if all_lsps else [_code(src, c) for c in lsps]
+        for code in dict.fromkeys(codes):
+            packs.append((data.partnership_pack(src, code, history=earlier), "partnership", code))
+    out = Path(output)
+    single = len(packs) == 1 and not all_lsps
+    if not single and out.exists() and not out.is_dir():
+        raise InputError(f"{out} is a file, but {len(packs)} packs need a folder: give -o a "
+                         "folder's name.")
+    refuse = (Path(rollup), *map(Path, history))
+    written: list[Written] = []
+    for pack, kind, what in packs:
+        target = out / pack_name(src, kind, what) if (not single or out.is_dir()) else out
+        w = Written(write_pack(pack, target, refuse), kind, what)
+        written.append(w)
+        if say:
+            say(w)
+    return written
+
+
+def _code(src: RollupSource, code: str) -> str:
+    """The partnership's code as the roll-up spells it (codes are matched case-blind)."""
+    for c in src.lsp_codes:
+        if c.casefold() == code.strip().casefold():
+            return c
+    data.status(src, code)  # raises, with "did you mean"
+    return code

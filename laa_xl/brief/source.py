@@ -1,0 +1,118 @@
+"""A roll-up read for briefing: its data sheets per partnership and its summary sheets as records.
+
+Every figure a pack shows is taken from here, so every figure is one the roll-up holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, ReadError
+from ..model import Return
+from ..region import Period
+from ..rollup import HEADER_ROW
+
+SUMMARY_SHEETS = ("About", "Dashboard", "Completeness", "Slipping", "Assurance")
+
+_WHAT_BRIEF_TAKES = "laa-xl brief takes the roll-up workbook that `laa-xl consolidate` wrote."
+
+
+@dataclass
+class RollupSource:
+    """One roll-up, read: identity, each partnership's rows, and its summary sheets' rows."""
+
+    path: str
+    region: str
+    period: Period
+    as_of: date
+    go_name: str = ""
+    deadline: date | None = None
+    returns: dict[str, Return] = field(default_factory=dict)  # by LSP code
+    dashboard: list[dict[str, Any]] = field(default_factory=list)  # one per partnership
+    completeness: dict[str, dict[str, Any]] = field(default_factory=dict)  # by LSP code
+    slipping: list[dict[str, Any]] = field(default_factory=list)  # one per flag, worst first
+    assurance: dict[str, dict[str, str]] = field(default_factory=dict)  # LSP -> ref -> rating
+    questions: list[tuple[str, str, str]] = field(default_factory=list)  # ref, area, question
+
+    @property
+    def lsp_codes(self) -> list[str]:
+        return [str(d["LSP"]) for d in self.dashboard]
+
+    def lsp_name(self, code: str) -> str:
+        for d in self.dashboard:
+            if d["LSP"] == code:
+                return str(d.get("Partnership") or code)
+        return code
+
+
+def read_source(path: str | Path) -> RollupSource:
+    """Read a roll-up for briefing; InputError (a mistake in the command) if it is not one."""
+    from ..rollup_reader import read_rollup
+
+    try:
+        got = read_rollup(path, SUMMARY_SHEETS, role="a roll-up", what_it_takes=_WHAT_BRIEF_TAKES)
+    except ReadError as err:
+        raise InputError(str(err)) from err
+    try:
+        period = Period.parse(got.meta.get("period", ""))
+    except ValueError as err:
+        raise InputError(f"{path} names no period a roll-up would (it says "
+                         f"{got.meta.get('period')!r}): {_WHAT_BRIEF_TAKES}") from err
+    as_of = _as_date(got.meta.get("as_of")) or period.end
+    t = got.tables
+    about = {str(r[0]): r[1] for r in t.get("About", []) if len(r) > 1 and r[0]}
+    src = RollupSource(str(path), got.meta.get("region", ""), period, as_of,
+                       go_name=str(about.get("Government Office") or ""),
+                       deadline=_as_date(about.get("Return deadline")), returns=got.returns)
+    src.dashboard = records(t.get("Dashboard", []))
+    src.completeness = {str(r["LSP"]): r for r in records(t.get("Completeness", []))}
+    src.slipping = records(t.get("Slipping", []))
+    matrix = t.get("Assurance", [])
+    header = [str(h) for h in matrix[HEADER_ROW]] if len(matrix) > HEADER_ROW else []
+    refs = [h for h in header[2:] if h not in ("Weak", "Adequate", "Strong")]
+    for rec in records(matrix):
+        src.assurance[str(rec["LSP"])] = {q: str(rec.get(q) or "") for q in refs}
+    for i, row in enumerate(matrix):
+        if [str(c) for c in row[:3]] == ["Ref", "Area", "Question"]:
+            src.questions = [(str(r[0]), str(r[1]), str(r[2])) for r in matrix[i + 1:]
+                             if len(r) > 2 and r[0]]
+            break
+    return src
+
+
+def records(grid: list[list[Any]], header_row: int = HEADER_ROW) -> list[dict[str, Any]]:
+    """The table of a summary sheet as one dict per row, by header text: from the header row
+    down to the first row with nothing in its first cell.  Whole numbers are ints."""
+    if len(grid) <= header_row:
+        return []
+    header = [str(h) for h in grid[header_row]]
+    out: list[dict[str, Any]] = []
+    for row in grid[header_row + 1:]:
+        if not row or row[0] in ("", None):
+            break
+        out.append({h: _plain(v) for h, v in zip(header, row, strict=False) if h})
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value == "":
+        return None
+    return value
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
