@@ -425,8 +425,9 @@ def questions(src: RollupSource, lsp: str, file: str) -> list[Question]:
                 seen.add(item)
                 out.append(Question(
                     "green-off-trajectory", item, where,
-                    f"Outcome {item} is off trajectory ({f.get('What is wrong')}) yet rated "
-                    "Green: what makes the partnership confident it will still be met?", file))
+                    f"Outcome {item} is rated Green, but it is off trajectory: "
+                    f"{f.get('What is wrong')} What makes the partnership confident it will "
+                    "still be met?", file))
         elif f.get("Rule") == "re-baselined":
             out.append(Question(
                 "baseline-moved", item, where,

@@ -8,6 +8,7 @@ period, "as at" and the page number are on every page.  Sizes and colours come f
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -50,10 +51,39 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 def para(text: Any, kind: str = "cell") -> Paragraph:
     """A paragraph of plain text: escaped, so `<b>`, `&` or `]]>` show as typed; line breaks
-    kept; characters no PDF can carry dropped."""
+    kept; right-to-left words in reading order; characters no PDF can carry dropped."""
     s = "" if text is None else str(text)
-    s = escape(_CONTROL.sub("", s)).replace("\r\n", "\n").replace("\n", "<br/>")
-    return Paragraph(s, style.styles()[kind])
+    s = "\n".join(visual(line) for line in _CONTROL.sub("", s).replace("\r\n", "\n").split("\n"))
+    return Paragraph(escape(s).replace("\n", "<br/>"), style.styles()[kind])
+
+
+def _rtl(ch: str) -> bool:
+    return unicodedata.bidirectional(ch) in ("R", "AL")
+
+
+def visual(line: str) -> str:
+    """A line with each run of right-to-left text (Hebrew, Arabic, and the spaces and
+    punctuation between its words) in the order it is read, right to left: PDF text is
+    drawn left to right.  A run that wraps onto a second line is not reordered across it;
+    Arabic letters keep their isolated forms."""
+    if not any(_rtl(c) for c in line):
+        return line
+    out: list[str] = []
+    i, n = 0, len(line)
+    while i < n:
+        if not _rtl(line[i]):
+            out.append(line[i])
+            i += 1
+            continue
+        j = last = i
+        while j < n and (_rtl(line[j]) or unicodedata.bidirectional(line[j])
+                         in ("WS", "ON", "CS", "NSM", "BN")):
+            if _rtl(line[j]) or unicodedata.bidirectional(line[j]) == "NSM":
+                last = j
+            j += 1
+        out.append(line[i:last + 1][::-1])
+        i = last + 1
+    return "".join(out)
 
 
 def num(value: Any) -> str:
@@ -444,7 +474,7 @@ def _canvas_class(head: Header, title: str) -> type[Canvas]:
             self.setFont(style.FONT, style.SMALL)
             self.setFillColor(colors.HexColor(style.MUTED))
             top = PAGE_H - MARGIN + 5 * mm
-            self.drawString(MARGIN, top, _clip(title, self, WIDTH * 0.6))
+            self.drawString(MARGIN, top, _clip(visual(title), self, WIDTH * 0.6))
             self.drawRightString(PAGE_W - MARGIN, top, f"{head.period} · as at {head.as_of}")
             self.setStrokeColor(colors.HexColor(style.GRID))
             self.line(MARGIN, top - 2, PAGE_W - MARGIN, top - 2)
