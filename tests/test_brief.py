@@ -433,3 +433,22 @@ def test_5000_characters_in_one_cell_run_onto_the_next_page_whole(hostile: Path,
     head = "RecoveryplanWhatthepartnershipsays"
     assert text.count(head) == 2  # the table's header, again on the page the row runs onto
     assert "".join(LONG.split()) + word in text.replace(head, "")
+
+
+@needs_poppler
+def test_history_adds_each_outcomes_latest_value_round_by_round(midshire: tuple[Path, Path],
+                                                                 tmp_path: Path) -> None:
+    q1, q2 = midshire
+    out = tmp_path / "any.pdf"
+    res = CliRunner().invoke(main, ["brief", str(q2), "--lsp", "ANY", "--history", str(q1),
+                                    "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    layout = pdf_text(out, "-layout")
+    section = layout[layout.index("Latest value, round by round"):]
+    before = {o["Outcome ID"]: o["Latest value"] for o in sheet_records(q1, "Outcomes")
+              if o["LSP"] == "ANY"}
+    now = [o for o in sheet_records(q2, "Outcomes") if o["LSP"] == "ANY"]
+    assert re.search(r"Outcome ID\s+2009/10 Q1\s+2009/10 Q2", section)
+    for o in now:
+        assert re.search(rf"{o['Outcome ID']}\s+{re.escape(fmt(before[o['Outcome ID']]))}\s+"
+                         rf"{re.escape(fmt(o['Latest value']))}\b", section), o["Outcome ID"]

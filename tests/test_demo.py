@@ -95,3 +95,18 @@ def test_refuses_a_folder_in_use(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"{tmp_path} is not empty: choose another folder, or add --force" in result.output
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_briefing_packs_written(demo: tuple[Path, str]) -> None:
+    root, out = demo
+    names = sorted(p.name for p in (root / "briefs").iterdir())
+    codes = ("ANY", "NBR", "EWD", "SMR", "WHV", "RVF", "HCB", "LDL")
+    themes = ("safer-and-stronger-communities", "healthier-communities-and-older-people",
+              "economic-development-and-enterprise", "environment-and-sustainability",
+              "children-and-young-people")
+    assert names == sorted([f"brief-2009-10-Q2-{c}.pdf" for c in codes]
+                           + [f"brief-2009-10-Q2-theme-{t}.pdf" for t in themes]
+                           + ["brief-2009-10-Q2-region.pdf"])
+    assert all((root / "briefs" / n).read_bytes().startswith(b"%PDF-") for n in names)
+    assert ("briefs/                    14 PDF briefing packs: each partnership, each theme, "
+            "the region") in out

@@ -168,6 +168,9 @@ class PartnershipPack:
     questions: list[Question]
     review: Review | None = None
     history: Sequence[RollupSource] = ()
+    # With history: the periods, oldest first, and each outcome's latest value in each.
+    trend_periods: list[str] = field(default_factory=list)
+    trends: list[tuple[str, list[Any]]] = field(default_factory=list)
 
     @property
     def code(self) -> str:
@@ -450,10 +453,22 @@ def assurance_lines(src: RollupSource, lsp: str, review: Review | None = None
 def partnership_pack(src: RollupSource, code: str, review: Review | None = None,
                      history: Sequence[RollupSource] = ()) -> PartnershipPack:
     st = status(src, code)
-    return PartnershipPack(
+    pack = PartnershipPack(
         header(src), st, outcome_lines(src, code, review=review), slip_items(src, code),
         assurance_lines(src, code, review), recovery_plans(src, code),
         questions(src, code, st.file), review, history)
+    if history and pack.outcomes:
+        rounds = [*history, src]
+        pack.trend_periods = [str(r.period) for r in rounds]
+        for o in pack.outcomes:
+            values = []
+            for r in rounds:
+                ret = r.returns.get(code)
+                row = next((x for x in (ret.sheets["outcomes"] if ret else [])
+                            if id_key(_text(x, "outcome_id")) == id_key(o.outcome_id)), None)
+                values.append(row.get("latest_value") if row is not None else None)
+            pack.trends.append((o.outcome_id, values))
+    return pack
 
 
 def themes(src: RollupSource) -> list[str]:

@@ -46,6 +46,9 @@ from .data import (
 MARGIN = 15 * mm
 PAGE_W, PAGE_H = A4
 WIDTH = PAGE_W - 2 * MARGIN
+# A printed pack lists the worst slipping items; the roll-up lists them all.
+SLIPPING_SHOWN = 30
+SLIPPING_PER_LSP = 10
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
@@ -325,9 +328,19 @@ def partnership_story(p: PartnershipPack) -> list[Any]:
     story.append(para("Latest value against this year's target; RAG is the partnership's "
                       "delivery confidence.", "small"))
     story.append(outcomes_table(p.outcomes, with_judgement=any(o.judgement for o in p.outcomes)))
+    if p.trends:
+        story.append(para("Latest value, round by round", "h3"))
+        story.append(table(["Outcome ID", *p.trend_periods],
+                           [[oid, *(num(v) if v is not None else "—" for v in values)]
+                            for oid, values in p.trends],
+                           [12] + [88 / len(p.trend_periods)] * len(p.trend_periods)))
     story += _h2(f"Slipping items, worst first ({len(p.slipping)})")
     if p.slipping:
-        story += [_in_file({i.file for i in p.slipping}), slipping_table(p.slipping)]
+        shown = p.slipping[:SLIPPING_SHOWN]
+        story += [_in_file({i.file for i in p.slipping}), slipping_table(shown)]
+        if len(p.slipping) > len(shown):
+            story.append(para(f"The worst {len(shown)} of {len(p.slipping)} are listed; the "
+                              "roll-up's Slipping sheet has every one.", "small"))
     else:
         story.append(para("Nothing is slipping.", "body"))
     story += _h2("Assurance self-assessment")
@@ -374,7 +387,16 @@ def theme_story(t: ThemePack) -> list[Any]:
                  else para("No outcome in this theme.", "body"))
     story += _h2(f"Slipping items by partnership ({len(t.slipping)})")
     if t.slipping:
-        story += [_in_file({i.file for i in t.slipping}), slipping_table(t.slipping, with_lsp=True)]
+        shown, per = [], {}
+        for i in t.slipping:
+            per[i.lsp] = per.get(i.lsp, 0) + 1
+            if per[i.lsp] <= SLIPPING_PER_LSP:
+                shown.append(i)
+        story += [_in_file({i.file for i in t.slipping}), slipping_table(shown, with_lsp=True)]
+        if len(shown) < len(t.slipping):
+            story.append(para(f"The worst {SLIPPING_PER_LSP} of each partnership are listed "
+                              f"({len(shown)} of {len(t.slipping)}); the roll-up's Slipping "
+                              "sheet, filtered by its Theme column, has every one.", "small"))
     else:
         story.append(para("Nothing in this theme is slipping.", "body"))
     story += _h2(f"Risks, highest score first ({len(t.risks)})")
