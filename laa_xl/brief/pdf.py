@@ -387,7 +387,8 @@ def theme_story(t: ThemePack) -> list[Any]:
                  else para("No outcome in this theme.", "body"))
     story += _h2(f"Slipping items by partnership ({len(t.slipping)})")
     if t.slipping:
-        shown, per = [], {}
+        shown: list[SlipItem] = []
+        per: dict[str, int] = {}
         for i in t.slipping:
             per[i.lsp] = per.get(i.lsp, 0) + 1
             if per[i.lsp] <= SLIPPING_PER_LSP:
