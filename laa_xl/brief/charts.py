@@ -33,7 +33,7 @@ def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
     mag = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 2, 5, 10):
         if value <= step * mag:
             return step * mag
     return 10 * mag
@@ -46,7 +46,7 @@ def hbars(title: str, rows: Bars, width: float,
           legend: Sequence[tuple[str, str]] = (), fmt: Callable[[float], str] | None = None,
           marker: float | None = None, marker_label: str = "", low: float = 0.0,
           high: float | None = None, texts: Sequence[str] | None = None,
-          ticks: int = 4) -> Drawing:
+          ticks: int | None = None) -> Drawing:
     """Horizontal bars, one per row, each of coloured segments stacked left to right.
 
     `marker` draws a dashed line at that value (a target); `low` and `high` fix the scale;
@@ -95,6 +95,8 @@ def hbars(title: str, rows: Bars, width: float,
         y -= BAR + GAP
     base = AXIS - 4
     d.add(Line(x0, base, x0 + plot_w, base, strokeColor=colors.HexColor(style.GRID)))
+    if ticks is None:  # as many as make whole steps: 0, 5, 10, 15, 20 rather than 0, 2.5 ...
+        ticks = next((n for n in (4, 5, 2) if (span / n).is_integer()), 4)
     for i in range(ticks + 1):
         v = low + span * i / ticks
         x = x_of(v)
