@@ -452,3 +452,29 @@ def test_history_adds_each_outcomes_latest_value_round_by_round(midshire: tuple[
     for o in now:
         assert re.search(rf"{o['Outcome ID']}\s+{re.escape(fmt(before[o['Outcome ID']]))}\s+"
                          rf"{re.escape(fmt(o['Latest value']))}\b", section), o["Outcome ID"]
+
+
+@needs_poppler
+def test_charts_are_vector_graphics_not_pictures(packs: Path) -> None:
+    pdf = packs / "all" / "brief-2009-10-Q2-ANY.pdf"
+    listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
+                            check=True).stdout.splitlines()
+    assert listed[2:] == []  # no raster image on any page
+    text = flat(pdf_text(pdf, "-raw"))
+    for title in ("Delivery confidence (RAG)", "Assurance questions by rating",
+                  "Latest value: % of the way from baseline to the 2009/10 target",
+                  "Slipping items by weeks late (worst 9)"):
+        assert title in text  # drawn as text and shapes, so its words are in the PDF
+
+
+def test_a_long_slipping_list_is_cut_to_the_worst_on_paper_with_a_note(
+        midshire: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from laa_xl.brief import pdf as layout
+
+    monkeypatch.setattr(layout, "SLIPPING_SHOWN", 5)
+    pack = data.partnership_pack(read_source(midshire[1]), "WHV")
+    assert len(pack.slipping) > layout.SLIPPING_SHOWN
+    story = layout.partnership_story(pack)
+    notes = [f.text for f in story if getattr(f, "text", "").startswith("The worst ")]
+    assert notes == [f"The worst {layout.SLIPPING_SHOWN} of {len(pack.slipping)} are listed; the "
+                     "roll-up's Slipping sheet has every one."]

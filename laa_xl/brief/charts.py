@@ -46,14 +46,14 @@ def hbars(title: str, rows: Bars, width: float,
           legend: Sequence[tuple[str, str]] = (), fmt: Callable[[float], str] | None = None,
           marker: float | None = None, marker_label: str = "", low: float = 0.0,
           high: float | None = None, texts: Sequence[str] | None = None,
-          ticks: int | None = None) -> Drawing:
+          ticks: int | None = None, label_share: float = 0.32) -> Drawing:
     """Horizontal bars, one per row, each of coloured segments stacked left to right.
 
     `marker` draws a dashed line at that value (a target); `low` and `high` fix the scale;
     `texts` replaces the figure written at the end of each bar.
     """
     fmt = fmt or (lambda v: f"{v:,.0f}")
-    label_w = min(width * 0.32, max([stringWidth(r[0], style.FONT, FS) for r in rows] + [20]) + 6)
+    label_w = min(width * label_share, max([stringWidth(r[0], style.FONT, FS) for r in rows] + [20]) + 6)
     value_w = 34.0
     plot_w = max(width - label_w - value_w, 40.0)
     totals = [sum(v for v, _ in segs) for _, segs in rows]
@@ -173,5 +173,6 @@ def ratings_chart(lines: Sequence[AssuranceLine], width: float) -> Drawing:
 
 
 def count_chart(title: str, rows: Sequence[tuple[str, int]], width: float,
-                colour: str = style.HEAD_FILL) -> Drawing:
-    return hbars(title, [(label, [(float(n), colour)]) for label, n in rows], width)
+                colour: str = style.HEAD_FILL, label_share: float = 0.32) -> Drawing:
+    return hbars(title, [(label, [(float(n), colour)]) for label, n in rows], width,
+                 label_share=label_share)

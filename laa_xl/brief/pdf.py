@@ -435,7 +435,8 @@ def region_story(r: RegionPack) -> list[Any]:
     row = [charts.rag_chart("Outcomes by RAG, per partnership", by_lsp, half) if by_lsp
            else para(""),
            charts.count_chart("Slipping items by theme", r.slipping_by_theme, half,
-                              style.SEVERITY_COLOURS["high"]) if r.slipping_by_theme
+                              style.SEVERITY_COLOURS["high"], label_share=0.6)
+           if r.slipping_by_theme
            else para("")]
     story += [Spacer(1, 6), _side_by_side(row)]
     story += _h2(f"Partnerships of concern ({len(r.concerns)})")
