@@ -483,10 +483,13 @@ def chase(returns_dir: str, region: Region, emails_dir: str, feedback_dir: str |
               metavar="ROLLUP", help="An earlier roll-up of the region, for trends (repeat).")
 @click.option("-o", "--output", required=True, type=click.Path(),
               help="The PDF for one pack; the folder for several.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Lay packs out in this many processes (default: one per core, up to 4, "
+                   "for 8 packs or more; otherwise 1).")
 @handled
 def brief(rollup: str, lsp_codes: tuple[str, ...], all_lsps: bool, theme: str | None,
           region_pack: bool, reviews_dir: str | None, history: tuple[str, ...],
-          output: str) -> None:
+          output: str, jobs: int | None) -> None:
     """Write print-ready PDF briefing packs from a roll-up.
 
     \b
@@ -501,7 +504,7 @@ def brief(rollup: str, lsp_codes: tuple[str, ...], all_lsps: bool, theme: str | 
         raise UsageProblem("--reviews needs the GO's review workbooks, which this version "
                            "of laa-xl cannot read yet: leave --reviews out.")
     written = write_briefs(rollup, output, lsp_codes, all_lsps, theme, region_pack, history,
-                           say=lambda w: click.echo(f"Wrote {w.path}"))
+                           jobs, say=lambda w: click.echo(f"Wrote {w.path}"))
     click.echo(f"{len(written)} briefing pack(s).")
 
 

@@ -51,9 +51,11 @@ class _RollupReader(WorkbookReader):
     split by their LSP column, into one Return per LSP (`by_lsp`)."""
 
     def __init__(self, path: Path, tables: tuple[str, ...] = (),
-                 what_it_takes: str = _WHAT_PREVIOUS_IS) -> None:
+                 what_it_takes: str = _WHAT_PREVIOUS_IS,
+                 data_sheets: tuple[str, ...] = DATA_SHEETS) -> None:
         super().__init__(path, ROLLUP_LIMITS)
         self.what_it_takes = what_it_takes
+        self.data_sheets = data_sheets
         self.by_lsp: dict[str, Return] = {}
         self.wanted = tables
         self.tables: dict[str, list[list[Any]]] = {}
@@ -76,7 +78,7 @@ class _RollupReader(WorkbookReader):
         return meta
 
     def read_sheet(self, book: WorkbookFile, spec: SheetSpec, ret: Return) -> None:
-        if spec.key not in DATA_SHEETS:
+        if spec.key not in self.data_sheets:
             return
         info = book.sheets.get(spec.name)
         if info is None:
@@ -146,15 +148,17 @@ class _NotARollup(ReadError):
 
 
 def read_rollup(path: str | Path, tables: tuple[str, ...] = (), role: str = "the previous round",
-                what_it_takes: str = _WHAT_PREVIOUS_IS) -> PreviousRound:
+                what_it_takes: str = _WHAT_PREVIOUS_IS,
+                data_sheets: tuple[str, ...] = DATA_SHEETS) -> PreviousRound:
     """Read a roll-up written by `laa-xl consolidate`; ReadError if it cannot serve.
 
     The error's message names the file and says what it is, for the GO officer who passed
     it as --previous.  `tables` names summary sheets (Dashboard, Slipping...) to keep as
     grids of cells too, in `PreviousRound.tables`; `role` and `what_it_takes` word the error
-    for the command that reads it.
+    for the command that reads it; `data_sheets` limits which data sheets are read (a
+    national roll-up's Milestones sheet alone holds over 100,000 rows).
     """
-    reader = _RollupReader(Path(path), tables, what_it_takes)
+    reader = _RollupReader(Path(path), tables, what_it_takes, data_sheets)
     try:
         result = reader.read()
     except _NotARollup:

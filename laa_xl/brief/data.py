@@ -1,8 +1,8 @@
 """What each pack shows, as plain data computed from a roll-up: testable without a PDF.
 
 A pack is built from a `RollupSource`.  Two optional inputs plug in when they exist: the GO's
-review judgements (`reviews`, by LSP code) and earlier roll-ups (`history`, for trends); both
-default to nothing, and a pack without them is complete on its own.
+review judgements (`review`, `reviews` by LSP code) and earlier roll-ups (`history`, for a
+partnership's trends); both default to nothing, and a pack without them is complete on its own.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from ..model import Return, Row
 from ..reader.headers import suggest
 from ..schemas import sheet, target_years
 from ..text import id_key
+from ..themes import Themes
 from .source import RollupSource
 
 RAGS = ("Red", "Amber", "Green")
@@ -167,8 +168,8 @@ class PartnershipPack:
     recovery: list[RecoveryPlan]
     questions: list[Question]
     review: Review | None = None
-    history: Sequence[RollupSource] = ()
-    # With history: the periods, oldest first, and each outcome's latest value in each.
+    # With history (earlier roll-ups): the periods, oldest first, and each outcome's latest
+    # value in each.  Plain values, so that a pack is small to hand to another process.
     trend_periods: list[str] = field(default_factory=list)
     trends: list[tuple[str, list[Any]]] = field(default_factory=list)
 
@@ -191,7 +192,6 @@ class ThemePack:
     factors: list[tuple[str, int]]  # PESTELO factor -> recovery plans naming it
     recovery: list[RecoveryPlan]
     names: dict[str, str]  # LSP code -> partnership name
-    history: Sequence[RollupSource] = ()
 
     @property
     def kind(self) -> str:
@@ -283,9 +283,7 @@ def slip_items(src: RollupSource, lsp: str | None = None, theme: str | None = No
                sheets: tuple[str, ...] = ("Actions", "Milestones")) -> list[SlipItem]:
     """Flagged items of `sheets`, each once, worst first (the Slipping sheet's order)."""
     seen: dict[tuple[str, str, str], SlipItem] = {}
-    for f in src.slipping:
-        if lsp is not None and f.get("LSP") != lsp:
-            continue
+    for f in (src.slipping if lsp is None else src.flags_of(lsp)):
         if theme is not None and not _same(f.get("Theme"), theme):
             continue
         if f.get("Sheet") not in sheets:
@@ -321,8 +319,8 @@ def outcome_lines(src: RollupSource, lsp: str, theme: str | None = None,
         return []
     label = src.period.year_label
     target_field = target_years().get(label)
-    off = {id_key(str(f.get("Item"))) for f in src.slipping
-           if f.get("LSP") == lsp and f.get("Rule") == "off-trajectory"}
+    off = {id_key(str(f.get("Item"))) for f in src.flags_of(lsp)
+           if f.get("Rule") == "off-trajectory"}
     serving: Counter = Counter()
     actions = {id_key(_text(a, "action_id")): id_key(_text(a, "outcome_id"))
                for a in ret.sheets["actions"]}
@@ -353,12 +351,13 @@ def recovery_plans(src: RollupSource, lsp: str, theme: str | None = None,
         return []
     spec = sheet("recovery")
     red = _red_items(ret)
+    found = Themes(ret)
     out = []
     for row in ret.sheets["recovery"]:
         item = _text(row, "item_id")
         if only_red and id_key(item) not in red:
             continue
-        th = _theme_of(ret, item)
+        th = found.of_item(item)
         if theme is not None and not _same(th, theme):
             continue
         fields = [(f.header, _text(row, f.name)) for f in spec.fields
@@ -375,12 +374,6 @@ def _red_items(ret: Return) -> dict[str, Row]:
     red.update({id_key(_text(a, "action_id")): a for a in ret.sheets["actions"]
                 if a.get("rag") == "Red" and a.get("status") not in closed})
     return red
-
-
-def _theme_of(ret: Return, item_id: str) -> str:
-    from ..themes import Themes
-
-    return Themes(ret).of_item(item_id)
 
 
 def questions(src: RollupSource, lsp: str, file: str) -> list[Question]:
@@ -417,9 +410,7 @@ def questions(src: RollupSource, lsp: str, file: str) -> list[Question]:
             "would it take to answer Yes?", file))
     rows = {id_key(_text(r, "outcome_id")): r for r in ret.sheets["outcomes"]}
     seen: set[str] = set()
-    for f in src.slipping:
-        if f.get("LSP") != lsp:
-            continue
+    for f in src.flags_of(lsp):
         item = str(f.get("Item"))
         where = _where(str(f.get("Source sheet") or f.get("Sheet")), f.get("Cell"))
         if f.get("Rule") == "off-trajectory":
@@ -456,7 +447,7 @@ def partnership_pack(src: RollupSource, code: str, review: Review | None = None,
     pack = PartnershipPack(
         header(src), st, outcome_lines(src, code, review=review), slip_items(src, code),
         assurance_lines(src, code, review), recovery_plans(src, code),
-        questions(src, code, st.file), review, history)
+        questions(src, code, st.file), review)
     if history and pack.outcomes:
         rounds = [*history, src]
         pack.trend_periods = [str(r.period) for r in rounds]
@@ -498,7 +489,7 @@ def match_theme(src: RollupSource, name: str) -> str:
                      f"Its themes are {listed}.")
 
 
-def theme_pack(src: RollupSource, name: str, history: Sequence[RollupSource] = ()) -> ThemePack:
+def theme_pack(src: RollupSource, name: str) -> ThemePack:
     theme = match_theme(src, name)
     outcomes: list[OutcomeLine] = []
     risks: list[RiskLine] = []
@@ -509,8 +500,9 @@ def theme_pack(src: RollupSource, name: str, history: Sequence[RollupSource] = (
         ret = src.returns.get(code)
         if ret is None:
             continue
+        found = Themes(ret)
         for r in ret.sheets["risks"]:
-            if not _same(_theme_of(ret, _text(r, "linked_to")), theme):
+            if not _same(found.of_item(_text(r, "linked_to")), theme):
                 continue
             risks.append(RiskLine(code, _text(r, "risk_id"), _text(r, "linked_to"),
                                   _text(r, "description"), r.get("score"), _text(r, "owner"),
@@ -523,7 +515,7 @@ def theme_pack(src: RollupSource, name: str, history: Sequence[RollupSource] = (
     order = {c: i for i, c in enumerate(src.lsp_codes)}
     slipping.sort(key=lambda s: order.get(s.lsp, len(order)))  # stable: worst first within
     return ThemePack(header(src), theme, outcomes, slipping, risks, factors, recovery,
-                     {c: src.lsp_name(c) for c in src.lsp_codes}, history)
+                     {c: src.lsp_name(c) for c in src.lsp_codes})
 
 
 def region_pack(src: RollupSource, reviews: Mapping[str, Review] | None = None) -> RegionPack:

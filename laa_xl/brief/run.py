@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..round import default_jobs
 from . import data
 from .source import RollupSource, read_source
 
@@ -55,12 +56,11 @@ def read_history(paths: Sequence[str | Path], src: RollupSource) -> list[RollupS
 
 def brief(rollup: str | Path, output: str | Path, lsps: Sequence[str] = (),
           all_lsps: bool = False, theme: str | None = None, region: bool = False,
-          history: Sequence[str | Path] = (),
+          history: Sequence[str | Path] = (), jobs: int | None = None,
           say: Callable[[Written], None] | None = None) -> list[Written]:
     """Write the packs asked for; one pack goes to `output` itself (or into it, if it is a
-    folder), several into the folder `output`."""
-    from .pdf import write_pack
-
+    folder), several into the folder `output`; `jobs` processes lay them out (default: one
+    per core, up to 4, for 8 packs or more)."""
     if sum([bool(lsps), all_lsps, theme is not None, region]) != 1:
         raise InputError("Say which pack to make: --lsp CODE (one or more), --all, "
                          "--theme NAME or --region.")
@@ -68,7 +68,7 @@ def brief(rollup: str | Path, output: str | Path, lsps: Sequence[str] = (),
     earlier = read_history(history, src)
     packs: list[tuple[data.Pack, str, str]] = []
     if theme is not None:
-        t = data.theme_pack(src, theme, earlier)
+        t = data.theme_pack(src, theme)
         packs.append((t, "theme", t.theme))
     elif region:
         packs.append((data.region_pack(src), "region", src.region))
@@ -82,14 +82,37 @@ def brief(rollup: str | Path, output: str | Path, lsps: Sequence[str] = (),
         raise InputError(f"{out} is a file, but {len(packs)} packs need a folder: give -o a "
                          "folder's name.")
     refuse = (Path(rollup), *map(Path, history))
+    tasks = [(pack, out / pack_name(src, kind, what) if (not single or out.is_dir()) else out,
+              refuse) for pack, kind, what in packs]
     written: list[Written] = []
-    for pack, kind, what in packs:
-        target = out / pack_name(src, kind, what) if (not single or out.is_dir()) else out
-        w = Written(write_pack(pack, target, refuse), kind, what)
+    workers = jobs if jobs is not None else default_jobs(len(tasks))
+    for (_, kind, what), path in zip(packs, _write_all(tasks, workers), strict=True):
+        w = Written(path, kind, what)
         written.append(w)
         if say:
             say(w)
     return written
+
+
+Task = tuple[data.Pack, Path, tuple[Path, ...]]
+
+
+def _write_one(task: Task) -> Path:
+    from .pdf import write_pack
+
+    return write_pack(*task)
+
+
+def _write_all(tasks: list[Task], jobs: int) -> Iterator[Path]:
+    """Each pack written, in order; in `jobs` processes for many packs (a pack is plain data,
+    quick to hand over; laying it out is the work)."""
+    if jobs <= 1 or len(tasks) < 2:
+        yield from map(_write_one, tasks)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_write_one, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
 
 
 def _code(src: RollupSource, code: str) -> str:

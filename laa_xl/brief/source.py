@@ -16,6 +16,9 @@ from ..region import Period
 from ..rollup import HEADER_ROW
 
 SUMMARY_SHEETS = ("About", "Dashboard", "Completeness", "Slipping", "Assurance")
+# The data sheets a pack draws on.  Milestones are not among them: the Slipping sheet names
+# the milestones that slip, with their theme.
+DATA_SHEETS = ("outcomes", "actions", "risks", "recovery")
 
 _WHAT_BRIEF_TAKES = "laa-xl brief takes the roll-up workbook that `laa-xl consolidate` wrote."
 
@@ -36,6 +39,15 @@ class RollupSource:
     slipping: list[dict[str, Any]] = field(default_factory=list)  # one per flag, worst first
     assurance: dict[str, dict[str, str]] = field(default_factory=dict)  # LSP -> ref -> rating
     questions: list[tuple[str, str, str]] = field(default_factory=list)  # ref, area, question
+    _by_lsp: dict[str, list[dict[str, Any]]] | None = field(default=None, repr=False)
+
+    def flags_of(self, lsp: str) -> list[dict[str, Any]]:
+        """The Slipping sheet's rows of one partnership, worst first."""
+        if self._by_lsp is None:
+            self._by_lsp = {}
+            for f in self.slipping:
+                self._by_lsp.setdefault(str(f.get("LSP")), []).append(f)
+        return self._by_lsp.get(lsp, [])
 
     @property
     def lsp_codes(self) -> list[str]:
@@ -53,7 +65,8 @@ def read_source(path: str | Path) -> RollupSource:
     from ..rollup_reader import read_rollup
 
     try:
-        got = read_rollup(path, SUMMARY_SHEETS, role="a roll-up", what_it_takes=_WHAT_BRIEF_TAKES)
+        got = read_rollup(path, SUMMARY_SHEETS, role="a roll-up", what_it_takes=_WHAT_BRIEF_TAKES,
+                          data_sheets=DATA_SHEETS)
     except ReadError as err:
         raise InputError(str(err)) from err
     try:
