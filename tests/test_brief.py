@@ -478,3 +478,14 @@ def test_a_long_slipping_list_is_cut_to_the_worst_on_paper_with_a_note(
     notes = [f.text for f in story if getattr(f, "text", "").startswith("The worst ")]
     assert notes == [f"The worst {layout.SLIPPING_SHOWN} of {len(pack.slipping)} are listed; the "
                      "roll-up's Slipping sheet has every one."]
+
+
+def test_the_benchmark_runs_on_a_tiny_round(tmp_path: Path) -> None:
+    got = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / "briefs.py"),
+                          "--out", str(tmp_path), "--returns", "2", "--runs", "1"],
+                         capture_output=True, text=True, cwd=REPO_ROOT,
+                         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert got.returncode == 0, got.stderr
+    assert re.fullmatch(r"\| `laa-xl brief --all`, 2 partnerships, \d+ cores \| [\d.]+ s wall \| "
+                        r"[\d.]+ s CPU \(÷ \d+ = [\d.]+ s\) \| [\d.]+ MB of PDF \|\n", got.stdout)
+    assert len(list((tmp_path / "realistic-2" / "work" / "briefs").glob("brief-*.pdf"))) == 2

@@ -73,7 +73,8 @@ class Status:
 
     @property
     def in_rollup(self) -> bool:
-        return self.outcomes is not None and self.slipping_milestones is not None
+        """Whether the roll-up holds this partnership's data (the Dashboard then counts it)."""
+        return self.slipping_milestones is not None
 
 
 @dataclass
