@@ -308,11 +308,14 @@ def partnership_story(p: PartnershipPack) -> list[Any]:
                    ("GO: likelihood of delivery", p.review.likelihood or "—")]
     story += [para("At a glance", "h2"), key_figures([(k, num(v)) for k, v in glance])]
     if not st.in_rollup:
-        why = ("no return was received" if not st.returned
-               else "its return was not valid, so its data was left out of the roll-up")
+        why = ("no return was received. Chase it (`laa-xl chase` writes the reminder)"
+               if not st.returned else
+               "its return was not valid, so its data was left out of the roll-up. Send the "
+               "feedback workbook and ask for a corrected return (`laa-xl consolidate "
+               "--include-invalid` rolls it up in the meantime, marked)")
         story.append(Spacer(1, 6))
-        story.append(para(f"The roll-up holds none of this partnership's data: {why}. "
-                          "Fix that first; the rest of this pack follows once it is in.", "body"))
+        story.append(para(f"The roll-up holds none of this partnership's data: {why}. The rest "
+                          "of this pack follows once its data is in the roll-up.", "body"))
         return story
     half = (WIDTH - 6 * mm) / 2
     progress = [(o, v) for o in p.outcomes if (v := charts.progress_value(o)) is not None]
