@@ -176,3 +176,58 @@ def count_chart(title: str, rows: Sequence[tuple[str, int]], width: float,
                 colour: str = style.HEAD_FILL, label_share: float = 0.32) -> Drawing:
     return hbars(title, [(label, [(float(n), colour)]) for label, n in rows], width,
                  label_share=label_share)
+
+
+def trend_chart(periods: Sequence[str], rows: Sequence[tuple[OutcomeLine, Sequence[object]]],
+                width: float, per_row: int = 3) -> Drawing:
+    """Each outcome's latest value round by round, against this year's target (dashed): one
+    small panel per outcome."""
+    gap, panel_h = 10.0, 70.0
+    panel_w = (width - gap * (per_row - 1)) / per_row
+    lines = (len(rows) + per_row - 1) // per_row
+    height = 16 + lines * (panel_h + gap)
+    d = Drawing(width, height, initialFontName=style.FONT, initialFontSize=FS)
+    d.add(String(0, height - 11, f"Latest value round by round, {periods[0]} to {periods[-1]}, "
+                 "against this year's target (dashed)", fontName=style.BOLD,
+                 fontSize=style.H3 - 1, fillColor=colors.HexColor(style.HEAD_FILL)))
+    for n, (o, values) in enumerate(rows):
+        col, line = n % per_row, n // per_row
+        _panel(d, o, values, col * (panel_w + gap),
+               height - 16 - (line + 1) * (panel_h + gap) + gap, panel_w, panel_h)
+    return d
+
+
+def _panel(d: Drawing, o: OutcomeLine, values: Sequence[object], x0: float, y0: float,
+           w: float, h: float) -> None:
+    """One outcome's small trend panel: its values as a line, its target dashed."""
+    d.add(Rect(x0, y0, w, h, fillColor=None, strokeColor=colors.HexColor(style.GRID),
+               strokeWidth=0.5))
+    d.add(String(x0 + 3, y0 + h - 10, _fit(f"{o.outcome_id} {o.indicator}", w - 6),
+                 fontName=style.BOLD, fontSize=FS))
+    points = [(i, float(v)) for i, v in enumerate(values)
+              if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if not points:
+        return
+    target = float(o.target) if isinstance(o.target, (int, float)) else None
+    seen = [v for _, v in points] + ([target] if target is not None else [])
+    lo_v, span = min(seen), (max(seen) - min(seen)) or 1.0
+    px0, px1, py0, py1 = x0 + 6, x0 + w - 40, y0 + 6, y0 + h - 18
+    steps = max(len(values) - 1, 1)
+
+    def at(i: int, v: float) -> tuple[float, float]:
+        return px0 + (px1 - px0) * i / steps, py0 + (py1 - py0) * (v - lo_v) / span
+
+    if target is not None:
+        ty = at(0, target)[1]
+        d.add(Line(px0, ty, px1, ty, strokeColor=colors.black, strokeDashArray=[2, 2],
+                   strokeWidth=0.6))
+    colour = colors.HexColor(style.RAG_COLOURS.get(o.rag, style.HEAD_FILL))
+    for (i, v), (j, u) in zip(points, points[1:], strict=False):
+        (xa, ya), (xb, yb) = at(i, v), at(j, u)
+        d.add(Line(xa, ya, xb, yb, strokeColor=colour, strokeWidth=1.5))
+    for i, v in points:
+        x, y = at(i, v)
+        d.add(Rect(x - 1.5, y - 1.5, 3, 3, fillColor=colour, strokeColor=None))
+    last_x, last_y = at(*points[-1])
+    d.add(String(last_x + 4, last_y - 3, f"{points[-1][1]:,g}", fontName=style.FONT,
+                 fontSize=FS))

@@ -332,6 +332,11 @@ def partnership_story(p: PartnershipPack) -> list[Any]:
                       "delivery confidence.", "small"))
     story.append(outcomes_table(p.outcomes, with_judgement=any(o.judgement for o in p.outcomes)))
     if p.trends:
+        by_id = {o.outcome_id: o for o in p.outcomes}
+        story.append(Spacer(1, 6))
+        story.append(charts.trend_chart(p.trend_periods,
+                                        [(by_id[oid], values) for oid, values in p.trends
+                                         if oid in by_id], WIDTH))
         story.append(para("Latest value, round by round", "h3"))
         story.append(table(["Outcome ID", *p.trend_periods],
                            [[oid, *(num(v) if v is not None else "—" for v in values)]
