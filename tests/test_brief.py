@@ -444,6 +444,8 @@ def test_history_adds_each_outcomes_latest_value_round_by_round(midshire: tuple[
                                     "-o", str(out)])
     assert res.exit_code == 0, res.output
     layout = pdf_text(out, "-layout")
+    assert ("Latest value round by round, 2009/10 Q1 to 2009/10 Q2, against this year's target "
+            "(dashed)") in flat(layout)  # the trend panels' title
     section = layout[layout.index("Latest value, round by round"):]
     before = {o["Outcome ID"]: o["Latest value"] for o in sheet_records(q1, "Outcomes")
               if o["LSP"] == "ANY"}
