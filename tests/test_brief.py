@@ -491,3 +491,20 @@ def test_the_benchmark_runs_on_a_tiny_round(tmp_path: Path) -> None:
     assert re.fullmatch(r"\| `laa-xl brief --all`, 2 partnerships, \d+ cores \| [\d.]+ s wall \| "
                         r"[\d.]+ s CPU \(÷ \d+ = [\d.]+ s\) \| [\d.]+ MB of PDF \|\n", got.stdout)
     assert len(list((tmp_path / "realistic-2" / "work" / "briefs").glob("brief-*.pdf"))) == 2
+
+
+@needs_poppler
+def test_a_review_puts_the_gos_view_beside_the_partnerships(midshire: tuple[Path, Path],
+                                                            tmp_path: Path) -> None:
+    from laa_xl.brief.run import brief
+
+    review = data.Review(fit_for_purpose="Yes, with improvements", likelihood="Amber-Green",
+                         go_assurance={"PA-01": "Weak"},
+                         outcome_judgements={"O-01": "Off track, expected to recover"})
+    [w] = brief(midshire[1], tmp_path / "any.pdf", ["ANY"], reviews={"ANY": review})
+    text = body(w.path)
+    assert "GO: fit for purpose? Yes, with improvements" in text
+    assert "GO: likelihood of delivery Amber-Green" in text
+    assert "Self-assessment GO assessment" in text  # the assurance table's headers
+    assert "GO judgement" in text and "Off track, expected to recover" in text
+    assert "GO assessment" in pdf_text(w.path, "-raw").split("Assurance questions by rating")[1]

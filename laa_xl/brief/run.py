@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,10 +57,12 @@ def read_history(paths: Sequence[str | Path], src: RollupSource) -> list[RollupS
 def brief(rollup: str | Path, output: str | Path, lsps: Sequence[str] = (),
           all_lsps: bool = False, theme: str | None = None, region: bool = False,
           history: Sequence[str | Path] = (), jobs: int | None = None,
-          say: Callable[[Written], None] | None = None) -> list[Written]:
+          say: Callable[[Written], None] | None = None,
+          reviews: Mapping[str, data.Review] | None = None) -> list[Written]:
     """Write the packs asked for; one pack goes to `output` itself (or into it, if it is a
     folder), several into the folder `output`; `jobs` processes lay them out (default: one
-    per core, up to 4, for 8 packs or more)."""
+    per core, up to 4, for 8 packs or more).  `reviews` (the GO's judgement of each
+    partnership, by LSP code) puts the GO's view beside the partnership's own."""
     if sum([bool(lsps), all_lsps, theme is not None, region]) != 1:
         raise InputError("Say which pack to make: --lsp CODE (one or more), --all, "
                          "--theme NAME or --region.")
@@ -71,11 +73,12 @@ def brief(rollup: str | Path, output: str | Path, lsps: Sequence[str] = (),
         t = data.theme_pack(src, theme)
         packs.append((t, "theme", t.theme))
     elif region:
-        packs.append((data.region_pack(src), "region", src.region))
+        packs.append((data.region_pack(src, reviews), "region", src.region))
     else:
         codes = src.lsp_codes if all_lsps else [_code(src, c) for c in lsps]
         for code in dict.fromkeys(codes):
-            packs.append((data.partnership_pack(src, code, history=earlier), "partnership", code))
+            packs.append((data.partnership_pack(src, code, (reviews or {}).get(code), earlier),
+                          "partnership", code))
     out = Path(output)
     single = len(packs) == 1 and not all_lsps
     if not single and out.exists() and not out.is_dir():
