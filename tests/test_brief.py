@@ -508,3 +508,19 @@ def test_a_review_puts_the_gos_view_beside_the_partnerships(midshire: tuple[Path
     assert "Self-assessment GO assessment" in text  # the assurance table's headers
     assert "GO judgement" in text and "Off track, expected to recover" in text
     assert "GO assessment" in pdf_text(w.path, "-raw").split("Assurance questions by rating")[1]
+
+
+@needs_poppler
+def test_a_chart_with_too_many_bars_for_a_page_shows_the_worst(
+        midshire: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from laa_xl.brief import pdf as layout
+
+    monkeypatch.setattr(layout, "BARS_SHOWN", 3)
+    src = read_source(midshire[1])
+    text = flat(pdf_text(write_pack(data.region_pack(src), tmp_path / "r.pdf"), "-raw"))
+    assert "Outcomes by RAG: the 3 partnerships with most Red, then Amber (of 6)" in text
+    theme = data.theme_pack(src, "Healthier communities and older people")
+    text = flat(pdf_text(write_pack(theme, tmp_path / "t.pdf"), "-raw"))
+    assert "Slipping items per partnership: the 3 partnerships with most (of 6)" in text
+    assert ("Latest value: % of the way from baseline to the 2009/10 target (the 3 furthest "
+            f"from it, of {len(theme.outcomes)})") in text

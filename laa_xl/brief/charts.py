@@ -29,6 +29,17 @@ def _fit(text: str, width: float, font: str = style.FONT) -> str:
     return text + "…"
 
 
+def _wrap(text: str, width: float, font: str, size: float) -> list[str]:
+    """A chart's title in lines that fit its width, broken between words."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and stringWidth(f"{lines[-1]} {word}", font, size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
@@ -60,11 +71,14 @@ def hbars(title: str, rows: Bars, width: float,
     top = high if high is not None else _nice_max(max(totals + [marker or 0, 0]))
     span = (top - low) or 1.0
     legend_h = 14.0 if legend else 0.0
-    height = TOP + legend_h + len(rows) * (BAR + GAP) + AXIS
+    heads = _wrap(title, width, style.BOLD, style.H3 - 1)
+    top_h = TOP + 11 * (len(heads) - 1)
+    height = top_h + legend_h + len(rows) * (BAR + GAP) + AXIS
     # The drawing starts in the packs' font, so that no unembedded font is named in the PDF.
     d = Drawing(width, height, initialFontName=style.FONT, initialFontSize=FS)
-    d.add(String(0, height - 11, title, fontName=style.BOLD, fontSize=style.H3 - 1,
-                 fillColor=colors.HexColor(style.HEAD_FILL)))
+    for n, head in enumerate(heads):
+        d.add(String(0, height - 11 - 11 * n, head, fontName=style.BOLD, fontSize=style.H3 - 1,
+                     fillColor=colors.HexColor(style.HEAD_FILL)))
     x0 = label_w
 
     def x_of(v: float) -> float:
@@ -73,11 +87,11 @@ def hbars(title: str, rows: Bars, width: float,
     if legend:
         lx = 0.0
         for name, colour in legend:
-            d.add(Rect(lx, height - TOP - 10, 8, 8, fillColor=colors.HexColor(colour),
+            d.add(Rect(lx, height - top_h - 10, 8, 8, fillColor=colors.HexColor(colour),
                        strokeColor=None))
-            d.add(String(lx + 11, height - TOP - 9, name, fontName=style.FONT, fontSize=FS))
+            d.add(String(lx + 11, height - top_h - 9, name, fontName=style.FONT, fontSize=FS))
             lx += 11 + stringWidth(name, style.FONT, FS) + 12
-    y = height - TOP - legend_h - BAR
+    y = height - top_h - legend_h - BAR
     for n, ((label, segs), total) in enumerate(zip(rows, totals, strict=False)):
         d.add(String(x0 - 4, y + 2, _fit(label, label_w - 6), fontName=style.FONT, fontSize=FS,
                      textAnchor="end"))
@@ -105,10 +119,10 @@ def hbars(title: str, rows: Bars, width: float,
                      fillColor=colors.HexColor(style.MUTED)))
     if marker is not None:
         x = x_of(marker)
-        d.add(Line(x, base, x, height - TOP - legend_h + 2, strokeColor=colors.black,
+        d.add(Line(x, base, x, height - top_h - legend_h + 2, strokeColor=colors.black,
                    strokeDashArray=[2, 2], strokeWidth=0.8))
         if marker_label:
-            d.add(String(x + 2, height - TOP - legend_h + 3, marker_label, fontName=style.FONT,
+            d.add(String(x + 2, height - top_h - legend_h + 3, marker_label, fontName=style.FONT,
                          fontSize=FS))
     return d
 
@@ -135,14 +149,18 @@ def progress_value(o: OutcomeLine) -> float | None:
     return (o.latest - baseline) / (o.target - baseline) * 100
 
 
-def progress_chart(rows: Sequence[tuple[OutcomeLine, float]], width: float) -> Drawing:
+def progress_chart(rows: Sequence[tuple[OutcomeLine, float]], width: float,
+                   with_lsp: bool = False, of: int | None = None) -> Drawing:
     """Latest value against this year's target, per outcome: the share of the way from the
-    baseline to the target, coloured by the outcome's RAG."""
-    bars = [(f"{o.outcome_id} {o.indicator}".strip(),
+    baseline to the target, coloured by the outcome's RAG; `of`: how many there are in all,
+    when `rows` are only the furthest behind."""
+    bars = [((f"{o.lsp} " if with_lsp else "") + f"{o.outcome_id} {o.indicator}".strip(),
              [(max(0.0, min(p, 150.0)), style.RAG_COLOURS.get(o.rag, style.GRID))])
             for o, p in rows]
     year = rows[0][0].target_year if rows else ""
-    return hbars(f"Latest value: % of the way from baseline to the {year} target", bars, width,
+    return hbars(f"Latest value: % of the way from baseline to the {year} target"
+                 + (f" (the {len(rows)} furthest from it, of {of})" if of else ""),
+                 bars, width,
                  fmt=lambda v: f"{v:.0f}%", marker=100.0, marker_label="target",
                  high=150.0, texts=[f"{p:.0f}%" for _, p in rows], ticks=3)
 

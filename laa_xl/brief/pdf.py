@@ -49,6 +49,8 @@ WIDTH = PAGE_W - 2 * MARGIN
 # A printed pack lists the worst slipping items; the roll-up lists them all.
 SLIPPING_SHOWN = 30
 SLIPPING_PER_LSP = 10
+# A chart is one drawing and cannot run onto a second page: at most this many bars, the worst.
+BARS_SHOWN = 30
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
@@ -272,6 +274,22 @@ def _in_file(files: set[str]) -> Any:
                 "names each file).", "small")
 
 
+def _worst_rag(rows: list[tuple[str, dict[str, int]]], what: str) -> tuple[str, list[Any]]:
+    """A RAG chart's title and rows: every row, or the BARS_SHOWN with most Red, then Amber."""
+    if len(rows) <= BARS_SHOWN:
+        return f"Outcomes by RAG, per {what}", rows
+    worst = sorted(rows, key=lambda r: (-r[1].get("Red", 0), -r[1].get("Amber", 0)))
+    return (f"Outcomes by RAG: the {BARS_SHOWN} {what}s with most Red, then Amber (of "
+            f"{len(rows)})", worst[:BARS_SHOWN])
+
+
+def _most(rows: list[tuple[str, int]], title: str, what: str) -> tuple[str, list[Any]]:
+    if len(rows) <= BARS_SHOWN:
+        return title, rows
+    return (f"{title}: the {BARS_SHOWN} {what}s with most (of {len(rows)})",
+            sorted(rows, key=lambda r: -r[1])[:BARS_SHOWN])
+
+
 def _h2(text: str) -> list[Any]:
     # A heading never sits alone at the foot of a page.
     return [CondPageBreak(40 * mm), para(text, "h2")]
@@ -383,11 +401,19 @@ def theme_story(t: ThemePack) -> list[Any]:
               for code in lsps]
     slip_by = [(code, sum(i.lsp == code for i in t.slipping)) for code in t.names
                if any(i.lsp == code for i in t.slipping)]
-    row = [charts.rag_chart("Outcomes by RAG, per partnership", by_lsp, half) if by_lsp
-           else para(""),
-           charts.count_chart("Slipping items per partnership", slip_by, half,
-                              style.SEVERITY_COLOURS["high"]) if slip_by else para("")]
+    rag_title, rag_rows = _worst_rag(by_lsp, "partnership")
+    slip_title, slip_rows = _most(slip_by, "Slipping items per partnership", "partnership")
+    row = [charts.rag_chart(rag_title, rag_rows, half) if by_lsp else para(""),
+           charts.count_chart(slip_title, slip_rows, half, style.SEVERITY_COLOURS["high"])
+           if slip_by else para("")]
     story += [Spacer(1, 6), _side_by_side(row)]
+    progress = [(o, v) for o in t.outcomes if (v := charts.progress_value(o)) is not None]
+    total = len(progress)
+    if total > BARS_SHOWN:  # the furthest from their target
+        progress = sorted(progress, key=lambda ov: ov[1])[:BARS_SHOWN]
+    if progress:
+        story += [Spacer(1, 6), charts.progress_chart(
+            progress, WIDTH, with_lsp=True, of=total if total > BARS_SHOWN else None)]
     if any(i.days for i in t.slipping):
         story += [Spacer(1, 6), charts.slipping_chart(t.slipping, WIDTH, with_lsp=True)]
     story += _h2(f"Outcomes across the partnerships ({len(t.outcomes)})")
@@ -440,8 +466,8 @@ def region_story(r: RegionPack) -> list[Any]:
                       ", ".join(str(r.by_severity.get(s, 0)) for s in ("high", "medium", "low")))])]
     half = (WIDTH - 6 * mm) / 2
     by_lsp = [(s.code, s.outcomes) for s in r.statuses if s.in_rollup]
-    row = [charts.rag_chart("Outcomes by RAG, per partnership", by_lsp, half) if by_lsp
-           else para(""),
+    rag_title, rag_rows = _worst_rag(by_lsp, "partnership")
+    row = [charts.rag_chart(rag_title, rag_rows, half) if by_lsp else para(""),
            charts.count_chart("Slipping items by theme", r.slipping_by_theme, half,
                               style.SEVERITY_COLOURS["high"], label_share=0.6)
            if r.slipping_by_theme
