@@ -275,6 +275,9 @@ def test_theme_pack_holds_that_themes_outcomes_from_every_partnership_and_no_oth
     assert text.startswith(theme) or f"{theme}: theme briefing" in text
     items = data.slip_items(read_source(midshire[1]), theme=theme)
     assert items and f"Slipping items by partnership ({len(items)})" in text
+    pages = pdf_text(packs / "theme.pdf", "-raw").split("\f")
+    heads = [flat(p).count("Outcome ID Indicator Outcome / target") for p in pages]
+    assert sum(heads) >= 2 and max(heads) == 1  # the header on each page the table reaches
 
 
 @needs_poppler
@@ -524,3 +527,6 @@ def test_a_chart_with_too_many_bars_for_a_page_shows_the_worst(
     assert "Slipping items per partnership: the 3 partnerships with most (of 6)" in text
     assert ("Latest value: % of the way from baseline to the 2009/10 target (the 3 furthest "
             f"from it, of {len(theme.outcomes)})") in text
+    # The outcomes table now starts near the foot of page 1: its header is on each page once.
+    pages = pdf_text(tmp_path / "t.pdf", "-raw").split("\f")
+    assert [flat(p).count("Outcome ID Indicator Outcome / target") for p in pages][:3] == [1, 1, 0]

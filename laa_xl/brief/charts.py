@@ -72,7 +72,8 @@ def hbars(title: str, rows: Bars, width: float,
     span = (top - low) or 1.0
     legend_h = 14.0 if legend else 0.0
     heads = _wrap(title, width, style.BOLD, style.H3 - 1)
-    top_h = TOP + 11 * (len(heads) - 1)
+    # A marker's label has a line of its own above the bars, clear of the title.
+    top_h = TOP + 11 * (len(heads) - 1) + (10 if marker_label else 0)
     height = top_h + legend_h + len(rows) * (BAR + GAP) + AXIS
     # The drawing starts in the packs' font, so that no unembedded font is named in the PDF.
     d = Drawing(width, height, initialFontName=style.FONT, initialFontSize=FS)

@@ -51,6 +51,8 @@ SLIPPING_SHOWN = 30
 SLIPPING_PER_LSP = 10
 # A chart is one drawing and cannot run onto a second page: at most this many bars, the worst.
 BARS_SHOWN = 30
+# Characters of text above which a table row might be taller than a page.
+TALL_TEXT = 1200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
@@ -134,7 +136,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequenc
                 colour = fills(r, c, v)
                 if colour:
                     commands.append(("BACKGROUND", (c, r), (c, r), colors.HexColor(colour)))
-    t = Table(data, colWidths=col_w, repeatRows=1, splitInRow=1, hAlign="LEFT")
+    # A row is split across pages only when it may not fit on one (a long text): reportlab's
+    # splitting inside rows can start a table's second part on the page its first part ends.
+    tall = any(len(str(v)) > TALL_TEXT for row in rows for v in row if not hasattr(v, "wrapOn"))
+    t = Table(data, colWidths=col_w, repeatRows=1, splitInRow=1 if tall else 0, hAlign="LEFT")
     t.setStyle(_base(commands))
     return t
 
