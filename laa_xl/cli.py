@@ -215,7 +215,8 @@ def main() -> None:
     """Run a regional LAA delivery-assurance round on spreadsheets.
 
     The round: `template` makes each partnership's workbook, `validate` checks the returns,
-    `consolidate` rolls them up for the region, `slipping` lists what is slipping.
+    `consolidate` rolls them up for the region, `slipping` lists what is slipping, `brief`
+    writes printable briefing packs from the roll-up.
     `laa-xl demo` runs a whole round on a fictional region.
     """
 
@@ -575,6 +576,45 @@ def review(region: Region, rollup: str, lsp_codes: tuple[str, ...], all_lsps: bo
     click.echo(f"{len(written)} review workbook(s) for {region.region}, {region.period}.")
     for line in notes:
         click.echo(f"Note: {line}", err=True)
+
+
+@main.command()
+@click.argument("rollup", type=click.Path(exists=True, dir_okay=False), metavar="ROLLUP")
+@click.option("--lsp", "lsp_codes", multiple=True, metavar="CODE",
+              help="The pack of this partnership (repeat for several).")
+@click.option("--all", "all_lsps", is_flag=True, help="One pack per partnership in the roll-up.")
+@click.option("--theme", metavar="NAME", help="The pack of one theme, across every partnership.")
+@click.option("--region", "region_pack", is_flag=True, help="The region's highlight report.")
+@click.option("--reviews", "reviews_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="The GO's review workbooks, to show its judgements (not read yet).")
+@click.option("--history", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              metavar="ROLLUP", help="An earlier roll-up of the region, for trends (repeat).")
+@click.option("-o", "--output", required=True, type=click.Path(),
+              help="The PDF for one pack; the folder for several.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Lay packs out in this many processes (default: one per core, up to 4, "
+                   "for 8 packs or more; otherwise 1).")
+@handled
+def brief(rollup: str, lsp_codes: tuple[str, ...], all_lsps: bool, theme: str | None,
+          region_pack: bool, reviews_dir: str | None, history: tuple[str, ...],
+          output: str, jobs: int | None) -> None:
+    """Write print-ready PDF briefing packs from a roll-up.
+
+    \b
+    laa-xl brief rollup.xlsx --lsp ANY -o anycity.pdf
+    laa-xl brief rollup.xlsx --all -o packs/
+    laa-xl brief rollup.xlsx --theme "Children and young people" -o cyp.pdf
+    laa-xl brief rollup.xlsx --region -o highlight.pdf
+    """
+    from .brief.run import brief as write_briefs
+
+    notes: list[str] = []
+    written = write_briefs(rollup, output, lsp_codes, all_lsps, theme, region_pack, history,
+                           jobs, say=lambda w: echo(f"Wrote {w.path}"), reviews_dir=reviews_dir,
+                           notes=notes)
+    echo(f"{len(written)} briefing pack(s).")
+    for line in notes:
+        echo(f"Note: {line}", err=True)
 
 
 @main.command()

@@ -61,6 +61,7 @@ class DemoResult:
     slipping_csv: Path
     chase_drafts: list[Path]
     report_paths: list[Path]
+    briefs: list[Path] = field(default_factory=list)
 
 
 def _touch(path: Path, day: date) -> None:
@@ -149,7 +150,30 @@ def run_demo(out: str | Path, force: bool = False,
     chased = chase_drafts(last.region, last.result.statuses,
                           root / "emails" / f"{_slug(last.region)}-chase", CHASE_DATE,
                           datetime.combine(CHASE_DATE, time(9))).written
-    return DemoResult(root, rounds, slipping_csv, chased, reports)
+    say(f"{last.region.period}: briefing packs ...")
+    briefs = _briefs(last.rollup_path, rounds[0].rollup_path, root / "briefs",
+                     root / "reviews" / _slug(last.region))
+    return DemoResult(root, rounds, slipping_csv, chased, reports, briefs)
+
+
+def _briefs(rollup: Path, earlier: Path, folder: Path, reviews_dir: Path) -> list[Path]:
+    """A pack per partnership (with the earlier round for trends, and the GO's judgement
+    from its review), per theme, and the region's highlight report."""
+    from .brief import data
+    from .brief.pdf import write_pack
+    from .brief.run import pack_name, read_history
+    from .brief.source import read_reviews, read_source
+
+    src = read_source(rollup)
+    history = read_history([earlier], src)
+    reviews = read_reviews(reviews_dir, src, []) if reviews_dir.is_dir() else {}
+    packs: list[tuple[data.Pack, str, str]] = [
+        (data.partnership_pack(src, code, reviews.get(code), history=history), "partnership",
+         code) for code in src.lsp_codes]
+    packs += [(data.theme_pack(src, theme), "theme", theme) for theme in data.themes(src)]
+    packs.append((data.region_pack(src, reviews), "region", src.region))
+    return [write_pack(p, folder / pack_name(src, kind, what), (rollup, earlier))
+            for p, kind, what in packs]
 
 
 def summary(res: DemoResult) -> str:
@@ -208,7 +232,12 @@ def summary(res: DemoResult) -> str:
         *[(r.rollup_path.name, f"the roll-up for {r.region.period}") for r in res.rounds],
         (res.slipping_csv.name, f"{len(q2.rollup.flags)} slippage flags, worst first"),
     ]
+    if res.briefs:
+        rows.append(("briefs/", f"{len(res.briefs)} PDF briefing packs: each partnership, each "
+                                "theme, the region"))
     width = max(len(a) for a, _ in rows)
     lines += [f"  {a:<{width}}  {b}" for a, b in rows]
     lines += ["", f"Open {q2.rollup_path} and start with the Dashboard."]
+    if res.briefs:
+        lines.append(f"Print {res.briefs[-1]}: the region's highlight report.")
     return "\n".join(lines)

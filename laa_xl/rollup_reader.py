@@ -42,15 +42,23 @@ class PreviousRound:
     path: str
     meta: dict[str, str]
     returns: dict[str, Return] = field(default_factory=dict)
+    # The summary sheets asked for (`read_rollup(..., tables=...)`), each as its grid of cells.
+    tables: dict[str, list[list[Any]]] = field(default_factory=dict)
 
 
 class _RollupReader(WorkbookReader):
     """Reads a roll-up: its identity must be a roll-up's, and each data sheet's rows are
     split by their LSP column, into one Return per LSP (`by_lsp`)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tables: tuple[str, ...] = (),
+                 what_it_takes: str = _WHAT_PREVIOUS_IS,
+                 data_sheets: tuple[str, ...] = DATA_SHEETS) -> None:
         super().__init__(path, ROLLUP_LIMITS)
+        self.what_it_takes = what_it_takes
+        self.data_sheets = data_sheets
         self.by_lsp: dict[str, Return] = {}
+        self.wanted = tables
+        self.tables: dict[str, list[list[Any]]] = {}
 
     def identity(self, book: WorkbookFile) -> dict[str, str]:
         info = book.sheets.get(META_SHEET)
@@ -59,11 +67,18 @@ class _RollupReader(WorkbookReader):
             what = ("a partnership's return, not a roll-up"
                     if meta.get("product") == RETURN_PRODUCT
                     else "not a roll-up made by laa-xl")
-            raise _NotARollup(f"{self.file} is {what}: {_WHAT_PREVIOUS_IS}")
+            raise _NotARollup(f"{self.file} is {what}: {self.what_it_takes}")
+        # The summary sheets are read here, while the workbook is open, once it is known to
+        # be a roll-up; a sheet that is missing is simply absent from `tables`.
+        for name in self.wanted:
+            sheet_info = book.sheets.get(name)
+            got = self.grid(book, sheet_info, quiet=True) if sheet_info else None
+            if got is not None:
+                self.tables[name] = got[0]
         return meta
 
     def read_sheet(self, book: WorkbookFile, spec: SheetSpec, ret: Return) -> None:
-        if spec.key not in DATA_SHEETS:
+        if spec.key not in self.data_sheets:
             return
         info = book.sheets.get(spec.name)
         if info is None:
@@ -132,13 +147,18 @@ class _NotARollup(ReadError):
         super().__init__(message, code="not-our-template")
 
 
-def read_rollup(path: str | Path) -> PreviousRound:
+def read_rollup(path: str | Path, tables: tuple[str, ...] = (), role: str = "the previous round",
+                what_it_takes: str = _WHAT_PREVIOUS_IS,
+                data_sheets: tuple[str, ...] = DATA_SHEETS) -> PreviousRound:
     """Read a roll-up written by `laa-xl consolidate`; ReadError if it cannot serve.
 
     The error's message names the file and says what it is, for the GO officer who passed
-    it as --previous.
+    it as --previous.  `tables` names summary sheets (Dashboard, Slipping...) to keep as
+    grids of cells too, in `PreviousRound.tables`; `role` and `what_it_takes` word the error
+    for the command that reads it; `data_sheets` limits which data sheets are read (a
+    national roll-up's Milestones sheet alone holds over 100,000 rows).
     """
-    reader = _RollupReader(Path(path))
+    reader = _RollupReader(Path(path), tables, what_it_takes, data_sheets)
     try:
         result = reader.read()
     except _NotARollup:
@@ -147,20 +167,20 @@ def read_rollup(path: str | Path) -> PreviousRound:
         entry = CATALOGUE.get(err.code)
         what = entry.title[0].lower() + entry.title[1:] if entry else "it cannot be read"
         detail = str(err).strip().lstrip(":").strip()
-        raise ReadError(f"{path} cannot be read as the previous round: {what}"
-                        f"{f' ({detail})' if detail else ''}. {_WHAT_PREVIOUS_IS}",
+        raise ReadError(f"{path} cannot be read as {role}: {what}"
+                        f"{f' ({detail})' if detail else ''}. {what_it_takes}",
                         code=err.code, path=str(path)) from err
     except OSError as err:
-        raise ReadError(f"{path} cannot be read as the previous round: {err.strerror}.",
+        raise ReadError(f"{path} cannot be read as {role}: {err.strerror}.",
                         code="damaged-file", path=str(path)) from err
     errors = [i for i in reader.issues if i.severity == ERROR]
     if errors:
-        raise ReadError(f"{path} cannot be read as the previous round: {errors[0]}",
+        raise ReadError(f"{path} cannot be read as {role}: {errors[0]}",
                         code="damaged-file", path=str(path))
     assert result.data is not None
     for ret in reader.by_lsp.values():
         ret.meta.update({k: v for k, v in result.data.meta.items() if k in ("period", "region")})
-    return PreviousRound(str(path), result.data.meta, reader.by_lsp)
+    return PreviousRound(str(path), result.data.meta, reader.by_lsp, reader.tables)
 
 
 def read_previous(path: str | Path, region: Region | None) -> PreviousRound:

@@ -128,3 +128,18 @@ def test_go_reviews_are_in_the_demo_at_the_cells_the_samples_readme_says(
     overdue = [r for r in go["Slipping"].iter_rows(min_row=5, values_only=True)
                if r[7] == "advice-overdue"]
     assert [(r[1], r[4], r[8]) for r in overdue] == [("ANY", "ADV-01", 30)]
+
+
+def test_briefing_packs_written(demo: tuple[Path, str]) -> None:
+    root, out = demo
+    names = sorted(p.name for p in (root / "briefs").iterdir())
+    codes = ("ANY", "NBR", "EWD", "SMR", "WHV", "RVF", "HCB", "LDL")
+    themes = ("safer-and-stronger-communities", "healthier-communities-and-older-people",
+              "economic-development-and-enterprise", "environment-and-sustainability",
+              "children-and-young-people")
+    assert names == sorted([f"brief-2009-10-Q2-{c}.pdf" for c in codes]
+                           + [f"brief-2009-10-Q2-theme-{t}.pdf" for t in themes]
+                           + ["brief-2009-10-Q2-region.pdf"])
+    assert all((root / "briefs" / n).read_bytes().startswith(b"%PDF-") for n in names)
+    assert ("briefs/                    14 PDF briefing packs: each partnership, each theme, "
+            "the region") in out

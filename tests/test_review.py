@@ -784,3 +784,22 @@ def test_slipping_reviews_needs_the_region(work: Path, rollup: tuple[Path, Path]
     result = run("slipping", rollup[1].parent / "returns", "--reviews", folder)
     assert result.exit_code == 2
     assert "--reviews needs --region FILE (the round the reviews are of)." in result.output
+
+
+def test_a_briefing_pack_shows_the_gos_judgement_from_the_reviews(
+        with_reviews: tuple[Any, Path, Path], tmp_path: Path):
+    """brief --reviews: the valid review of this round is used, the others are named."""
+    import subprocess
+
+    _, out, folder = with_reviews
+    pack = tmp_path / "any.pdf"
+    result = run("brief", out, "--lsp", "ANY", "--reviews", folder, "-o", pack)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "Note: nbr-review.xlsx: 1 error(s); check it with laa-xl validate: left out.",
+        "Note: smr-q1-review.xlsx: a review of Testshire, 2009/10 Q1, not of this roll-up's "
+        "Testshire, 2009/10 Q2: left out."]
+    text = " ".join(subprocess.run(["pdftotext", "-layout", str(pack), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())
+    assert "GO: fit for purpose? Yes, with improvements" in text
+    assert "GO: likelihood of delivery Amber-Green" in text

@@ -1,0 +1,1 @@
+"""Briefing packs: print-ready PDFs for a partnership, a theme and the region."""
