@@ -23,7 +23,7 @@ from .region import Region, load_region
 
 if TYPE_CHECKING:  # the commands import their library modules lazily, to start quickly
     from .emails import DraftResult
-    from .rollup_reader import PreviousRound
+    from .rollup_reader import PreviousRounds
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,8 +94,10 @@ def region_option(help: str = "The region file (region.toml).",
 
 
 def previous_option(help: str) -> Callable[[F], F]:
-    return click.option("--previous", type=click.Path(exists=True, dir_okay=False),
-                        metavar="ROLLUP", help=help)
+    return click.option("--previous", multiple=True, type=click.Path(exists=True),
+                        metavar="ROLLUP",
+                        help=help + " Repeat it, or give a folder, for several rounds: each "
+                                    "partnership is taken from the latest that holds it.")
 
 
 def jobs_option(fn: F) -> F:
@@ -121,10 +123,10 @@ def received_option(fn: F) -> F:
                              "time).")(fn)
 
 
-def _read_previous(path: str | None, region: Region | None) -> PreviousRound | None:
-    from .rollup_reader import read_previous
+def _read_previous(paths: tuple[str, ...], region: Region | None) -> PreviousRounds | None:
+    from .rollup_reader import read_previous_rounds
 
-    return read_previous(path, region) if path else None
+    return read_previous_rounds(paths, region) if paths else None
 
 
 def _inputs(inputs: tuple[str, ...], allow_empty: bool = False) -> list[Path]:
@@ -196,14 +198,15 @@ def main() -> None:
               help="Make the workbook of this LSP (repeat for several).")
 @click.option("--all", "all_lsps", is_flag=True, help="Make one workbook per LSP in the region.")
 @click.option("--blank", is_flag=True, help="Make one blank template for no particular LSP.")
-@previous_option("Prefill from the previous round's roll-up workbook.")
+@previous_option("Prefill from the previous round's roll-up workbook (a partnership whose "
+                 "return there is missing or not valid, from its latest valid one).")
 @click.option("-o", "--output", required=True, type=click.Path(),
               help="Folder for --lsp/--all; the file for --blank.")
 @click.option("--emails", "emails_dir", type=click.Path(file_okay=False),
               help="Also write a ready-to-send email draft (.eml) per LSP into this folder.")
 @handled
 def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, blank: bool,
-             previous: str | None, output: str, emails_dir: str | None) -> None:
+             previous: tuple[str, ...], output: str, emails_dir: str | None) -> None:
     """Make the workbook each partnership fills in.
 
     \b
@@ -211,7 +214,7 @@ def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, 
     laa-xl template --region region.toml --lsp ANY -o out/
     laa-xl template --blank -o laa-return-template.xlsx
     """
-    from .rollup_reader import blank_reasons, prefill_summary, prefills
+    from .rollup_reader import blank_reasons, prefill_sources, prefill_summary, prefills
     from .template import build_template, template_name
 
     if sum([bool(lsp_codes), all_lsps, blank]) != 1:
@@ -228,17 +231,27 @@ def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, 
     last = _read_previous(previous, region)
     filled = prefills(last, region) if last else {}
     blanks = blank_reasons(last, region) if last else {}
+    sources = prefill_sources(last, region) if last else {}
     written = {}
     for lsp in lsps:
         prefill = filled.get(lsp.code)
         path = build_template(Path(output) / template_name(region, lsp), region, lsp, prefill)
         written[lsp.code] = path
-        note = f" (prefilled: {prefill_summary(prefill)})" if prefill else ""
+        note = ""
+        if prefill:
+            src = last.last_valid(lsp.code) if last else None
+            where = f" from {src.period}, {src.name}" if src else ""
+            note = f" (prefilled{where}: {prefill_summary(prefill)})"
         if lsp.code in blanks:
             note = f" (blank: {blanks[lsp.code]})"
         click.echo(f"Wrote {path}{note}")
     click.echo(f"{len(lsps)} workbook(s) for {region.region}, {region.period}, "
                f"due {region.due:%d %B %Y}.")
+    latest = last.latest if last else None
+    for code, src_text in sources.items():
+        src = last.last_valid(code) if last else None
+        if code in written and src is not latest:
+            click.echo(f"Note: {code}'s workbook is prefilled from {src_text}.", err=True)
     for code, why in blanks.items():
         if code in written:
             click.echo(f"Note: {code}'s workbook is blank: {why}.", err=True)
@@ -246,7 +259,8 @@ def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, 
         from .emails import template_drafts
 
         _echo_drafts(template_drafts(region, written, Path(emails_dir), _now(),
-                                     {c: w for c, w in blanks.items() if c in written}),
+                                     {c: w for c, w in blanks.items() if c in written},
+                                     {c: w for c, w in sources.items() if c in written}),
                      emails_dir)
 
 
@@ -260,7 +274,7 @@ def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, 
 @jobs_option
 @handled
 def validate(inputs: tuple[str, ...], region: Region | None, fmt: str,
-             feedback_dir: str | None, previous: str | None, jobs: int | None) -> None:
+             feedback_dir: str | None, previous: tuple[str, ...], jobs: int | None) -> None:
     """Check returned workbooks and report every problem at its cell.
 
     Exit code 0 when every file is valid (warnings allowed), 1 when any file has an error or
@@ -356,7 +370,7 @@ def export(file: str, fmt: str, output: str | None) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               metavar="ROLLUP.xlsx", help="The roll-up workbook to write.")
 @handled
-def consolidate(inputs: tuple[str, ...], region: Region, previous: str | None,
+def consolidate(inputs: tuple[str, ...], region: Region, previous: tuple[str, ...],
                 as_of: date | None, include_invalid: bool, use: tuple[str, ...],
                 received_log: str | None, jobs: int | None, output: str) -> None:
     """Roll every return of the region up into one workbook.
@@ -381,8 +395,8 @@ def consolidate(inputs: tuple[str, ...], region: Region, previous: str | None,
                          progress=bar.update if bar is not None else None,
                          received_log=Path(received_log) if received_log else None,
                          use=[Path(u) for u in use], slippage_as_of=when, received_by=as_of)
-    rollup = build(result, when, prev, include_invalid, previous or "")
-    out = write_rollup(rollup, output, inputs=[*paths, *([previous] if previous else [])])
+    rollup = build(result, when, prev, include_invalid, last.source if last else "")
+    out = write_rollup(rollup, output, inputs=[*paths, *(last.paths if last else [])])
     click.echo(rollup_summary(rollup, out))
     for line in result.warnings:
         click.echo(f"Note: {line}", err=True)
@@ -403,7 +417,7 @@ def consolidate(inputs: tuple[str, ...], region: Region, previous: str | None,
 @format_option(["text", "csv", "json"])
 @jobs_option
 @handled
-def slipping(inputs: tuple[str, ...], region: Region | None, previous: str | None,
+def slipping(inputs: tuple[str, ...], region: Region | None, previous: tuple[str, ...],
              as_of: date | None, include_invalid: bool, fmt: str, jobs: int | None) -> None:
     """List slipping milestones and actions and off-track outcomes, worst first.
 

@@ -7,6 +7,7 @@ data sheet's rows are split by their LSP column.  The same safety limits apply.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,12 +37,84 @@ _WHAT_PREVIOUS_IS = ("--previous takes the roll-up workbook that `laa-xl consoli
 
 
 @dataclass
+class RollupTable:
+    """One of a roll-up's summary tables as read: its headers, and each row with its
+    1-based worksheet row, so that a value can be traced to its cell."""
+
+    sheet: str
+    headers: list[str]
+    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+
+    def column(self, header: str) -> int | None:
+        wanted = norm_header(header)
+        for c, h in enumerate(self.headers):
+            if norm_header(h) == wanted:
+                return c
+        return None
+
+    def records(self) -> list[tuple[int, dict[str, Any]]]:
+        """Each row as header -> value (blank cells as None), with its worksheet row."""
+        out = []
+        for n, line in self.rows:
+            out.append((n, {h: (line[c] if c < len(line) and line[c] != "" else None)
+                            for c, h in enumerate(self.headers) if h}))
+        return out
+
+
+@dataclass
 class PreviousRound:
-    """A roll-up read back: its identity, and one Return per LSP built from its rows."""
+    """A roll-up read back: its identity, and one Return per LSP built from its rows.
+
+    `invalid` names the LSPs whose rows came from a return with errors (a roll-up made with
+    --include-invalid); `statuses` is each LSP's state on the Completeness sheet ("Valid",
+    "Missing", "Not valid, late" ...).  `rollup_rows` gives, per LSP and sheet key, the roll-up's
+    own worksheet row of each of that Return's rows (in the same order), and `columns` each
+    field's 0-based column on the roll-up's sheet: every value can be traced to its cell.
+    """
 
     path: str
     meta: dict[str, str]
     returns: dict[str, Return] = field(default_factory=dict)
+    invalid: set[str] = field(default_factory=set)
+    statuses: dict[str, str] = field(default_factory=dict)
+    tables: dict[str, RollupTable] = field(default_factory=dict)
+    rollup_rows: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    columns: dict[str, dict[str, int]] = field(default_factory=dict)
+    sheet_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    @property
+    def period(self) -> str:
+        return self.meta.get("period", "")
+
+    def period_key(self) -> tuple[int, int]:
+        """(year, quarter) for ordering; (0, 0) when the roll-up names no period it knows."""
+        from .region import Period
+
+        try:
+            p = Period.parse(self.period)
+        except ValueError:
+            return (0, 0)
+        return (p.start_year, p.quarter)
+
+    def valid_return(self, code: str) -> Return | None:
+        """The LSP's rows, when they came from a valid return."""
+        return None if code in self.invalid else self.returns.get(code)
+
+    def why_not(self, code: str) -> str:
+        """Why this roll-up holds no valid return for `code`, in a few words."""
+        state = self.statuses.get(code, "")
+        first = state.split(",")[0].strip().casefold()
+        if first == "missing":
+            return "missing"
+        if first == "cannot be read":
+            return "could not be read"
+        if first == "not valid" or code in self.invalid:
+            return "not valid"
+        return "missing or not valid"
 
 
 class _RollupReader(WorkbookReader):
@@ -51,6 +124,12 @@ class _RollupReader(WorkbookReader):
     def __init__(self, path: Path) -> None:
         super().__init__(path, ROLLUP_LIMITS)
         self.by_lsp: dict[str, Return] = {}
+        self.invalid: set[str] = set()
+        self.rollup_rows: dict[tuple[str, str], list[int]] = {}
+        self.columns: dict[str, dict[str, int]] = {}
+        self.sheet_names: dict[str, str] = {}
+        self.tables: dict[str, RollupTable] = {}
+        self.summary_sheets: tuple[str, ...] = ("Completeness",)
 
     def identity(self, book: WorkbookFile) -> dict[str, str]:
         info = book.sheets.get(META_SHEET)
@@ -85,6 +164,9 @@ class _RollupReader(WorkbookReader):
         if lsp_col is None:
             self.issue("missing-column", sheet=info.name, field="LSP")
             return
+        valid_col = header.index("return valid") if "return valid" in header else None
+        self.columns[spec.key] = columns
+        self.sheet_names[spec.key] = info.name
         fields = [(name, col, spec.field(name)) for name, col in columns.items()]
         # Where each value sits in the partner's own workbook (the source row is theirs).
         source_columns = {f.name: c for c, f in enumerate(spec.fields)}
@@ -120,9 +202,40 @@ class _RollupReader(WorkbookReader):
             target.sheets[spec.key].append(Row(spec.key, int(source_row) if isinstance(
                 source_row, (int, float)) and not isinstance(source_row, bool) else i + 1,
                 values, source_columns))
+            self.rollup_rows.setdefault((lsp, spec.key), []).append(i + 1)
+            if valid_col is not None and valid_col < width and line[valid_col] == "No":
+                self.invalid.add(lsp)
+
+    def read_more(self, book: WorkbookFile, ret: Return) -> None:
+        """The summary tables asked for (`summary_sheets`), each found by its first header."""
+        for name in self.summary_sheets:
+            info = book.sheets.get(name)
+            if info is None:
+                continue
+            got = self.grid(book, info, quiet=True)
+            if got is None:
+                continue
+            grid = got[0]
+            for hdr in range(min(len(grid), 12)):
+                line = grid[hdr]
+                if line and isinstance(line[0], str) and norm_header(line[0]) in _FIRST_HEADERS:
+                    break
+            else:
+                continue
+            headers = [h if isinstance(h, str) else "" for h in grid[hdr]]
+            table = RollupTable(name, headers)
+            for i in range(hdr + 1, len(grid)):
+                line = grid[i]
+                if not line or line[0] in ("", None):
+                    break  # the table ends at its first empty row; notes follow below it
+                table.rows.append((i + 1, line))
+            self.tables[name] = table
 
 
 _UNSEEN = object()
+# The first header of each summary table read back: LSP (Dashboard, Completeness,
+# Assurance) or Severity (Slipping).
+_FIRST_HEADERS = ("lsp", "severity")
 
 
 class _NotARollup(ReadError):
@@ -132,13 +245,16 @@ class _NotARollup(ReadError):
         super().__init__(message, code="not-our-template")
 
 
-def read_rollup(path: str | Path) -> PreviousRound:
+def read_rollup(path: str | Path,
+                summary_sheets: tuple[str, ...] = ("Completeness",)) -> PreviousRound:
     """Read a roll-up written by `laa-xl consolidate`; ReadError if it cannot serve.
 
-    The error's message names the file and says what it is, for the GO officer who passed
-    it as --previous.
+    `summary_sheets` are the summary tables to read besides the data sheets.  The error's
+    message names the file and says what it is, for the GO officer who passed it as
+    --previous.
     """
     reader = _RollupReader(Path(path))
+    reader.summary_sheets = summary_sheets
     try:
         result = reader.read()
     except _NotARollup:
@@ -160,7 +276,16 @@ def read_rollup(path: str | Path) -> PreviousRound:
     assert result.data is not None
     for ret in reader.by_lsp.values():
         ret.meta.update({k: v for k, v in result.data.meta.items() if k in ("period", "region")})
-    return PreviousRound(str(path), result.data.meta, reader.by_lsp)
+    statuses: dict[str, str] = {}
+    completeness = reader.tables.get("Completeness")
+    if completeness is not None:
+        lsp_c, state_c = completeness.column("LSP"), completeness.column("Status")
+        if lsp_c is not None and state_c is not None:
+            for _, line in completeness.rows:
+                if len(line) > max(lsp_c, state_c) and isinstance(line[lsp_c], str):
+                    statuses[line[lsp_c].strip()] = str(line[state_c] or "")
+    return PreviousRound(str(path), result.data.meta, reader.by_lsp, reader.invalid, statuses,
+                         reader.tables, reader.rollup_rows, reader.columns, reader.sheet_names)
 
 
 def read_previous(path: str | Path, region: Region | None) -> PreviousRound:
@@ -191,44 +316,145 @@ def read_previous(path: str | Path, region: Region | None) -> PreviousRound:
     return previous
 
 
-def prefills(previous: PreviousRound, region: Region) -> dict[str, Prefill]:
-    """Each LSP's next-round template rows, from last round's roll-up.
+@dataclass
+class PreviousRounds:
+    """Several roll-ups of one region read back, oldest first: a history of rounds."""
+
+    rounds: list[PreviousRound]
+
+    @property
+    def paths(self) -> list[str]:
+        return [r.path for r in self.rounds]
+
+    @property
+    def source(self) -> str:
+        """The roll-ups' files, as the About sheet names the previous round."""
+        return ", ".join(self.paths)
+
+    @property
+    def latest(self) -> PreviousRound | None:
+        return self.rounds[-1] if self.rounds else None
+
+    @property
+    def returns(self) -> dict[str, Return]:
+        """Each LSP's rows from the latest round that holds it: what the cross-round checks
+        and flags compare with."""
+        out: dict[str, Return] = {}
+        for rnd in self.rounds:  # oldest first, so a later round's rows win
+            out.update(rnd.returns)
+        return out
+
+    def last_valid(self, code: str) -> PreviousRound | None:
+        """The most recent round holding a valid return of `code`."""
+        for rnd in reversed(self.rounds):
+            if rnd.valid_return(code) is not None:
+                return rnd
+        return None
+
+
+def as_rounds(previous: PreviousRound | PreviousRounds) -> PreviousRounds:
+    return previous if isinstance(previous, PreviousRounds) else PreviousRounds([previous])
+
+
+def rollup_paths(inputs: Sequence[str | Path]) -> list[Path]:
+    """Files as given, and every .xlsx directly inside a folder (Office lock files skipped)."""
+    out: list[Path] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            out.extend(sorted(x for x in p.iterdir() if x.is_file()
+                              and x.suffix.casefold() == ".xlsx"
+                              and not x.name.startswith((".", "~$"))))
+        else:
+            out.append(p)
+    unique: dict[Path, Path] = {}
+    for p in out:
+        unique.setdefault(p.resolve(), p)
+    return list(unique.values())
+
+
+def order_rounds(rounds: Sequence[PreviousRound]) -> list[PreviousRound]:
+    """The roll-ups in period order; InputError for two of different regions or of one period,
+    naming both files."""
+    from .errors import InputError
+
+    by_period: dict[tuple[int, int], PreviousRound] = {}
+    first = rounds[0] if rounds else None
+    for rnd in rounds:
+        assert first is not None
+        region, first_region = rnd.meta.get("region", ""), first.meta.get("region", "")
+        if region != first_region:
+            raise InputError(f"{first.path} is {first_region}'s roll-up but {rnd.path} is "
+                             f"{region}'s: give the roll-ups of one region.")
+        key = rnd.period_key()
+        other = by_period.get(key)
+        if other is not None:
+            raise InputError(f"{other.path} and {rnd.path} are both roll-ups for "
+                             f"{rnd.period or 'an unknown period'}: give one roll-up per "
+                             "quarter.")
+        by_period[key] = rnd
+    return [by_period[k] for k in sorted(by_period)]
+
+
+def read_previous_rounds(inputs: Sequence[str | Path], region: Region | None
+                         ) -> PreviousRounds:
+    """Every roll-up given as --previous (files or folders), in period order, each checked
+    as `read_previous` checks one; InputError for none found, or two of one period."""
+    from .errors import InputError
+
+    paths = rollup_paths(inputs)
+    if not paths:
+        raise InputError(f"No roll-up workbooks (.xlsx) in {', '.join(map(str, inputs))}: "
+                         f"{_WHAT_PREVIOUS_IS}")
+    return PreviousRounds(order_rounds([read_previous(p, region) for p in paths]))
+
+
+def _prefill_of(ret: Return) -> Prefill:
+    """One LSP's next-round template rows, from its rows in a roll-up.
 
     Outcomes carry forward whole; open actions carry forward with all their milestones;
     open risks; recovery rows for items still Red or Amber.  A complete or cancelled action
     still comes along while an open milestone or an open risk refers to it, so that nothing
     the partner left open disappears from their workbook (and is then reported as dropped).
     Baselines are then locked in the template; forecasts and progress stay open to update.
-    The previous round itself is left as it was.
+    The roll-up's rows themselves are left as they were.
     """
-    out: dict[str, Prefill] = {}
     closed = {key: sheet(key).closed for key in ("actions", "milestones", "risks")}
+    rows = {key: [dict(r.values) for r in ret.sheets[key]] for key in DATA_SHEETS}
+    open_milestones = [m for m in rows["milestones"]
+                       if m.get("status") not in closed["milestones"]]
+    rows["risks"] = [r for r in rows["risks"] if r.get("status") not in closed["risks"]]
+    # IDs matched as the checks match them (`id_key`): A-01 and a-01 are one action.
+    needed = {_key(m.get("action_id")) for m in open_milestones} | \
+        {_key(r.get("linked_to")) for r in rows["risks"]}
+    rows["actions"] = [a for a in rows["actions"]
+                       if a.get("status") not in closed["actions"]
+                       or _key(a.get("action_id")) in needed]
+    kept = {_key(a.get("action_id")) for a in rows["actions"]}
+    rows["milestones"] = [m for m in rows["milestones"]
+                          if _key(m.get("action_id")) in kept]
+    still_off = {_key(o.get("outcome_id")) for o in rows["outcomes"]
+                 if o.get("confidence") in ("Red", "Amber")}
+    still_off |= {_key(a.get("action_id")) for a in rows["actions"]
+                  if a.get("rag") in ("Red", "Amber")
+                  and a.get("status") not in closed["actions"]}
+    rows["recovery"] = [r for r in rows["recovery"] if _key(r.get("item_id")) in still_off]
+    for r in rows["risks"]:
+        r.pop("score", None)  # the template's formula works it out
+    return Prefill(rows)
+
+
+def prefills(previous: PreviousRound | PreviousRounds, region: Region) -> dict[str, Prefill]:
+    """Each LSP's next-round template rows, from the most recent round (of those given) in
+    which its return was valid; see `_prefill_of` for what is carried."""
+    rounds = as_rounds(previous)
+    out: dict[str, Prefill] = {}
     for lsp in region.lsps:
-        ret = previous.returns.get(lsp.code)
-        if ret is None:
-            continue
-        rows = {key: [dict(r.values) for r in ret.sheets[key]] for key in DATA_SHEETS}
-        open_milestones = [m for m in rows["milestones"]
-                           if m.get("status") not in closed["milestones"]]
-        rows["risks"] = [r for r in rows["risks"] if r.get("status") not in closed["risks"]]
-        # IDs matched as the checks match them (`id_key`): A-01 and a-01 are one action.
-        needed = {_key(m.get("action_id")) for m in open_milestones} | \
-            {_key(r.get("linked_to")) for r in rows["risks"]}
-        rows["actions"] = [a for a in rows["actions"]
-                           if a.get("status") not in closed["actions"]
-                           or _key(a.get("action_id")) in needed]
-        kept = {_key(a.get("action_id")) for a in rows["actions"]}
-        rows["milestones"] = [m for m in rows["milestones"]
-                              if _key(m.get("action_id")) in kept]
-        still_off = {_key(o.get("outcome_id")) for o in rows["outcomes"]
-                     if o.get("confidence") in ("Red", "Amber")}
-        still_off |= {_key(a.get("action_id")) for a in rows["actions"]
-                      if a.get("rag") in ("Red", "Amber")
-                      and a.get("status") not in closed["actions"]}
-        rows["recovery"] = [r for r in rows["recovery"] if _key(r.get("item_id")) in still_off]
-        for r in rows["risks"]:
-            r.pop("score", None)  # the template's formula works it out
-        out[lsp.code] = Prefill(rows)
+        src = rounds.last_valid(lsp.code)
+        if src is not None:
+            ret = src.valid_return(lsp.code)
+            assert ret is not None
+            out[lsp.code] = _prefill_of(ret)
     return out
 
 
@@ -236,13 +462,50 @@ def _key(value: Any) -> str | None:
     return None if value is None else id_key(value)
 
 
-def blank_reasons(previous: PreviousRound, region: Region) -> dict[str, str]:
-    """Why a partnership's next workbook cannot be prefilled from `previous`, by LSP code:
-    its return is not in that roll-up, because it was missing or not valid."""
-    period = previous.meta.get("period") or "the previous round"
-    return {lsp.code: f"its {period} return is not in {Path(previous.path).name}: it was "
-                      "missing or not valid"
-            for lsp in region.lsps if lsp.code not in previous.returns}
+def _missed(rounds: Sequence[PreviousRound], code: str) -> str:
+    """'its 2009/10 Q2 return was missing, its 2009/10 Q3 return not valid'."""
+    parts = [f"its {r.period or 'roll-up ' + r.name} return "
+             f"{'was ' if i == 0 else ''}{r.why_not(code)}" for i, r in enumerate(rounds)]
+    return ", ".join(parts)
+
+
+def blank_reasons(previous: PreviousRound | PreviousRounds, region: Region) -> dict[str, str]:
+    """Why a partnership's next workbook cannot be prefilled, by LSP code: none of the
+    roll-ups given holds a valid return of it, and what each says about it."""
+    rounds = as_rounds(previous)
+    out: dict[str, str] = {}
+    for lsp in region.lsps:
+        if rounds.last_valid(lsp.code) is not None:
+            continue
+        if len(rounds.rounds) == 1:
+            rnd = rounds.rounds[0]
+            period = rnd.period or "the previous round"
+            out[lsp.code] = (f"its {period} return is not in {rnd.name}: it was "
+                             f"{rnd.why_not(lsp.code)}" if lsp.code not in rnd.returns else
+                             f"its {period} return in {rnd.name} was not valid")
+        else:
+            out[lsp.code] = (f"none of the {len(rounds.rounds)} roll-ups given holds a valid "
+                             f"return of it: {_missed(rounds.rounds, lsp.code)}")
+    return out
+
+
+def prefill_sources(previous: PreviousRound | PreviousRounds, region: Region
+                    ) -> dict[str, str]:
+    """Which round each prefilled workbook comes from, by LSP code: 'its 2009/10 Q1 return',
+    and, when that is not the latest round given, why not the later ones.  Said in the
+    partnership's terms (no file names), for its email too."""
+    rounds = as_rounds(previous)
+    out: dict[str, str] = {}
+    for lsp in region.lsps:
+        src = rounds.last_valid(lsp.code)
+        if src is None:
+            continue
+        text = f"its {src.period or 'last'} return"
+        later = rounds.rounds[rounds.rounds.index(src) + 1:]
+        if later:
+            text += f", its last valid one: {_missed(later, lsp.code)}"
+        out[lsp.code] = text
+    return out
 
 
 def prefill_summary(prefill: Prefill) -> str:

@@ -218,15 +218,15 @@ def test_template_previous_says_what_it_carried(templates: tuple[Any, Path]):
     result, out = templates
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"Wrote {out / 'LAA-return-2009-10-Q2-ANY.xlsx'} (prefilled: 2 outcomes, 5 actions, "
-        "5 milestones, 2 risks)\n"
-        f"Wrote {out / 'LAA-return-2009-10-Q2-NBR.xlsx'} (prefilled: 1 outcomes, 1 actions, "
-        "1 milestones, 1 risks)\n"
+        f"Wrote {out / 'LAA-return-2009-10-Q2-ANY.xlsx'} (prefilled from 2009/10 Q1, "
+        "rollup-q1.xlsx: 2 outcomes, 5 actions, 5 milestones, 2 risks)\n"
+        f"Wrote {out / 'LAA-return-2009-10-Q2-NBR.xlsx'} (prefilled from 2009/10 Q1, "
+        "rollup-q1.xlsx: 1 outcomes, 1 actions, 1 milestones, 1 risks)\n"
         f"Wrote {out / 'LAA-return-2009-10-Q2-EWD.xlsx'} (blank: its 2009/10 Q1 return is "
-        "not in rollup-q1.xlsx: it was missing or not valid)\n"
+        "not in rollup-q1.xlsx: it was missing)\n"
         "3 workbook(s) for Testshire, 2009/10 Q2, due 15 October 2009.\n")
     assert result.stderr == ("Note: EWD's workbook is blank: its 2009/10 Q1 return is not in "
-                             "rollup-q1.xlsx: it was missing or not valid.\n")
+                             "rollup-q1.xlsx: it was missing.\n")
 
 
 @pytest.fixture(scope="module")

@@ -134,6 +134,7 @@ class WorkbookReader:
             ret.meta = self.identity(book)
             for spec in sheets():
                 self.read_sheet(book, spec, ret)
+            self.read_more(book, ret)
         if not ret.meta and not self.tables_found:
             # No identity and none of the tables: some other workbook, not a damaged return,
             # so one message says so rather than one per missing sheet.
@@ -148,6 +149,9 @@ class WorkbookReader:
     def read_sheet(self, book: WorkbookFile, spec: SheetSpec, ret: Return) -> None:
         """Read the data sheet `spec` into `ret`."""
         raise NotImplementedError
+
+    def read_more(self, book: WorkbookFile, ret: Return) -> None:
+        """Read any sheet besides the data sheets, while the workbook is open (none here)."""
 
     def grid(self, book: WorkbookFile, info: SheetInfo, quiet: bool = False) -> Grid | None:
         """The sheet's cells as a grid, or None (said as an issue unless `quiet`) when it is
