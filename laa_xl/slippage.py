@@ -595,3 +595,9 @@ def summarise(items: Iterable[Flag]) -> dict[str, Any]:
         "by_rule": {r: sum(f.rule == r for f in items) for r in RULES},
         "by_lsp": dict(sorted(by_lsp.items())),
     }
+
+
+def trajectory(row: Row, period: Period) -> tuple[float, str] | None:
+    """What an outcome's latest value should have reached in `period` (its target for the
+    year, or the straight line towards it), and how to say so; None without a target."""
+    return _trajectory(row, period)

@@ -1,0 +1,448 @@
+"""A region's history, from its roll-ups: what is moving, and what is stuck, quarter by quarter.
+
+The tool keeps nothing itself: the roll-ups are the record, one per quarter.  `read_history`
+reads a set of them (files or folders, one region, one roll-up per quarter) in period order
+and works out the trends as plain tables, one row per item per quarter, every row naming the
+roll-up file and the cell its value came from.  `History.frame` gives each table as a pandas
+DataFrame with typed columns and ordered periods; `laa_xl.trends` writes them as a workbook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .model import Return, Row, col_letter
+from .region import Period
+from .rollup_reader import PreviousRound, order_rounds, read_rollup, rollup_paths
+from .schemas import sheet
+from .slippage import kind, trajectory
+from .text import id_key
+from .themes import Themes
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The roll-up's summary tables a history reads besides its data sheets.
+SUMMARY_SHEETS = ("Completeness", "Dashboard", "Slipping", "Assurance")
+
+# Every table: its columns, each with its header text in the trends workbook and its type
+# ("text", "number", "integer", "date", "bool", "period").  The DataFrames and the workbook
+# both take their columns from here.
+SOURCE = [("source_file", "Source file", "text"), ("source_cell", "Source cell", "text")]
+COLUMNS: dict[str, list[tuple[str, str, str]]] = {
+    "outcomes": [
+        ("period", "Period", "period"), ("lsp", "LSP", "text"),
+        ("outcome_id", "Outcome ID", "text"), ("indicator", "Indicator", "text"),
+        ("title", "Outcome / target", "text"), ("theme", "Theme", "text"),
+        ("polarity", "Good performance is", "text"), ("unit", "Unit", "text"),
+        ("baseline_value", "Baseline", "number"), ("target", "Target this year", "number"),
+        ("trajectory", "Trajectory", "number"), ("latest_value", "Latest value", "number"),
+        ("latest_period", "Latest period", "text"),
+        ("confidence", "Delivery confidence (RAG)", "text"),
+        ("off_trajectory", "Off trajectory", "bool"), *SOURCE],
+    "partnerships": [
+        ("period", "Period", "period"), ("lsp", "LSP", "text"),
+        ("partnership", "Partnership", "text"), ("status", "Status", "text"),
+        ("returned", "Returned", "bool"), ("received", "Received", "date"),
+        ("on_time", "On time", "bool"), ("valid", "Valid", "bool"),
+        ("flags", "Slippage flags", "integer"), ("slipping_items", "Slipping items", "integer"),
+        ("overdue", "Overdue items", "integer"), ("off_track", "Off-track outcomes", "integer"),
+        *SOURCE],
+    "persistent": [
+        ("lsp", "LSP", "text"), ("theme", "Theme", "text"), ("sheet", "Sheet", "text"),
+        ("item_id", "Item", "text"), ("description", "Description", "text"),
+        ("since", "Flagged since", "period"), ("until", "Last flagged", "period"),
+        ("quarters", "Quarters in a row", "integer"),
+        ("still_flagged", "Still flagged", "bool"), ("rules", "Rules (last quarter)", "text"),
+        ("date_then", "Date when first flagged", "date"), ("date_now", "Date now", "date"),
+        ("moved_days", "Moved in all (days)", "integer"),
+        ("days_late", "Days late now", "integer"), *SOURCE],
+    "rebaselines": [
+        ("period", "Period", "period"), ("lsp", "LSP", "text"), ("theme", "Theme", "text"),
+        ("sheet", "Sheet", "text"), ("item_id", "Item", "text"),
+        ("description", "Description", "text"), ("field", "Baseline", "text"),
+        ("was", "Was", "date"), ("now", "Now", "date"), ("days", "Moved (days)", "integer"),
+        ("previous_file", "Previous roll-up", "text"), *SOURCE],
+    "ratings": [
+        ("period", "Period", "period"), ("lsp", "LSP", "text"), ("sheet", "Sheet", "text"),
+        ("item_id", "Item", "text"), ("theme", "Theme", "text"),
+        ("rating", "Rating", "text"), ("by", "Rated by", "text"), *SOURCE],
+}
+
+
+@dataclass
+class History:
+    """A region's roll-ups in period order, and the trend tables worked out from them."""
+
+    rounds: list[PreviousRound]
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def region(self) -> str:
+        return self.rounds[0].meta.get("region", "") if self.rounds else ""
+
+    @property
+    def periods(self) -> list[str]:
+        return [r.period for r in self.rounds]
+
+    def partnerships(self) -> list[tuple[str, str]]:
+        """(code, name) of every partnership any roll-up lists, in first-seen order."""
+        seen: dict[str, str] = {}
+        for row in self.tables.get("partnerships", []):
+            seen.setdefault(row["lsp"], row["partnership"] or "")
+        return list(seen.items())
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """One table as a DataFrame: typed columns, periods as an ordered category."""
+        import pandas as pd
+
+        rows = self.tables[name]
+        columns = COLUMNS[name]
+        data: dict[str, Any] = {}
+        for col, _, kind_ in columns:
+            values = [r.get(col) for r in rows]
+            if kind_ == "period":
+                data[col] = pd.Categorical(values, categories=self.periods, ordered=True)
+            elif kind_ == "number":
+                data[col] = pd.array([None if v is None else float(v) for v in values],
+                                     dtype="Float64")
+            elif kind_ == "integer":
+                data[col] = pd.array(values, dtype="Int64")
+            elif kind_ == "bool":
+                data[col] = pd.array(values, dtype="boolean")
+            elif kind_ == "date":
+                data[col] = pd.to_datetime(pd.Series(values, dtype="object"))
+            else:
+                data[col] = pd.array([None if v is None else str(v) for v in values],
+                                     dtype="string")
+        return pd.DataFrame(data, columns=[c for c, _, _ in columns])
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Every table as a DataFrame, by name."""
+        return {name: self.frame(name) for name in COLUMNS}
+
+
+def read_history(inputs: Sequence[str | Path]) -> History:
+    """Read the roll-ups given (files, or every .xlsx in a folder) and work out the trends.
+
+    InputError (a usage error) when none is given, when one cannot be read as a roll-up,
+    or for roll-ups of different regions or two of one period, naming both files.
+    """
+    from .errors import InputError, ReadError
+
+    paths = rollup_paths(inputs)
+    if not paths:
+        raise InputError(f"No roll-up workbooks (.xlsx) in {', '.join(map(str, inputs))}: "
+                         "give the roll-ups that `laa-xl consolidate` wrote.")
+    rounds = []
+    for p in paths:
+        try:
+            rounds.append(read_rollup(p, SUMMARY_SHEETS))
+        except ReadError as err:
+            raise InputError(str(err).replace("as the previous round", "as a roll-up")
+                             .replace("--previous takes", "history takes")) from err
+    history = History(order_rounds(rounds))
+    history.tables = {
+        "outcomes": list(_outcomes(history)),
+        "partnerships": list(_partnerships(history)),
+        "persistent": _persistent(history),
+        "rebaselines": list(_rebaselines(history)),
+        "ratings": list(_ratings(history)),
+    }
+    return history
+
+
+# -- where a value came from ------------------------------------------------------------------
+
+def _cell(rnd: PreviousRound, key: str, lsp: str, index: int, field_name: str) -> str:
+    """The roll-up cell of one field of an LSP's `index`-th row of a data sheet."""
+    rows = rnd.rollup_rows.get((lsp, key), [])
+    col = rnd.columns.get(key, {}).get(field_name)
+    name = rnd.sheet_names.get(key, sheet(key).name)
+    if index >= len(rows):
+        return name
+    return f"{name}!{col_letter(col if col is not None else 0)}{rows[index]}"
+
+
+def _valid_returns(rnd: PreviousRound) -> Iterator[tuple[str, Return]]:
+    for code, ret in rnd.returns.items():
+        if code not in rnd.invalid:
+            yield code, ret
+
+
+def _period(rnd: PreviousRound) -> Period | None:
+    try:
+        return Period.parse(rnd.period)
+    except ValueError:
+        return None
+
+
+# -- the tables -------------------------------------------------------------------------------
+
+def _number(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _outcomes(h: History) -> Iterator[dict[str, Any]]:
+    for rnd in h.rounds:
+        period = _period(rnd)
+        for code, ret in _valid_returns(rnd):
+            for i, row in enumerate(ret.sheets["outcomes"]):
+                target = expected = None
+                if period is not None:
+                    got = trajectory(row, period)
+                    expected = got[0] if got else None
+                    years = {y: f for y, f in _target_fields().items()}
+                    year = _year_of(row, period)
+                    target = _number(row.get(years[year])) if year in years else None
+                latest = _number(row.get("latest_value"))
+                polarity = str(row.get("polarity") or "").casefold()
+                off = None
+                if latest is not None and expected is not None and polarity in ("higher", "lower"):
+                    off = latest < expected if polarity == "higher" else latest > expected
+                yield {
+                    "period": rnd.period, "lsp": code, "outcome_id": row.get("outcome_id"),
+                    "indicator": row.get("indicator"), "title": row.get("title"),
+                    "theme": row.get("theme"), "polarity": row.get("polarity"),
+                    "unit": row.get("unit"),
+                    "baseline_value": _number(row.get("baseline_value")), "target": target,
+                    "trajectory": expected, "latest_value": latest,
+                    "latest_period": row.get("latest_period"),
+                    "confidence": row.get("confidence"), "off_trajectory": off,
+                    "source_file": rnd.path,
+                    "source_cell": _cell(rnd, "outcomes", code, i, "latest_value"),
+                }
+
+
+def _target_fields() -> dict[str, str]:
+    from .schemas import target_years
+
+    return {year: f.name for year, f in target_years().items()}
+
+
+def _year_of(row: Row, period: Period) -> str:
+    """The financial year the latest value belongs to: its own period's, else the round's."""
+    import re
+
+    m = re.search(r"(20\d\d)/(\d\d)", str(row.get("latest_period") or ""))
+    if m and int(m.group(2)) == (int(m.group(1)) + 1) % 100:
+        return m.group(0)
+    return period.year_label
+
+
+def _flags_by_lsp(rnd: PreviousRound) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    out: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    table = rnd.tables.get("Slipping")
+    for n, rec in (table.records() if table else []):
+        if rec.get("LSP"):
+            out.setdefault(str(rec["LSP"]), []).append((n, rec))
+    return out
+
+
+def _yes(v: Any) -> bool | None:
+    return {"Yes": True, "No": False}.get(str(v)) if v is not None else None
+
+
+def _as_date(v: Any) -> date | None:
+    if isinstance(v, datetime):
+        return v.date()
+    return v if isinstance(v, date) else None
+
+
+def _partnerships(h: History) -> Iterator[dict[str, Any]]:
+    for rnd in h.rounds:
+        flags = _flags_by_lsp(rnd)
+        dashboard = {str(rec.get("LSP")): rec for _, rec in
+                     (rnd.tables["Dashboard"].records() if "Dashboard" in rnd.tables else [])}
+        table = rnd.tables.get("Completeness")
+        status_col = table.column("Status") if table else None
+        for n, rec in (table.records() if table else []):
+            code = str(rec.get("LSP") or "")
+            if not code:
+                continue
+            state = str(rec.get("Status") or "")
+            returned = state != "Missing"
+            mine = [r for _, r in flags.get(code, [])]
+            items = {(r.get("Sheet"), id_key(r.get("Item") or "")) for r in mine}
+            has_data = code in rnd.returns and code not in rnd.invalid
+            dash = dashboard.get(code, {})
+            yield {
+                "period": rnd.period, "lsp": code, "partnership": rec.get("Partnership"),
+                "status": state, "returned": returned, "received": _as_date(rec.get("Received")),
+                "on_time": _yes(rec.get("On time")),
+                "valid": (state.startswith("Valid") if returned else None),
+                "flags": len(mine) if has_data else None,
+                "slipping_items": len(items) if has_data else None,
+                "overdue": len({(r.get("Sheet"), id_key(r.get("Item") or "")) for r in mine
+                                if r.get("Rule") == "overdue"}) if has_data else None,
+                "off_track": (int(dash["Off-track outcomes"])
+                              if isinstance(dash.get("Off-track outcomes"), (int, float))
+                              else None) if has_data else None,
+                "source_file": rnd.path,
+                "source_cell": f"Completeness!{col_letter(status_col or 0)}{n}",
+            }
+
+
+def _sheet_keys() -> dict[str, str]:
+    return {sheet(k).name: k for k in ("outcomes", "actions", "milestones")}
+
+
+def _find(ret: Return | None, key: str, item: str) -> tuple[int, Row] | None:
+    if ret is None:
+        return None
+    k = kind(key)
+    wanted = id_key(item)
+    for i, row in enumerate(ret.sheets[key]):
+        if k.key and id_key(row.get(k.key) or "") == wanted:
+            return i, row
+    return None
+
+
+def _item_date(row: Row | None, key: str) -> date | None:
+    """Where an item stands: its forecast, else its baseline or due date."""
+    if row is None or key == "outcomes":
+        return None
+    k = kind(key)
+    for name in (k.forecast, k.due):
+        v = row.get(name) if name else None
+        if isinstance(v, date):
+            return v
+    return None
+
+
+def _persistent(h: History) -> list[dict[str, Any]]:
+    """Items flagged in two or more consecutive quarters: each run, with how far it moved."""
+    keys = _sheet_keys()
+    flagged: list[dict[tuple[str, str, str], list[tuple[int, dict[str, Any]]]]] = []
+    for rnd in h.rounds:
+        by_item: dict[tuple[str, str, str], list[tuple[int, dict[str, Any]]]] = {}
+        for code, recs in _flags_by_lsp(rnd).items():
+            for n, rec in recs:
+                item = (code, str(rec.get("Sheet") or ""), id_key(rec.get("Item") or ""))
+                by_item.setdefault(item, []).append((n, rec))
+        flagged.append(by_item)
+    periods = [_period(r) for r in h.rounds]
+    out: list[dict[str, Any]] = []
+    every = sorted({item for f in flagged for item in f})
+    for item in every:
+        run: list[int] = []
+        runs: list[list[int]] = []
+        for i in range(len(h.rounds)):
+            follows = bool(run) and run[-1] == i - 1 and periods[i - 1] is not None \
+                and periods[i] is not None and periods[i - 1].next() == periods[i]  # type: ignore[union-attr]
+            if item in flagged[i]:
+                if run and not follows:
+                    runs.append(run)
+                    run = []
+                run.append(i)
+            elif run:
+                runs.append(run)
+                run = []
+        if run:
+            runs.append(run)
+        for r in runs:
+            if len(r) < 2:
+                continue
+            out.append(_run_row(h, item, r, flagged, keys))
+    out.sort(key=lambda row: (-row["quarters"], row["lsp"], row["sheet"], row["item_id"]))
+    return out
+
+
+def _run_row(h: History, item: tuple[str, str, str], run: list[int],
+             flagged: list[dict[tuple[str, str, str], list[tuple[int, dict[str, Any]]]]],
+             keys: dict[str, str]) -> dict[str, Any]:
+    code, sheet_name, _ = item
+    first, last = h.rounds[run[0]], h.rounds[run[-1]]
+    recs = flagged[run[-1]][item]
+    n, rec = recs[0]
+    key = keys.get(sheet_name)
+    then = now = None
+    if key:
+        got_then = _find(first.returns.get(code), key, str(rec.get("Item") or ""))
+        got_now = _find(last.returns.get(code), key, str(rec.get("Item") or ""))
+        then = _item_date(got_then[1] if got_then else None, key)
+        now = _item_date(got_now[1] if got_now else None, key)
+    days = [float(d) for _, r in recs if isinstance(d := r.get("Days"), (int, float))]
+    item_col = last.tables["Slipping"].column("Item") if "Slipping" in last.tables else None
+    return {
+        "lsp": code, "theme": rec.get("Theme"), "sheet": sheet_name,
+        "item_id": rec.get("Item"), "description": rec.get("Description"),
+        "since": first.period, "until": last.period, "quarters": len(run),
+        "still_flagged": run[-1] == len(h.rounds) - 1,
+        "rules": ", ".join(dict.fromkeys(str(r.get("Rule")) for _, r in recs)),
+        "date_then": then, "date_now": now,
+        "moved_days": (now - then).days if then and now else None,
+        "days_late": int(max(days)) if days else None,
+        "source_file": last.path,
+        "source_cell": f"Slipping!{col_letter(item_col or 0)}{n}",
+    }
+
+
+def _rebaselines(h: History) -> Iterator[dict[str, Any]]:
+    """Each baseline or due date that differs from the one in the latest earlier roll-up
+    holding the partnership."""
+    last_seen: dict[str, PreviousRound] = {}
+    for rnd in h.rounds:
+        for code, ret in _valid_returns(rnd):
+            before = last_seen.get(code)
+            last_seen[code] = rnd
+            if before is None:
+                continue
+            old = before.returns[code]
+            themes = Themes(ret)
+            for key in ("actions", "milestones"):
+                k = kind(key)
+                if not (k.key and k.due):
+                    continue
+                was_by_id = {id_key(r.get(k.key) or ""): r for r in old.sheets[key]}
+                for i, row in enumerate(ret.sheets[key]):
+                    prior = was_by_id.get(id_key(row.get(k.key) or ""))
+                    was, now = (_as_date(prior.get(k.due)) if prior else None,
+                                _as_date(row.get(k.due)))
+                    if was is None or now is None or was == now:
+                        continue
+                    yield {
+                        "period": rnd.period, "lsp": code, "theme": themes.of_row(row),
+                        "sheet": sheet(key).name, "item_id": row.get(k.key),
+                        "description": row.get(k.summary) if k.summary else None,
+                        "field": sheet(key).field(k.due).header, "was": was, "now": now,
+                        "days": (now - was).days, "previous_file": before.path,
+                        "source_file": rnd.path,
+                        "source_cell": _cell(rnd, key, code, i, k.due),
+                    }
+
+
+def _ratings(h: History) -> Iterator[dict[str, Any]]:
+    """Each outcome's delivery confidence, each action's RAG and each assurance answer, by
+    quarter."""
+    for rnd in h.rounds:
+        for code, ret in _valid_returns(rnd):
+            themes = Themes(ret)
+            for key, rating in (("outcomes", "confidence"), ("actions", "rag")):
+                k = kind(key)
+                for i, row in enumerate(ret.sheets[key]):
+                    if row.get(rating) is None:
+                        continue
+                    yield {"period": rnd.period, "lsp": code, "sheet": sheet(key).name,
+                           "item_id": row.get(k.key) if k.key else None,
+                           "theme": themes.of_row(row), "rating": row.get(rating),
+                           "by": "Partnership", "source_file": rnd.path,
+                           "source_cell": _cell(rnd, key, code, i, rating)}
+        table = rnd.tables.get("Assurance")
+        if table is None:
+            continue
+        questions = [(c, h_) for c, h_ in enumerate(table.headers)
+                     if h_ and h_ not in ("LSP", "Partnership", "Weak", "Adequate", "Strong")]
+        for n, line in table.rows:
+            code = str(line[0])
+            for c, ref in questions:
+                value = line[c] if c < len(line) else None
+                if value in ("", None):
+                    continue
+                yield {"period": rnd.period, "lsp": code, "sheet": "Assurance", "item_id": ref,
+                       "theme": None, "rating": value, "by": "Partnership",
+                       "source_file": rnd.path, "source_cell": f"Assurance!{col_letter(c)}{n}"}
