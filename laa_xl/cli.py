@@ -484,6 +484,38 @@ def chase(returns_dir: str, region: Region, emails_dir: str, feedback_dir: str |
 
 
 @main.command()
+@click.argument("rollups", nargs=-1, required=True, type=click.Path(exists=True),
+                metavar="ROLLUP_OR_DIR...")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              metavar="TRENDS.xlsx", help="The trends workbook to write.")
+@handled
+def history(rollups: tuple[str, ...], output: str) -> None:
+    """Trends across quarters, from a region's roll-ups (files, or folders of them).
+
+    The roll-ups are read in period order, whatever the order given; roll-ups of different
+    regions, or two of one period, are a usage error (exit code 2) naming both files.
+    """
+    from .history import read_history
+    from .trends import write_trends
+
+    if Path(output).suffix.casefold() != ".xlsx":
+        raise UsageProblem(f"-o {output}: the trends workbook is an Excel workbook, so its "
+                           "name must end in .xlsx.")
+    found = read_history(rollups, skip=[output])
+    out = write_trends(found, output, inputs=[r.path for r in found.rounds])
+    tables = found.tables
+    late = [code for code, _ in found.partnerships()
+            if sum(1 for r in tables["partnerships"]
+                   if r["lsp"] == code and r["on_time"] is False) >= 2]
+    click.echo(f"{found.region}: {len(found.rounds)} roll-up(s), {', '.join(found.periods)}.")
+    click.echo(f"  {len(tables['outcomes'])} outcome values, "
+               f"{len(tables['persistent'])} persistent slips, "
+               f"{len(tables['rebaselines'])} re-baselined dates; late in two quarters or "
+               f"more: {', '.join(late) or 'none'}.")
+    click.echo(f"Wrote {out}")
+
+
+@main.command()
 @click.argument("folder", required=False, default="laa-demo", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Write into FOLDER even if it is not empty.")
 @handled

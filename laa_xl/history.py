@@ -126,15 +126,17 @@ class History:
         return {name: self.frame(name) for name in COLUMNS}
 
 
-def read_history(inputs: Sequence[str | Path]) -> History:
+def read_history(inputs: Sequence[str | Path], skip: Sequence[str | Path] = ()) -> History:
     """Read the roll-ups given (files, or every .xlsx in a folder) and work out the trends.
 
-    InputError (a usage error) when none is given, when one cannot be read as a roll-up,
-    or for roll-ups of different regions or two of one period, naming both files.
+    `skip` names files not to read (the trends workbook itself, written into the folder of
+    roll-ups).  InputError (a usage error) when none is given, when one cannot be read as a
+    roll-up, or for roll-ups of different regions or two of one period, naming both files.
     """
     from .errors import InputError, ReadError
+    from .xlsxout import is_one_of
 
-    paths = rollup_paths(inputs)
+    paths = [p for p in rollup_paths(inputs) if not is_one_of(p, skip)]
     if not paths:
         raise InputError(f"No roll-up workbooks (.xlsx) in {', '.join(map(str, inputs))}: "
                          "give the roll-ups that `laa-xl consolidate` wrote.")
