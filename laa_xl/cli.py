@@ -395,7 +395,8 @@ def consolidate(inputs: tuple[str, ...], region: Region, previous: tuple[str, ..
                          progress=bar.update if bar is not None else None,
                          received_log=Path(received_log) if received_log else None,
                          use=[Path(u) for u in use], slippage_as_of=when, received_by=as_of)
-    rollup = build(result, when, prev, include_invalid, last.source if last else "")
+    rollup = build(result, when, prev, include_invalid, last.source if last else "",
+                   last.flagged_items() if last else None)
     out = write_rollup(rollup, output, inputs=[*paths, *(last.paths if last else [])])
     click.echo(rollup_summary(rollup, out))
     for line in result.warnings:
@@ -431,7 +432,7 @@ def slipping(inputs: tuple[str, ...], region: Region | None, previous: tuple[str
     paths = _inputs(inputs)
     last = _read_previous(previous, region)
     found = round_slipping(paths, region, last.returns if last else {}, as_of,
-                           include_invalid, jobs)
+                           include_invalid, jobs, last.flagged_items() if last else None)
     for line in render.left_out_text(found.invalid, found.unreadable, include_invalid):
         click.echo(line, err=True)
     if fmt == "json":

@@ -135,6 +135,8 @@ class Tolerances:
         "label": "Behind plan below (share of time elapsed)"})
     low_days: int = field(default=30, metadata={"label": "Low severity up to (days late)"})
     medium_days: int = field(default=90, metadata={"label": "Medium severity up to (days late)"})
+    persistent_quarters: int = field(default=2, metadata={
+        "label": "Persistent slip: also flagged in each of the last (quarters)"})
 
     def labelled(self) -> list[tuple[str, int | float]]:
         """Each tolerance with its label, in declaration order."""

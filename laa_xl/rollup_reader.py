@@ -296,7 +296,7 @@ def read_previous(path: str | Path, region: Region | None) -> PreviousRound:
     from .region import Period
 
     try:
-        previous = read_rollup(path)
+        previous = read_rollup(path, ("Completeness", "Slipping"))
     except ReadError as err:
         raise InputError(str(err)) from err
     if region is None:
@@ -342,6 +342,25 @@ class PreviousRounds:
         out: dict[str, Return] = {}
         for rnd in self.rounds:  # oldest first, so a later round's rows win
             out.update(rnd.returns)
+        return out
+
+    def flagged_items(self) -> dict[str, set[tuple[str, str, str]]]:
+        """Each round's flagged items, by period: (LSP, sheet key, ID as `id_key` has it),
+        from its Slipping sheet; for the rules that look across rounds."""
+        from .schemas import sheets
+
+        keys = {s.name: s.key for s in sheets()}
+        out: dict[str, set[tuple[str, str, str]]] = {}
+        for rnd in self.rounds:
+            table = rnd.tables.get("Slipping")
+            if table is None or not rnd.period:
+                continue
+            items: set[tuple[str, str, str]] = set()
+            for _, rec in table.records():
+                lsp, name, item = rec.get("LSP"), rec.get("Sheet"), rec.get("Item")
+                if lsp and name in keys and item is not None:
+                    items.add((str(lsp), keys[str(name)], id_key(str(item))))
+            out[rnd.period] = items
         return out
 
     def last_valid(self, code: str) -> PreviousRound | None:

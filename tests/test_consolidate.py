@@ -398,15 +398,16 @@ def test_about_lists_every_source_file_with_its_checksum(book: Any, files: dict[
 
 def test_about_states_the_rounds_settings(book: Any, region_file: Path):
     ws = book["About"]
-    settings = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(4, 18)}
+    settings = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(4, 19)}
     assert settings == {
         "Region": "Testshire", "Government Office": "Government Office for Testshire",
         "Period": "2009/10 Q2", "Quarter ends": d(2009, 9, 30),
         "Return deadline": d(2009, 10, 15), "Slippage as at": d(2009, 9, 30),
         "Forecast slip tolerance (days)": 14, "Behind plan below (share of time elapsed)": 0.7,
         "Low severity up to (days late)": 30, "Medium severity up to (days late)": 90,
+        "Persistent slip: also flagged in each of the last (quarters)": 2,
         "Returns with errors": "left out", "Previous round": "none given",
-        "Region file": str(region_file), "laa-xl version": ws["B17"].value}
+        "Region file": str(region_file), "laa-xl version": ws["B18"].value}
 
 
 def test_the_hidden_identity_sheet(book: Any):
@@ -755,7 +756,7 @@ def test_include_invalid_rows_are_marked(with_invalid: tuple[Any, Path], files: 
                                "Yes", "No", 2, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 1, None)
         about = {ws_row[0]: ws_row for ws_row in table(wb["About"])}
         assert about[str(files["EWD"])][-1] == "Yes"
-        assert wb["About"]["B14"].value == "included, marked"
+        assert wb["About"]["B15"].value == "included, marked"
         assert [r[0] for r in table(wb["Assurance"])] == ["ANY", "NBR", "EWD", "SMR"]
     finally:
         wb.close()
@@ -801,16 +802,16 @@ def test_a_rollup_too_long_for_a_sheet_is_refused_not_cut(monkeypatch: pytest.Mo
     from laa_xl.errors import WriteError
 
     rollup = consolidate(collect([files["ANY"], files["SMR"]], region))
-    # Slipping is the longest sheet: 4 rows above its 8 flags, then 17 rows of legend
-    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 29)
+    # Slipping is the longest sheet: 4 rows above its 8 flags, then 18 rows of legend
+    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 30)
     write_rollup(rollup, tmp_path / "fits.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "fits.xlsx")
-    assert (wb["Slipping"].max_row, wb["Slipping"]["A29"].value) == (29, "low")
+    assert (wb["Slipping"].max_row, wb["Slipping"]["A30"].value) == (30, "low")
     wb.close()
-    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 28)
+    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 29)
     with pytest.raises(WriteError) as err:
         write_rollup(rollup, tmp_path / "r.xlsx")
-    assert str(err.value) == ("The roll-up's Slipping sheet would need 29 rows, more than the 28 "
+    assert str(err.value) == ("The roll-up's Slipping sheet would need 30 rows, more than the 29 "
                               "a worksheet can hold. Consolidate the region's returns in smaller "
                               "groups.")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fits.xlsx"]

@@ -193,11 +193,12 @@ def test_persistent_slippage(trends: Any):
         ("ANY", "Milestones", "M-001", "2009/10 Q1", "2009/10 Q3", 3, "Yes",
          datetime(2009, 10, 15), datetime(2010, 1, 31), 108, "Slipping!E5"),
         ("ANY", "Actions", "A-01", "2009/10 Q2", "2009/10 Q3", 2, "Yes",
-         datetime(2010, 3, 31), datetime(2010, 3, 31), 0, "Slipping!E10"),
+         datetime(2010, 3, 31), datetime(2010, 3, 31), 0, "Slipping!E11"),
     ]
     for r in rows:
         assert source_value(r["Source file"], r["Source cell"]) == r["Item"]
-    assert rows[0]["Rules (last quarter)"] == "forecast-slip, overdue, slipped-since-last-round"
+    assert rows[0]["Rules (last quarter)"] == ("forecast-slip, persistent-slip, overdue, "
+                                               "slipped-since-last-round")
 
 
 def test_rebaselining_history(trends: Any):

@@ -412,7 +412,7 @@ def test_validate_previous_warns_at_the_cells(returns_q2: Path, q2_file: Path, r
 
 def test_about_names_the_previous_round(rollup2: Path, rollup1: Path):
     wb = openpyxl.load_workbook(rollup2)
-    assert (wb["About"]["A15"].value, wb["About"]["B15"].value) == ("Previous round",
+    assert (wb["About"]["A16"].value, wb["About"]["B16"].value) == ("Previous round",
                                                                     str(rollup1))
     wb.close()
 

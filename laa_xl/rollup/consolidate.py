@@ -17,7 +17,7 @@ from ..model import Return
 from ..region import Region
 from ..round import LspStatus, RoundResult
 from ..schemas import sheet
-from ..slippage import Flag, flags, sort_flags
+from ..slippage import Flag, FlaggedItem, flags, history_flags, sort_flags
 from ..themes import Themes
 
 THEME_UNKNOWN = "(theme unknown)"
@@ -63,8 +63,13 @@ class Rollup:
 
 def consolidate(result: RoundResult, as_of: date | None = None,
                 previous: dict[str, Return] | None = None,
-                include_invalid: bool = False, previous_source: str = "") -> Rollup:
-    """Choose the returns whose data goes in, find every slippage flag among them, count."""
+                include_invalid: bool = False, previous_source: str = "",
+                earlier_flags: Mapping[str, set[FlaggedItem]] | None = None) -> Rollup:
+    """Choose the returns whose data goes in, find every slippage flag among them, count.
+
+    `earlier_flags` (period -> the items flagged then, from earlier roll-ups) lets the rules
+    that look across several rounds (persistent-slip) judge this round's flags.
+    """
     region = result.region
     as_of = as_of or region.period.end
     included = [s for s in result.statuses
@@ -81,6 +86,7 @@ def consolidate(result: RoundResult, as_of: date | None = None,
         else:
             found.extend(flags(s.report.data, (previous or {}).get(s.lsp.code), as_of,
                                region.tolerances, region.period))
+    found.extend(history_flags(found, earlier_flags or {}, region.period, region.tolerances))
     rollup = Rollup(result, as_of, sort_flags(found), included, include_invalid,
                     previous_source)
     rollup.themes = {s.lsp.code: Themes(s.report.data) for s in included
@@ -113,7 +119,8 @@ class Slipping:
 
 def round_slipping(paths: Sequence[Path], region: Region | None,
                    previous: Mapping[str, Return] | None, as_of: date | None,
-                   include_invalid: bool = False, jobs: int | None = 1) -> Slipping:
+                   include_invalid: bool = False, jobs: int | None = 1,
+                   earlier_flags: Mapping[str, set[FlaggedItem]] | None = None) -> Slipping:
     """The slippage flags of the returns `consolidate` would roll up, worst first.
 
     With a region, the returns are paired with its partnerships exactly as `consolidate`
@@ -126,7 +133,8 @@ def round_slipping(paths: Sequence[Path], region: Region | None,
     if region is not None:
         result = collect(list(paths), region, previous, jobs=jobs,
                          slippage_as_of=as_of or region.period.end)
-        rollup = consolidate(result, as_of, dict(previous or {}), include_invalid)
+        rollup = consolidate(result, as_of, dict(previous or {}), include_invalid,
+                             earlier_flags=earlier_flags)
         invalid = [s.report for s in result.statuses if s.report is not None
                    and s.report.readable and not s.report.valid]
         unreadable = [s.report for s in result.statuses if s.report is not None
