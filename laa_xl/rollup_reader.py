@@ -434,7 +434,9 @@ def _prefill_of(ret: Return) -> Prefill:
     Outcomes carry forward whole; open actions carry forward with all their milestones;
     open risks; recovery rows for items still Red or Amber.  A complete or cancelled action
     still comes along while an open milestone or an open risk refers to it, so that nothing
-    the partner left open disappears from their workbook (and is then reported as dropped).
+    the partner left open disappears from their workbook (and is then reported as dropped),
+    and so do the closed actions of an outcome that has no open one (every outcome needs an
+    action).
     Baselines are then locked in the template; forecasts and progress stay open to update.
     The roll-up's rows themselves are left as they were.
     """
@@ -446,6 +448,13 @@ def _prefill_of(ret: Return) -> Prefill:
     # IDs matched as the checks match them (`id_key`): A-01 and a-01 are one action.
     needed = {_key(m.get("action_id")) for m in open_milestones} | \
         {_key(r.get("linked_to")) for r in rows["risks"]}
+    # An outcome whose actions are all complete or cancelled keeps them: a plan without
+    # actions is an error, and the partner's return would be wrong as sent.
+    served = {_key(a.get("outcome_id")) for a in rows["actions"]
+              if a.get("status") not in closed["actions"]
+              or _key(a.get("action_id")) in needed}
+    needed |= {_key(a.get("action_id")) for a in rows["actions"]
+               if _key(a.get("outcome_id")) not in served}
     rows["actions"] = [a for a in rows["actions"]
                        if a.get("status") not in closed["actions"]
                        or _key(a.get("action_id")) in needed]

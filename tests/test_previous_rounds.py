@@ -184,3 +184,38 @@ def test_consolidate_takes_several_previous_rounds(work: Path, rollups: dict[str
         wb.close()
     assert ("Children and young people", "baseline-changed", "D5") in issues
     assert about["Previous round"] == f"{rollups['Q1']}, {rollups['Q2']}"
+
+
+def test_an_outcome_whose_actions_are_all_closed_keeps_them(work: Path):
+    """Every outcome needs an action: one delivered in full keeps its closed actions."""
+    from returns import build_return
+
+    from laa_xl.rollup_reader import read_rollup
+
+    q1 = region_file(work, "Q1")
+    folder = work / "returns-closed"
+    folder.mkdir()
+    build_return(folder / "any.xlsx", {
+        "outcomes": """
+            | Outcome ID | Delivery confidence (RAG) |
+            | O-01       | Green                     |
+            | O-02       | Green                     |
+        """,
+        "actions": """
+            | Action ID | Outcome ID | Completed date | Status      | % complete | RAG   |
+            | A-01      | O-01       |                | In progress | 40         | Green |
+            | A-02      | O-02       | 2009-06-20     | Complete    | 100        |       |
+            | A-03      | O-02       |                | Cancelled   |            |       |
+            | A-04      | O-01       | 2009-06-20     | Complete    | 100        |       |
+        """,
+        "milestones": """
+            | Milestone ID | Action ID | Baseline date | Actual date | Status   |
+            | M-001        | A-01      | 2009-09-01    |             | On track |
+            | M-002        | A-02      | 2009-06-01    | 2009-06-01  | Achieved |
+        """,
+    }, region=load_region(q1), lsp="ANY")
+    out = work / "rollup-closed.xlsx"
+    assert run("consolidate", folder, "--region", q1, "-o", out).exit_code == 0
+    filled = prefills(read_rollup(out), load_region(region_file(work, "Q2")))["ANY"]
+    assert [a["action_id"] for a in filled.rows["actions"]] == ["A-01", "A-02", "A-03"]
+    assert [m["milestone_id"] for m in filled.rows["milestones"]] == ["M-001", "M-002"]
