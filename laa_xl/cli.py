@@ -521,10 +521,11 @@ def history(rollups: tuple[str, ...], output: str) -> None:
 @click.option("--force", is_flag=True, help="Write into FOLDER even if it is not empty.")
 @handled
 def demo(folder: str, force: bool) -> None:
-    """Run a whole round, two quarters, on a fictional region, into FOLDER (./laa-demo).
+    """Run a whole round, three quarters, on a fictional region, into FOLDER (./laa-demo).
 
-    Samples, templates, validation with feedback workbooks, both roll-ups (the second against
-    the first), the slippage list and email drafts: a tour of every command.
+    Samples, templates, validation with feedback workbooks, the three roll-ups (each against
+    those before it), the slippage list, email drafts and the trends workbook: a tour of
+    every command.
     """
     from .demo import run_demo, summary
 
