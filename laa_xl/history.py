@@ -148,13 +148,16 @@ def read_history(inputs: Sequence[str | Path], skip: Sequence[str | Path] = ()) 
             raise InputError(str(err).replace("as the previous round", "as a roll-up")
                              .replace("--previous takes", "history takes")) from err
     history = History(order_rounds(rounds))
-    history.tables = {
-        "outcomes": list(_outcomes(history)),
-        "partnerships": list(_partnerships(history)),
-        "persistent": _persistent(history),
-        "rebaselines": list(_rebaselines(history)),
-        "ratings": list(_ratings(history)),
-    }
+    try:
+        history.tables = {
+            "outcomes": list(_outcomes(history)),
+            "partnerships": list(_partnerships(history)),
+            "persistent": _persistent(history),
+            "rebaselines": list(_rebaselines(history)),
+            "ratings": list(_ratings(history)),
+        }
+    finally:
+        _INDEXES.clear()  # keyed by object identity: good only while the rounds are held
     return history
 
 
@@ -293,15 +296,21 @@ def _sheet_keys() -> dict[str, str]:
     return {sheet(k).name: k for k in ("outcomes", "actions", "milestones")}
 
 
-def _find(ret: Return | None, key: str, item: str) -> tuple[int, Row] | None:
+_INDEXES: dict[tuple[int, str], dict[str, Row]] = {}
+
+
+def _find(ret: Return | None, key: str, item: str) -> Row | None:
+    """The row of `item` on a return's sheet, by its ID as `id_key` has it."""
     if ret is None:
         return None
-    k = kind(key)
-    wanted = id_key(item)
-    for i, row in enumerate(ret.sheets[key]):
-        if k.key and id_key(row.get(k.key) or "") == wanted:
-            return i, row
-    return None
+    index = _INDEXES.get((id(ret), key))
+    if index is None:
+        k = kind(key)
+        index = {}
+        for row in ret.sheets[key]:
+            index.setdefault(id_key(row.get(k.key) or ""), row)
+        _INDEXES[(id(ret), key)] = index
+    return index.get(id_key(item))
 
 
 def _item_date(row: Row | None, key: str) -> date | None:
@@ -364,10 +373,8 @@ def _run_row(h: History, item: tuple[str, str, str], run: list[int],
     key = keys.get(sheet_name)
     then = now = None
     if key:
-        got_then = _find(first.returns.get(code), key, str(rec.get("Item") or ""))
-        got_now = _find(last.returns.get(code), key, str(rec.get("Item") or ""))
-        then = _item_date(got_then[1] if got_then else None, key)
-        now = _item_date(got_now[1] if got_now else None, key)
+        then = _item_date(_find(first.returns.get(code), key, str(rec.get("Item") or "")), key)
+        now = _item_date(_find(last.returns.get(code), key, str(rec.get("Item") or "")), key)
     days = [float(d) for _, r in recs if isinstance(d := r.get("Days"), (int, float))]
     item_col = last.tables["Slipping"].column("Item") if "Slipping" in last.tables else None
     return {

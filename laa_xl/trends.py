@@ -7,13 +7,14 @@ atomically, through the writers' shared helpers in xlsxout.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .history import COLUMNS, History
 from .model import col_letter
+from .sheetrows import BigSheet, RowWriter, splice
 from .template import LINE_HEIGHT, wrapped_lines
 from .xlsxout import (
     RAG_COLOURS,
@@ -22,6 +23,8 @@ from .xlsxout import (
     atomic_output,
     new_workbook,
     put,
+    scratch_folder,
+    style_index,
 )
 
 TRENDS_PRODUCT = "laa-xl trends"
@@ -76,9 +79,24 @@ class TrendsWriter:
         self.h = history
 
     def write(self, path: Path) -> None:
-        wb = new_workbook(path, constant_memory=True,
+        # xlsxwriter lays out the frame (small sheets, formats, tables, charts); the long
+        # tables' rows are spliced in as XML (sheetrows.py), as the roll-up's big sheets are:
+        # a national history has millions of cells.
+        folder = scratch_folder(path)
+        scratch = folder if folder.is_dir() else None
+        frame = (scratch or path.parent) / f"{path.name}.frame.xlsx"
+        try:
+            self._frame(frame, scratch)
+            with open(frame, "rb") as fh:
+                splice(fh, path, self.big, scratch)
+        finally:
+            frame.unlink(missing_ok=True)
+
+    def _frame(self, path: Path, scratch: Path | None) -> None:
+        wb = new_workbook(path, constant_memory=True, scratch=scratch,
                           title=f"LAA trends — {self.h.region}")
         self.wb = wb
+        self.big: list[BigSheet] = []
         self.f = _Formats(wb)
         self._about(wb.add_worksheet("About"))
         self._outcomes_wide(wb.add_worksheet("Outcomes"))
@@ -339,18 +357,33 @@ class TrendsWriter:
     def _long(self, ws: Any, name: str, key: str, note: str) -> None:
         rows = self.h.tables[key]
         columns = COLUMNS[key]
+        f = self.f
         self._title(ws, f"{name} — {self.h.region}, {self._span()}", note)
-        self._table(ws, f"tbl{name.replace(' ', '').replace('-', '')}",
-                    [h for _, h, _ in columns], len(rows))
+        table = f"tbl{name.replace(' ', '').replace('-', '')}"
+        self._table(ws, table, [h for _, h, _ in columns], 1)
         for c, (col, _, kind) in enumerate(columns):
             ws.set_column(c, c, _WIDE_TEXT.get(col, _WIDTHS[kind]))
-        kinds = [k for _, _, k in columns]
         names = [c for c, _, _ in columns]
-        row = HEADER_ROW + 1
-        for r in rows:
-            for c, col in enumerate(names):
-                self._put(ws, row, c, r.get(col), kinds[c])
-            row += 1
+        base = [style_index({"date": f.date, "number": f.number, "integer": f.integer}.get(
+            kind, f.text)) for _, _, kind in columns]
+        coloured = {k: style_index(v) for k, v in {**f.rating, **f.rag}.items()}
+        text_cols = [c for c, (_, _, kind) in enumerate(columns) if kind == "text"]
+
+        def lines() -> Iterator[str]:
+            rw = RowWriter(len(columns))
+            styles = list(base)
+            for n, r in enumerate(rows, start=HEADER_ROW + 2):
+                values = [r.get(col) for col in names]
+                for c, v in enumerate(values):
+                    if isinstance(v, bool):
+                        values[c] = "Yes" if v else "No"
+                for c in text_cols:
+                    v = values[c]
+                    styles[c] = coloured.get(v, base[c]) if isinstance(v, str) else base[c]
+                yield rw.row(n, values, styles)
+
+        self.big.append(BigSheet(ws.name, HEADER_ROW + 2, len(columns), lines, len(rows),
+                                 table=table))
         self._page(ws, name, narrow=sum(_WIDE_TEXT.get(c, _WIDTHS[k]) for c, _, k in columns)
                    <= 150, first_cols=2)
 
