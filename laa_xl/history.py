@@ -141,9 +141,10 @@ def read_history(inputs: Sequence[str | Path], skip: Sequence[str | Path] = ()) 
         raise InputError(f"No roll-up workbooks (.xlsx) in {', '.join(map(str, inputs))}: "
                          "give the roll-ups that `laa-xl consolidate` wrote.")
     rounds = []
+    wanted = _fields()
     for p in paths:
         try:
-            rounds.append(read_rollup(p, SUMMARY_SHEETS))
+            rounds.append(read_rollup(p, SUMMARY_SHEETS, wanted))
         except ReadError as err:
             raise InputError(str(err).replace("as the previous round", "as a roll-up")
                              .replace("--previous takes", "history takes")) from err
@@ -159,6 +160,20 @@ def read_history(inputs: Sequence[str | Path], skip: Sequence[str | Path] = ()) 
     finally:
         _INDEXES.clear()  # keyed by object identity: good only while the rounds are held
     return history
+
+
+def _fields() -> dict[str, set[str]]:
+    """The fields the trends use, by sheet: what slippage and the themes need, and the
+    outcomes' figures; the rest of a roll-up is not normalised."""
+    out: dict[str, set[str]] = {}
+    for key in ("outcomes", "actions", "milestones"):
+        k = kind(key)
+        out[key] = {n for n in (k.key, k.parent, k.summary, k.due, k.forecast, k.status, k.rag)
+                    if n}
+    out["outcomes"] |= {"outcome_id", "indicator", "title", "theme", "polarity", "unit",
+                        "baseline_value", "latest_value", "latest_period", "confidence",
+                        *_target_fields().values()}
+    return out
 
 
 # -- where a value came from ------------------------------------------------------------------

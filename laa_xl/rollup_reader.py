@@ -7,7 +7,7 @@ data sheet's rows are split by their LSP column.  The same safety limits apply.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,9 @@ class _RollupReader(WorkbookReader):
         self.sheet_names: dict[str, str] = {}
         self.tables: dict[str, RollupTable] = {}
         self.summary_sheets: tuple[str, ...] = ("Completeness",)
+        # The fields to read, by sheet key (None: every field of every data sheet); a sheet
+        # not named is not read.  A reader that needs a few fields saves normalising the rest.
+        self.wanted: Mapping[str, Collection[str]] | None = None
 
     def identity(self, book: WorkbookFile) -> dict[str, str]:
         info = book.sheets.get(META_SHEET)
@@ -142,7 +145,8 @@ class _RollupReader(WorkbookReader):
         return meta
 
     def read_sheet(self, book: WorkbookFile, spec: SheetSpec, ret: Return) -> None:
-        if spec.key not in DATA_SHEETS:
+        if spec.key not in DATA_SHEETS or (self.wanted is not None
+                                           and spec.key not in self.wanted):
             return
         info = book.sheets.get(spec.name)
         if info is None:
@@ -167,7 +171,9 @@ class _RollupReader(WorkbookReader):
         valid_col = header.index("return valid") if "return valid" in header else None
         self.columns[spec.key] = columns
         self.sheet_names[spec.key] = info.name
-        fields = [(name, col, spec.field(name)) for name, col in columns.items()]
+        wanted = self.wanted.get(spec.key) if self.wanted is not None else None
+        fields = [(name, col, spec.field(name)) for name, col in columns.items()
+                  if wanted is None or name in wanted]
         # Where each value sits in the partner's own workbook (the source row is theirs).
         source_columns = {f.name: c for c, f in enumerate(spec.fields)}
         # A national roll-up holds well over a million values, and most repeat (IDs,
@@ -246,15 +252,18 @@ class _NotARollup(ReadError):
 
 
 def read_rollup(path: str | Path,
-                summary_sheets: tuple[str, ...] = ("Completeness",)) -> PreviousRound:
+                summary_sheets: tuple[str, ...] = ("Completeness",),
+                fields: Mapping[str, Collection[str]] | None = None) -> PreviousRound:
     """Read a roll-up written by `laa-xl consolidate`; ReadError if it cannot serve.
 
-    `summary_sheets` are the summary tables to read besides the data sheets.  The error's
+    `summary_sheets` are the summary tables to read besides the data sheets; `fields`, when
+    given, the only fields read, by sheet key (sheets not named are not read).  The error's
     message names the file and says what it is, for the GO officer who passed it as
     --previous.
     """
     reader = _RollupReader(Path(path))
     reader.summary_sheets = summary_sheets
+    reader.wanted = fields
     try:
         result = reader.read()
     except _NotARollup:
