@@ -41,6 +41,7 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
         ("polarity", "Good performance is", "text"), ("unit", "Unit", "text"),
         ("baseline_value", "Baseline", "number"), ("target", "Target this year", "number"),
         ("trajectory", "Trajectory", "number"), ("latest_value", "Latest value", "number"),
+        ("progress", "Progress to target (%)", "number"),
         ("latest_period", "Latest period", "text"),
         ("confidence", "Delivery confidence (RAG)", "text"),
         ("off_trajectory", "Off trajectory", "bool"), *SOURCE],
@@ -220,6 +221,11 @@ def _outcomes(h: History) -> Iterator[dict[str, Any]]:
                     year = _year_of(row, period)
                     target = _number(row.get(years[year])) if year in years else None
                 latest = _number(row.get("latest_value"))
+                baseline = _number(row.get("baseline_value"))
+                progress = None
+                if latest is not None and baseline is not None and target is not None \
+                        and target != baseline:
+                    progress = round(100 * (latest - baseline) / (target - baseline), 1)
                 polarity = str(row.get("polarity") or "").casefold()
                 off = None
                 if latest is not None and expected is not None and polarity in ("higher", "lower"):
@@ -230,7 +236,7 @@ def _outcomes(h: History) -> Iterator[dict[str, Any]]:
                     "theme": row.get("theme"), "polarity": row.get("polarity"),
                     "unit": row.get("unit"),
                     "baseline_value": _number(row.get("baseline_value")), "target": target,
-                    "trajectory": expected, "latest_value": latest,
+                    "trajectory": expected, "latest_value": latest, "progress": progress,
                     "latest_period": row.get("latest_period"),
                     "confidence": row.get("confidence"), "off_trajectory": off,
                     "source_file": rnd.path,

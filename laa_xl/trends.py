@@ -59,6 +59,8 @@ class _Formats:
                                     "font_color": "#1F4E79"})
         self.note = wb.add_format({**base, "italic": True, "font_color": "#404040"})
         self.text = wb.add_format({**base, "text_wrap": True})
+        # one line a cell: the long tables' rows are spliced in without heights to grow into
+        self.line = wb.add_format(base)
         self.bold = wb.add_format({**base, "bold": True})
         self.head = wb.add_format({**base, "bold": True, "text_wrap": True,
                                    "font_color": "#FFFFFF", "bg_color": "#1F4E79"})
@@ -209,30 +211,37 @@ class TrendsWriter:
         lead = ["LSP", "Outcome ID", "Indicator", "Outcome / target", "Theme",
                 "Good performance is"]
         headers = [*lead, *[f"Latest {p}" for p in periods],
-                   *[f"Trajectory {p}" for p in periods], "Trend", "Off trajectory now",
+                   *[f"Trajectory {p}" for p in periods],
+                   *[f"Progress {p} (%)" for p in periods], "Trend", "Off trajectory now",
                    "Source file", "Source cell"]
         self._title(ws, f"Outcomes quarter by quarter — {h.region}",
-                    "Latest value each quarter, then the straight-line trajectory towards "
-                    "this year's target. Trend: the latest values as a sparkline.")
+                    "Latest value each quarter, the straight-line trajectory towards this "
+                    "year's target, and progress: how far from baseline to target (100% = "
+                    "target met). Trend: the latest values as a sparkline.")
         self._table(ws, "tblOutcomes", headers, len(keys))
-        widths = [7, 10, 9, 36, 24, 10, *[10] * (2 * len(periods)), 14, 10, 34, 13]
+        widths = [7, 10, 9, 36, 24, 10, *[10] * (3 * len(periods)), 14, 10, 34, 13]
         for c, w in enumerate(widths):
             ws.set_column(c, c, w)
         first_latest = len(lead)
+        self.first_progress = first_latest + 2 * len(periods)  # the Charts sheet draws these
         row = HEADER_ROW + 1
         for key in keys:
             quarters = by_key[key]
             last = quarters[max(quarters, key=periods.index)]
             values = [key[0], key[1], last["indicator"], last["title"], last["theme"],
                       last["polarity"]]
+            lines = max(wrapped_lines(str(values[3] or ""), widths[3]),
+                        wrapped_lines(str(values[4] or ""), widths[4]))
+            if lines > 1:  # set while the row is still the one being written
+                ws.set_row(row, LINE_HEIGHT * lines)
             for c, v in enumerate(values):
                 self._put(ws, row, c, v, "text")
             for i, p in enumerate(periods):
                 q = quarters.get(p, {})
-                self._put(ws, row, first_latest + i, q.get("latest_value"), "number")
-                self._put(ws, row, first_latest + len(periods) + i, q.get("trajectory"),
-                          "number")
-            c = first_latest + 2 * len(periods)
+                for j, what in enumerate(("latest_value", "trajectory", "progress")):
+                    self._put(ws, row, first_latest + j * len(periods) + i, q.get(what),
+                              "number")
+            c = first_latest + 3 * len(periods)
             ws.write_blank(row, c, None, f.text)
             self._put(ws, row, c + 1, last["off_trajectory"], "text")
             self._put(ws, row, c + 2, last["source_file"], "text")
@@ -249,27 +258,30 @@ class TrendsWriter:
         h, f = self.h, self.f
         periods = h.periods
         self._title(ws, f"Outcomes by theme — {h.region}",
-                    f"Each outcome's latest value by quarter (at most {CHART_SERIES} outcomes "
-                    "a chart; the Outcomes sheet lists them all).")
+                    "Each outcome's progress by quarter: how far its latest value has come "
+                    "from the baseline towards this year's target (100% = target met), so "
+                    f"outcomes of any scale compare. At most {CHART_SERIES} outcomes a chart; "
+                    "the Outcomes sheet lists them all.")
         themes: dict[str, list[int]] = {}
         for i, key in enumerate(self.outcome_rows):
             themes.setdefault(self._theme_of[key] or "(no theme)", []).append(i)
         row = HEADER_ROW
-        first_latest = 6
+        first = self.first_progress
         for theme, rows in themes.items():
             chart = self.wb.add_chart({"type": "line"})
             for i in rows[:CHART_SERIES]:
                 r = HEADER_ROW + 1 + i
                 chart.add_series({
                     "name": f"{self.outcome_rows[i][0]} {self.outcome_rows[i][1]}",
-                    "categories": ["Outcomes", HEADER_ROW, first_latest, HEADER_ROW,
-                                   first_latest + len(periods) - 1],
-                    "values": ["Outcomes", r, first_latest, r, first_latest + len(periods) - 1],
+                    "categories": ["Outcomes", HEADER_ROW, first, HEADER_ROW,
+                                   first + len(periods) - 1],
+                    "values": ["Outcomes", r, first, r, first + len(periods) - 1],
                     "marker": {"type": "circle"}})
             shown = min(len(rows), CHART_SERIES)
             more = f" ({shown} of {len(rows)} outcomes)" if len(rows) > shown else ""
-            chart.set_title({"name": f"{theme}: latest values{more}",
+            chart.set_title({"name": f"{theme}: progress to target{more}",
                              "name_font": {"size": 11}})
+            chart.set_y_axis({"name": "% of the way to target", "name_font": {"size": 9}})
             chart.set_size({"width": 760, "height": 300})
             chart.set_legend({"position": "right"})
             ws.insert_chart(row, 0, chart)
@@ -365,7 +377,7 @@ class TrendsWriter:
             ws.set_column(c, c, _WIDE_TEXT.get(col, _WIDTHS[kind]))
         names = [c for c, _, _ in columns]
         base = [style_index({"date": f.date, "number": f.number, "integer": f.integer}.get(
-            kind, f.text)) for _, _, kind in columns]
+            kind, f.line)) for _, _, kind in columns]
         coloured = {k: style_index(v) for k, v in {**f.rating, **f.rag}.items()}
         text_cols = [c for c, (_, _, kind) in enumerate(columns) if kind == "text"]
 

@@ -139,6 +139,10 @@ def test_outcomes_quarter_by_quarter_with_sparklines(trends: Any, made: tuple[An
         ("EWD", "O-01", None, None, 8.1, 7.625, "Yes", "Outcomes!O7"),
         ("NBR", "O-01", 7.6, None, 7.2, 7.625, "No", "Outcomes!O6"),
     ]
+    # how far from the baseline (8.5) to the 2009/10 target (7.5), lower being better
+    assert [(r["Progress 2009/10 Q1 (%)"], r["Progress 2009/10 Q2 (%)"],
+             r["Progress 2009/10 Q3 (%)"]) for r in rows] == [
+        (60, 80, 110), (None, None, 40), (90, None, 130)]
     with zipfile.ZipFile(made[1]) as z:
         outcomes = z.read("xl/worksheets/sheet2.xml").decode()
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
@@ -147,7 +151,7 @@ def test_outcomes_quarter_by_quarter_with_sparklines(trends: Any, made: tuple[An
     assert "<xm:f>'Outcomes'!G5:I5</xm:f>" in outcomes
     assert len(charts) == 2  # one theme, and the slippage chart
     assert "<c:lineChart>" in theme_chart and "Children and young people" in theme_chart
-    assert "Outcomes!$G$6:$I$6" in theme_chart
+    assert "Outcomes!$M$6:$O$6" in theme_chart  # EWD's progress, Q1 to Q3
 
 
 def test_partnerships_and_timeliness_against_the_completeness_sheets(trends: Any):
