@@ -258,10 +258,13 @@ class TrendsWriter:
         h, f = self.h, self.f
         periods = h.periods
         self._title(ws, f"Outcomes by theme — {h.region}",
-                    "Each outcome's progress by quarter: how far its latest value has come "
-                    "from the baseline towards this year's target (100% = target met), so "
-                    f"outcomes of any scale compare. At most {CHART_SERIES} outcomes a chart; "
-                    "the Outcomes sheet lists them all.")
+                    "Progress: from baseline (0%) to this year's target (100%).")
+        # The quarters, for the charts' axis (the Outcomes sheet's headers name the columns)
+        ws.write_string(NOTE_ROW + 1, 0, f"At most {CHART_SERIES} outcomes a chart; the "
+                        "Outcomes sheet lists them all. Quarters:", f.note)
+        ws.set_column(8, 8 + max(len(periods), 1) - 1, 12)
+        for i, p in enumerate(periods):
+            ws.write_string(NOTE_ROW + 1, 8 + i, p, f.note)
         themes: dict[str, list[int]] = {}
         for i, key in enumerate(self.outcome_rows):
             themes.setdefault(self._theme_of[key] or "(no theme)", []).append(i)
@@ -273,8 +276,8 @@ class TrendsWriter:
                 r = HEADER_ROW + 1 + i
                 chart.add_series({
                     "name": f"{self.outcome_rows[i][0]} {self.outcome_rows[i][1]}",
-                    "categories": ["Outcomes", HEADER_ROW, first, HEADER_ROW,
-                                   first + len(periods) - 1],
+                    "categories": ["Charts", NOTE_ROW + 1, 8, NOTE_ROW + 1,
+                                   8 + len(periods) - 1],
                     "values": ["Outcomes", r, first, r, first + len(periods) - 1],
                     "marker": {"type": "circle"}})
             shown = min(len(rows), CHART_SERIES)
