@@ -17,9 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from .model import Return, Row, col_letter
 from .region import Period
-from .rollup_reader import PreviousRound, order_rounds, read_rollup, rollup_paths
+from .rollup_reader import (
+    PreviousRound,
+    order_rounds,
+    read_rollup,
+    rollup_identity,
+    rollup_paths,
+)
 from .schemas import sheet
-from .slippage import kind, trajectory
+from .slippage import FlaggedItem, kind, trajectory
 from .text import id_key
 from .themes import Themes
 
@@ -141,25 +147,37 @@ def read_history(inputs: Sequence[str | Path], skip: Sequence[str | Path] = ()) 
     if not paths:
         raise InputError(f"No roll-up workbooks (.xlsx) in {', '.join(map(str, inputs))}: "
                          "give the roll-ups that `laa-xl consolidate` wrote.")
-    rounds = []
-    wanted = _fields()
+    def as_input_error(err: ReadError) -> InputError:
+        return InputError(str(err).replace("as the previous round", "as a roll-up")
+                          .replace("--previous takes", "history takes"))
+
+    # Each roll-up's identity first, to put them in order (and refuse two of one period or
+    # of two regions) before any is read; then one at a time, keeping of each only what
+    # the trends need, so that twelve national roll-ups are never all in memory at once.
+    heads = []
     for p in paths:
         try:
-            rounds.append(read_rollup(p, SUMMARY_SHEETS, wanted))
+            heads.append(rollup_identity(p))
         except ReadError as err:
-            raise InputError(str(err).replace("as the previous round", "as a roll-up")
-                             .replace("--previous takes", "history takes")) from err
-    history = History(order_rounds(rounds))
-    try:
-        history.tables = {
-            "outcomes": list(_outcomes(history)),
-            "partnerships": list(_partnerships(history)),
-            "persistent": _persistent(history),
-            "rebaselines": list(_rebaselines(history)),
-            "ratings": list(_ratings(history)),
-        }
-    finally:
-        _INDEXES.clear()  # keyed by object identity: good only while the rounds are held
+            raise as_input_error(err) from err
+    history = History(order_rounds(heads))
+    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in COLUMNS}
+    flagged: list[dict[FlaggedItem, _Flagged]] = []
+    last_seen: dict[str, tuple[str, dict[str, dict[str, date]]]] = {}
+    wanted = _fields()
+    for i, head in enumerate(history.rounds):
+        try:
+            rnd = read_rollup(head.path, SUMMARY_SHEETS, wanted)
+        except ReadError as err:
+            raise as_input_error(err) from err
+        tables["outcomes"].extend(_outcomes(rnd))
+        tables["partnerships"].extend(_partnerships(rnd))
+        tables["rebaselines"].extend(_rebaselines(rnd, last_seen))
+        tables["ratings"].extend(_ratings(rnd))
+        flagged.append(_flagged(rnd))
+        history.rounds[i] = PreviousRound(rnd.path, rnd.meta)  # its rows are let go
+    tables["persistent"] = _persistent(history, flagged)
+    history.tables = tables
     return history
 
 
@@ -208,40 +226,39 @@ def _number(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
-def _outcomes(h: History) -> Iterator[dict[str, Any]]:
-    for rnd in h.rounds:
-        period = _period(rnd)
-        for code, ret in _valid_returns(rnd):
-            for i, row in enumerate(ret.sheets["outcomes"]):
-                target = expected = None
-                if period is not None:
-                    got = trajectory(row, period)
-                    expected = got[0] if got else None
-                    years = {y: f for y, f in _target_fields().items()}
-                    year = _year_of(row, period)
-                    target = _number(row.get(years[year])) if year in years else None
-                latest = _number(row.get("latest_value"))
-                baseline = _number(row.get("baseline_value"))
-                progress = None
-                if latest is not None and baseline is not None and target is not None \
-                        and target != baseline:
-                    progress = round(100 * (latest - baseline) / (target - baseline), 1)
-                polarity = str(row.get("polarity") or "").casefold()
-                off = None
-                if latest is not None and expected is not None and polarity in ("higher", "lower"):
-                    off = latest < expected if polarity == "higher" else latest > expected
-                yield {
-                    "period": rnd.period, "lsp": code, "outcome_id": row.get("outcome_id"),
-                    "indicator": row.get("indicator"), "title": row.get("title"),
-                    "theme": row.get("theme"), "polarity": row.get("polarity"),
-                    "unit": row.get("unit"),
-                    "baseline_value": _number(row.get("baseline_value")), "target": target,
-                    "trajectory": expected, "latest_value": latest, "progress": progress,
-                    "latest_period": row.get("latest_period"),
-                    "confidence": row.get("confidence"), "off_trajectory": off,
-                    "source_file": rnd.path,
-                    "source_cell": _cell(rnd, "outcomes", code, i, "latest_value"),
-                }
+def _outcomes(rnd: PreviousRound) -> Iterator[dict[str, Any]]:
+    period = _period(rnd)
+    for code, ret in _valid_returns(rnd):
+        for i, row in enumerate(ret.sheets["outcomes"]):
+            target = expected = None
+            if period is not None:
+                got = trajectory(row, period)
+                expected = got[0] if got else None
+                years = {y: f for y, f in _target_fields().items()}
+                year = _year_of(row, period)
+                target = _number(row.get(years[year])) if year in years else None
+            latest = _number(row.get("latest_value"))
+            baseline = _number(row.get("baseline_value"))
+            progress = None
+            if latest is not None and baseline is not None and target is not None \
+                    and target != baseline:
+                progress = round(100 * (latest - baseline) / (target - baseline), 1)
+            polarity = str(row.get("polarity") or "").casefold()
+            off = None
+            if latest is not None and expected is not None and polarity in ("higher", "lower"):
+                off = latest < expected if polarity == "higher" else latest > expected
+            yield {
+                "period": rnd.period, "lsp": code, "outcome_id": row.get("outcome_id"),
+                "indicator": row.get("indicator"), "title": row.get("title"),
+                "theme": row.get("theme"), "polarity": row.get("polarity"),
+                "unit": row.get("unit"),
+                "baseline_value": _number(row.get("baseline_value")), "target": target,
+                "trajectory": expected, "latest_value": latest, "progress": progress,
+                "latest_period": row.get("latest_period"),
+                "confidence": row.get("confidence"), "off_trajectory": off,
+                "source_file": rnd.path,
+                "source_cell": _cell(rnd, "outcomes", code, i, "latest_value"),
+            }
 
 
 def _target_fields() -> dict[str, str]:
@@ -279,38 +296,37 @@ def _as_date(v: Any) -> date | None:
     return v if isinstance(v, date) else None
 
 
-def _partnerships(h: History) -> Iterator[dict[str, Any]]:
-    for rnd in h.rounds:
-        flags = _flags_by_lsp(rnd)
-        dashboard = {str(rec.get("LSP")): rec for _, rec in
-                     (rnd.tables["Dashboard"].records() if "Dashboard" in rnd.tables else [])}
-        table = rnd.tables.get("Completeness")
-        status_col = table.column("Status") if table else None
-        for n, rec in (table.records() if table else []):
-            code = str(rec.get("LSP") or "")
-            if not code:
-                continue
-            state = str(rec.get("Status") or "")
-            returned = state != "Missing"
-            mine = [r for _, r in flags.get(code, [])]
-            items = {(r.get("Sheet"), id_key(r.get("Item") or "")) for r in mine}
-            has_data = code in rnd.returns and code not in rnd.invalid
-            dash = dashboard.get(code, {})
-            yield {
-                "period": rnd.period, "lsp": code, "partnership": rec.get("Partnership"),
-                "status": state, "returned": returned, "received": _as_date(rec.get("Received")),
-                "on_time": _yes(rec.get("On time")),
-                "valid": (state.startswith("Valid") if returned else None),
-                "flags": len(mine) if has_data else None,
-                "slipping_items": len(items) if has_data else None,
-                "overdue": len({(r.get("Sheet"), id_key(r.get("Item") or "")) for r in mine
-                                if r.get("Rule") == "overdue"}) if has_data else None,
-                "off_track": (int(dash["Off-track outcomes"])
-                              if isinstance(dash.get("Off-track outcomes"), (int, float))
-                              else None) if has_data else None,
-                "source_file": rnd.path,
-                "source_cell": f"Completeness!{col_letter(status_col or 0)}{n}",
-            }
+def _partnerships(rnd: PreviousRound) -> Iterator[dict[str, Any]]:
+    flags = _flags_by_lsp(rnd)
+    dashboard = {str(rec.get("LSP")): rec for _, rec in
+                 (rnd.tables["Dashboard"].records() if "Dashboard" in rnd.tables else [])}
+    table = rnd.tables.get("Completeness")
+    status_col = table.column("Status") if table else None
+    for n, rec in (table.records() if table else []):
+        code = str(rec.get("LSP") or "")
+        if not code:
+            continue
+        state = str(rec.get("Status") or "")
+        returned = state != "Missing"
+        mine = [r for _, r in flags.get(code, [])]
+        items = {(r.get("Sheet"), id_key(r.get("Item") or "")) for r in mine}
+        has_data = code in rnd.returns and code not in rnd.invalid
+        dash = dashboard.get(code, {})
+        yield {
+            "period": rnd.period, "lsp": code, "partnership": rec.get("Partnership"),
+            "status": state, "returned": returned, "received": _as_date(rec.get("Received")),
+            "on_time": _yes(rec.get("On time")),
+            "valid": (state.startswith("Valid") if returned else None),
+            "flags": len(mine) if has_data else None,
+            "slipping_items": len(items) if has_data else None,
+            "overdue": len({(r.get("Sheet"), id_key(r.get("Item") or "")) for r in mine
+                            if r.get("Rule") == "overdue"}) if has_data else None,
+            "off_track": (int(dash["Off-track outcomes"])
+                          if isinstance(dash.get("Off-track outcomes"), (int, float))
+                          else None) if has_data else None,
+            "source_file": rnd.path,
+            "source_cell": f"Completeness!{col_letter(status_col or 0)}{n}",
+        }
 
 
 def _sheet_keys() -> dict[str, str]:
@@ -346,26 +362,59 @@ def _item_date(row: Row | None, key: str) -> date | None:
     return None
 
 
-def _persistent(h: History) -> list[dict[str, Any]]:
-    """Items flagged in two or more consecutive quarters: each run, with how far it moved."""
+@dataclass
+class _Flagged:
+    """What persistent slippage keeps of an item flagged in one roll-up."""
+
+    cell: str  # its first flag's Item cell on the Slipping sheet
+    theme: Any
+    item_id: Any
+    description: Any
+    rules: list[str]
+    days: int | None
+    when: date | None  # its forecast, else its baseline or due date, then
+
+
+def _flagged(rnd: PreviousRound) -> dict[FlaggedItem, _Flagged]:
+    """The items one roll-up's Slipping sheet flags, each once."""
     keys = _sheet_keys()
-    flagged: list[dict[tuple[str, str, str], list[tuple[int, dict[str, Any]]]]] = []
-    for rnd in h.rounds:
-        by_item: dict[tuple[str, str, str], list[tuple[int, dict[str, Any]]]] = {}
-        for code, recs in _flags_by_lsp(rnd).items():
-            for n, rec in recs:
-                item = (code, str(rec.get("Sheet") or ""), id_key(rec.get("Item") or ""))
-                by_item.setdefault(item, []).append((n, rec))
-        flagged.append(by_item)
+    out: dict[FlaggedItem, _Flagged] = {}
+    table = rnd.tables.get("Slipping")
+    item_col = col_letter((table.column("Item") if table else None) or 0)
+    for code, recs in _flags_by_lsp(rnd).items():
+        ret = rnd.returns.get(code)
+        for n, rec in recs:
+            name = str(rec.get("Sheet") or "")
+            item = (code, name, id_key(rec.get("Item") or ""))
+            days = rec.get("Days")
+            days = int(days) if isinstance(days, (int, float)) else None
+            got = out.get(item)
+            if got is None:
+                key = keys.get(name)
+                when = _item_date(_find(ret, key, str(rec.get("Item") or "")), key) \
+                    if key else None
+                out[item] = _Flagged(f"Slipping!{item_col}{n}", rec.get("Theme"), rec.get("Item"),
+                                     rec.get("Description"), [str(rec.get("Rule"))], days, when)
+                continue
+            if str(rec.get("Rule")) not in got.rules:
+                got.rules.append(str(rec.get("Rule")))
+            if days is not None and (got.days is None or days > got.days):
+                got.days = days
+    _INDEXES.clear()  # keyed by object identity: good only while the roll-up is held
+    return out
+
+
+def _persistent(h: History, flagged: list[dict[FlaggedItem, _Flagged]]) -> list[dict[str, Any]]:
+    """Items flagged in two or more consecutive quarters: each run, with how far it moved."""
     periods = [_period(r) for r in h.rounds]
     out: list[dict[str, Any]] = []
-    every = sorted({item for f in flagged for item in f})
-    for item in every:
+    for item in sorted({item for f in flagged for item in f}):
         run: list[int] = []
         runs: list[list[int]] = []
         for i in range(len(h.rounds)):
-            follows = bool(run) and run[-1] == i - 1 and periods[i - 1] is not None \
-                and periods[i] is not None and periods[i - 1].next() == periods[i]  # type: ignore[union-attr]
+            before, now = (periods[i - 1] if i else None), periods[i]
+            follows = bool(run) and run[-1] == i - 1 and before is not None \
+                and now is not None and before.next() == now
             if item in flagged[i]:
                 if run and not follows:
                     runs.append(run)
@@ -377,102 +426,90 @@ def _persistent(h: History) -> list[dict[str, Any]]:
         if run:
             runs.append(run)
         for r in runs:
-            if len(r) < 2:
-                continue
-            out.append(_run_row(h, item, r, flagged, keys))
+            if len(r) >= 2:
+                out.append(_run_row(h, item, r, flagged))
     out.sort(key=lambda row: (-row["quarters"], row["lsp"], row["sheet"], row["item_id"]))
     return out
 
 
-def _run_row(h: History, item: tuple[str, str, str], run: list[int],
-             flagged: list[dict[tuple[str, str, str], list[tuple[int, dict[str, Any]]]]],
-             keys: dict[str, str]) -> dict[str, Any]:
+def _run_row(h: History, item: FlaggedItem, run: list[int],
+             flagged: list[dict[FlaggedItem, _Flagged]]) -> dict[str, Any]:
     code, sheet_name, _ = item
     first, last = h.rounds[run[0]], h.rounds[run[-1]]
-    recs = flagged[run[-1]][item]
-    n, rec = recs[0]
-    key = keys.get(sheet_name)
-    then = now = None
-    if key:
-        then = _item_date(_find(first.returns.get(code), key, str(rec.get("Item") or "")), key)
-        now = _item_date(_find(last.returns.get(code), key, str(rec.get("Item") or "")), key)
-    days = [float(d) for _, r in recs if isinstance(d := r.get("Days"), (int, float))]
-    item_col = last.tables["Slipping"].column("Item") if "Slipping" in last.tables else None
+    then, now = flagged[run[0]][item], flagged[run[-1]][item]
     return {
-        "lsp": code, "theme": rec.get("Theme"), "sheet": sheet_name,
-        "item_id": rec.get("Item"), "description": rec.get("Description"),
-        "since": first.period, "until": last.period, "quarters": len(run),
-        "still_flagged": run[-1] == len(h.rounds) - 1,
-        "rules": ", ".join(dict.fromkeys(str(r.get("Rule")) for _, r in recs)),
-        "date_then": then, "date_now": now,
-        "moved_days": (now - then).days if then and now else None,
-        "days_late": int(max(days)) if days else None,
-        "source_file": last.path,
-        "source_cell": f"Slipping!{col_letter(item_col or 0)}{n}",
+        "lsp": code, "theme": now.theme, "sheet": sheet_name, "item_id": now.item_id,
+        "description": now.description, "since": first.period, "until": last.period,
+        "quarters": len(run), "still_flagged": run[-1] == len(h.rounds) - 1,
+        "rules": ", ".join(now.rules), "date_then": then.when, "date_now": now.when,
+        "moved_days": (now.when - then.when).days if then.when and now.when else None,
+        "days_late": now.days, "source_file": last.path,
+        "source_cell": now.cell,
     }
 
 
-def _rebaselines(h: History) -> Iterator[dict[str, Any]]:
+def _rebaselines(rnd: PreviousRound,
+                 last_seen: dict[str, tuple[str, dict[str, dict[str, date]]]]
+                 ) -> Iterator[dict[str, Any]]:
     """Each baseline or due date that differs from the one in the latest earlier roll-up
-    holding the partnership."""
-    last_seen: dict[str, PreviousRound] = {}
-    for rnd in h.rounds:
-        for code, ret in _valid_returns(rnd):
-            before = last_seen.get(code)
-            last_seen[code] = rnd
-            if before is None:
+    holding the partnership (`last_seen`: LSP -> that roll-up, and its dates by sheet and
+    ID; updated here with this roll-up's)."""
+    for code, ret in _valid_returns(rnd):
+        before = last_seen.get(code)
+        themes = Themes(ret)
+        now_dates: dict[str, dict[str, date]] = {}
+        for key in ("actions", "milestones"):
+            k = kind(key)
+            if not (k.key and k.due):
                 continue
-            old = before.returns[code]
-            themes = Themes(ret)
-            for key in ("actions", "milestones"):
-                k = kind(key)
-                if not (k.key and k.due):
+            mine = now_dates[key] = {}
+            was_by_id = before[1].get(key, {}) if before else {}
+            for i, row in enumerate(ret.sheets[key]):
+                item = id_key(row.get(k.key) or "")
+                now = _as_date(row.get(k.due))
+                if now is not None:
+                    mine.setdefault(item, now)
+                was = was_by_id.get(item)
+                if before is None or was is None or now is None or was == now:
                     continue
-                was_by_id = {id_key(r.get(k.key) or ""): r for r in old.sheets[key]}
-                for i, row in enumerate(ret.sheets[key]):
-                    prior = was_by_id.get(id_key(row.get(k.key) or ""))
-                    was, now = (_as_date(prior.get(k.due)) if prior else None,
-                                _as_date(row.get(k.due)))
-                    if was is None or now is None or was == now:
-                        continue
-                    yield {
-                        "period": rnd.period, "lsp": code, "theme": themes.of_row(row),
-                        "sheet": sheet(key).name, "item_id": row.get(k.key),
-                        "description": row.get(k.summary) if k.summary else None,
-                        "field": sheet(key).field(k.due).header, "was": was, "now": now,
-                        "days": (now - was).days, "previous_file": before.path,
-                        "source_file": rnd.path,
-                        "source_cell": _cell(rnd, key, code, i, k.due),
-                    }
+                yield {
+                    "period": rnd.period, "lsp": code, "theme": themes.of_row(row),
+                    "sheet": sheet(key).name, "item_id": row.get(k.key),
+                    "description": row.get(k.summary) if k.summary else None,
+                    "field": sheet(key).field(k.due).header, "was": was, "now": now,
+                    "days": (now - was).days, "previous_file": before[0],
+                    "source_file": rnd.path,
+                    "source_cell": _cell(rnd, key, code, i, k.due),
+                }
+        last_seen[code] = (rnd.path, now_dates)
 
 
-def _ratings(h: History) -> Iterator[dict[str, Any]]:
-    """Each outcome's delivery confidence, each action's RAG and each assurance answer, by
-    quarter."""
-    for rnd in h.rounds:
-        for code, ret in _valid_returns(rnd):
-            themes = Themes(ret)
-            for key, rating in (("outcomes", "confidence"), ("actions", "rag")):
-                k = kind(key)
-                for i, row in enumerate(ret.sheets[key]):
-                    if row.get(rating) is None:
-                        continue
-                    yield {"period": rnd.period, "lsp": code, "sheet": sheet(key).name,
-                           "item_id": row.get(k.key) if k.key else None,
-                           "theme": themes.of_row(row), "rating": row.get(rating),
-                           "by": "Partnership", "source_file": rnd.path,
-                           "source_cell": _cell(rnd, key, code, i, rating)}
-        table = rnd.tables.get("Assurance")
-        if table is None:
-            continue
-        questions = [(c, h_) for c, h_ in enumerate(table.headers)
-                     if h_ and h_ not in ("LSP", "Partnership", "Weak", "Adequate", "Strong")]
-        for n, line in table.rows:
-            code = str(line[0])
-            for c, ref in questions:
-                value = line[c] if c < len(line) else None
-                if value in ("", None):
+def _ratings(rnd: PreviousRound) -> Iterator[dict[str, Any]]:
+    """Each outcome's delivery confidence, each action's RAG and each assurance answer, in
+    one roll-up."""
+    for code, ret in _valid_returns(rnd):
+        themes = Themes(ret)
+        for key, rating in (("outcomes", "confidence"), ("actions", "rag")):
+            k = kind(key)
+            for i, row in enumerate(ret.sheets[key]):
+                if row.get(rating) is None:
                     continue
-                yield {"period": rnd.period, "lsp": code, "sheet": "Assurance", "item_id": ref,
-                       "theme": None, "rating": value, "by": "Partnership",
-                       "source_file": rnd.path, "source_cell": f"Assurance!{col_letter(c)}{n}"}
+                yield {"period": rnd.period, "lsp": code, "sheet": sheet(key).name,
+                       "item_id": row.get(k.key) if k.key else None,
+                       "theme": themes.of_row(row), "rating": row.get(rating),
+                       "by": "Partnership", "source_file": rnd.path,
+                       "source_cell": _cell(rnd, key, code, i, rating)}
+    table = rnd.tables.get("Assurance")
+    if table is None:
+        return
+    questions = [(c, h_) for c, h_ in enumerate(table.headers)
+                 if h_ and h_ not in ("LSP", "Partnership", "Weak", "Adequate", "Strong")]
+    for n, line in table.rows:
+        code = str(line[0])
+        for c, ref in questions:
+            value = line[c] if c < len(line) else None
+            if value in ("", None):
+                continue
+            yield {"period": rnd.period, "lsp": code, "sheet": "Assurance", "item_id": ref,
+                   "theme": None, "rating": value, "by": "Partnership",
+                   "source_file": rnd.path, "source_cell": f"Assurance!{col_letter(c)}{n}"}

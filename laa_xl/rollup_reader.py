@@ -251,6 +251,32 @@ class _NotARollup(ReadError):
         super().__init__(message, code="not-our-template")
 
 
+def rollup_identity(path: str | Path) -> PreviousRound:
+    """A roll-up's identity alone, without its rows: to put many in order before reading
+    each.  ReadError as `read_rollup` raises it."""
+    reader = _RollupReader(Path(path))
+    try:
+        with WorkbookFile(Path(path), ROLLUP_LIMITS) as book:
+            meta = reader.identity(book)
+    except _NotARollup:
+        raise
+    except ReadError as err:
+        raise _unreadable(path, err) from err
+    except OSError as err:
+        raise ReadError(f"{path} cannot be read as the previous round: {err.strerror}.",
+                        code="damaged-file", path=str(path)) from err
+    return PreviousRound(str(path), meta)
+
+
+def _unreadable(path: str | Path, err: ReadError) -> ReadError:
+    entry = CATALOGUE.get(err.code)
+    what = entry.title[0].lower() + entry.title[1:] if entry else "it cannot be read"
+    detail = str(err).strip().lstrip(":").strip()
+    return ReadError(f"{path} cannot be read as the previous round: {what}"
+                     f"{f' ({detail})' if detail else ''}. {_WHAT_PREVIOUS_IS}",
+                     code=err.code, path=str(path))
+
+
 def read_rollup(path: str | Path,
                 summary_sheets: tuple[str, ...] = ("Completeness",),
                 fields: Mapping[str, Collection[str]] | None = None) -> PreviousRound:
@@ -269,12 +295,7 @@ def read_rollup(path: str | Path,
     except _NotARollup:
         raise
     except ReadError as err:
-        entry = CATALOGUE.get(err.code)
-        what = entry.title[0].lower() + entry.title[1:] if entry else "it cannot be read"
-        detail = str(err).strip().lstrip(":").strip()
-        raise ReadError(f"{path} cannot be read as the previous round: {what}"
-                        f"{f' ({detail})' if detail else ''}. {_WHAT_PREVIOUS_IS}",
-                        code=err.code, path=str(path)) from err
+        raise _unreadable(path, err) from err
     except OSError as err:
         raise ReadError(f"{path} cannot be read as the previous round: {err.strerror}.",
                         code="damaged-file", path=str(path)) from err
