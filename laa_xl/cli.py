@@ -509,10 +509,11 @@ def history(rollups: tuple[str, ...], output: str) -> None:
             if sum(1 for r in tables["partnerships"]
                    if r["lsp"] == code and r["on_time"] is False) >= 2]
     click.echo(f"{found.region}: {len(found.rounds)} roll-up(s), {', '.join(found.periods)}.")
+    shown = ", ".join(late[:10]) + (f" and {len(late) - 10} more" if len(late) > 10 else "")
     click.echo(f"  {len(tables['outcomes'])} outcome values, "
                f"{len(tables['persistent'])} persistent slips, "
                f"{len(tables['rebaselines'])} re-baselined dates; late in two quarters or "
-               f"more: {', '.join(late) or 'none'}.")
+               f"more: {shown or 'none'}.")
     click.echo(f"Wrote {out}")
 
 
