@@ -20,6 +20,7 @@ from .model import Return, Row
 from .reader import DEFAULT_LIMITS, WorkbookFile, WorkbookReader, identity_values, norm_header
 from .region import Region
 from .rollup import DATA_SHEETS, PROVENANCE, ROLLUP_PRODUCT
+from .rollup.layout import TRENDS_PRODUCT
 from .rules.cells import Bad, normalise
 from .schemas import SheetSpec, sheet
 from .template import Prefill
@@ -138,10 +139,11 @@ class _RollupReader(WorkbookReader):
         info = book.sheets.get(META_SHEET)
         meta = identity_values(self.grid(book, info) if info else None)
         if meta.get("product") != ROLLUP_PRODUCT:
-            what = ("a partnership's return, not a roll-up"
-                    if meta.get("product") == RETURN_PRODUCT
-                    else "not a roll-up made by laa-xl")
-            raise _NotARollup(f"{self.file} is {what}: {_WHAT_PREVIOUS_IS}")
+            what = {RETURN_PRODUCT: "a partnership's return, not a roll-up",
+                    TRENDS_PRODUCT: "a trends workbook (from `laa-xl history`), not a roll-up",
+                    }.get(meta.get("product", ""), "not a roll-up made by laa-xl")
+            raise _NotARollup(f"{self.file} is {what}: {_WHAT_PREVIOUS_IS}",
+                              trends=meta.get("product") == TRENDS_PRODUCT)
         return meta
 
     def read_sheet(self, book: WorkbookFile, spec: SheetSpec, ret: Return) -> None:
@@ -247,8 +249,20 @@ _FIRST_HEADERS = ("lsp", "severity")
 class _NotARollup(ReadError):
     """A workbook that reads, but is not a roll-up (a return, or someone else's)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, trends: bool = False) -> None:
         super().__init__(message, code="not-our-template")
+        self.trends = trends  # a trends workbook: kept beside the roll-ups, skipped in a folder
+
+
+def is_trends_workbook(path: str | Path) -> bool:
+    """Whether `path` is a trends workbook (which a folder of roll-ups may well hold too)."""
+    try:
+        rollup_identity(path)
+    except _NotARollup as err:
+        return err.trends
+    except ReadError:
+        return False
+    return False
 
 
 def rollup_identity(path: str | Path) -> PreviousRound:
@@ -406,14 +420,16 @@ def as_rounds(previous: PreviousRound | PreviousRounds) -> PreviousRounds:
 
 
 def rollup_paths(inputs: Sequence[str | Path]) -> list[Path]:
-    """Files as given, and every .xlsx directly inside a folder (Office lock files skipped)."""
+    """Files as given, and every .xlsx directly inside a folder (Office lock files skipped,
+    and trends workbooks, which are kept beside the roll-ups)."""
     out: list[Path] = []
     for item in inputs:
         p = Path(item)
         if p.is_dir():
             out.extend(sorted(x for x in p.iterdir() if x.is_file()
                               and x.suffix.casefold() == ".xlsx"
-                              and not x.name.startswith((".", "~$"))))
+                              and not x.name.startswith((".", "~$"))
+                              and not is_trends_workbook(x)))
         else:
             out.append(p)
     unique: dict[Path, Path] = {}

@@ -14,6 +14,7 @@ from typing import Any
 from . import __version__
 from .history import COLUMNS, History
 from .model import col_letter
+from .rollup.layout import TRENDS_PRODUCT
 from .sheetrows import BigSheet, RowWriter, splice
 from .template import LINE_HEIGHT, wrapped_lines
 from .xlsxout import (
@@ -27,7 +28,6 @@ from .xlsxout import (
     style_index,
 )
 
-TRENDS_PRODUCT = "laa-xl trends"
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 3  # 0-based; every table's headers are on row 4
 CHART_SERIES = 8  # outcomes drawn in one theme's chart: more lines than this cannot be read
 _EXCEL_SHEET_NAME = 31

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from lo import convert, needs_libreoffice
 from returns import build_return
-from rounds import REGION, build_rounds, run
+from rounds import REGION, build_rounds, region_file, run
 
 from laa_xl.errors import InputError
 from laa_xl.history import COLUMNS, read_history
@@ -305,16 +305,27 @@ def test_the_output_must_be_xlsx_and_no_folder_may_be_empty(work: Path,
         read_history([empty])
 
 
-def test_the_trends_workbook_in_the_rollups_folder_is_not_read_back(work: Path,
-                                                                    rollups: dict[str, Path]):
+def test_a_trends_workbook_in_the_rollups_folder_is_left_out(work: Path,
+                                                             rollups: dict[str, Path]):
     folder = work / "all"
     folder.mkdir()
     for p in rollups.values():
         shutil.copy(p, folder / p.name)
     out = folder / "trends.xlsx"
     assert run("history", folder, "-o", out).exit_code == 0
+    shutil.copy(out, folder / "trends-last-quarter.xlsx")
     again = run("history", folder, "-o", out)
     assert again.exit_code == 0, again.output
+    assert "Testshire: 3 roll-up(s)" in again.stdout
+    # next quarter's templates from the same folder
+    q4 = run("template", "--region", region_file(work, "Q4"), "--all", "--previous", folder,
+             "-o", work / "templates-q4")
+    assert q4.exit_code == 0, q4.output
+    assert "prefilled from 2009/10 Q3, rollup-2009-10-Q3.xlsx" in q4.stdout
+    # given by name, it is refused, saying what it is
+    named = run("history", rollups["Q1"], out, "-o", work / "never.xlsx")
+    assert named.exit_code == 2
+    assert f"{out} is a trends workbook (from `laa-xl history`), not a roll-up" in named.stderr
 
 
 @pytest.mark.libreoffice

@@ -1,6 +1,7 @@
 """Where things sit on every roll-up sheet, and what marks a workbook as a roll-up."""
 
 ROLLUP_PRODUCT = "laa-xl rollup"
+TRENDS_PRODUCT = "laa-xl trends"  # the workbook `laa-xl history` writes
 META_SHEET = "_laa_xl"
 DATA_SHEETS = ("outcomes", "actions", "milestones", "risks", "recovery")
 PROVENANCE = ("Source file", "Source sheet", "Source row")
