@@ -170,11 +170,15 @@ def read_history(inputs: Sequence[str | Path], skip: Sequence[str | Path] = ()) 
             rnd = read_rollup(head.path, SUMMARY_SHEETS, wanted)
         except ReadError as err:
             raise as_input_error(err) from err
-        tables["outcomes"].extend(_outcomes(rnd))
-        tables["partnerships"].extend(_partnerships(rnd))
-        tables["rebaselines"].extend(_rebaselines(rnd, last_seen))
-        tables["ratings"].extend(_ratings(rnd))
-        flagged.append(_flagged(rnd))
+        try:
+            tables["outcomes"].extend(_outcomes(rnd))
+            tables["partnerships"].extend(_partnerships(rnd))
+            tables["rebaselines"].extend(_rebaselines(rnd, last_seen))
+            tables["ratings"].extend(_ratings(rnd))
+            flagged.append(_flagged(rnd))
+        finally:  # both are keyed by object identity: good only while the roll-up is held
+            _ROUND_CACHE.clear()
+            _INDEXES.clear()
         history.rounds[i] = PreviousRound(rnd.path, rnd.meta)  # its rows are let go
     tables["persistent"] = _persistent(history, flagged)
     history.tables = tables
@@ -277,7 +281,27 @@ def _year_of(row: Row, period: Period) -> str:
     return period.year_label
 
 
+_ROUND_CACHE: dict[tuple[int, str], Any] = {}  # per roll-up read: its flags, each return's themes
+
+
+def _once(owner: object, what: str, make: Any) -> Any:
+    """`make()`, worked out once per roll-up (or return) while it is being read."""
+    key = (id(owner), what)
+    if key not in _ROUND_CACHE:
+        _ROUND_CACHE[key] = make()
+    return _ROUND_CACHE[key]
+
+
+def _themes(ret: Return) -> Themes:
+    return _once(ret, "themes", lambda: Themes(ret))  # type: ignore[no-any-return]
+
+
 def _flags_by_lsp(rnd: PreviousRound) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """The Slipping sheet's rows by LSP, each with its worksheet row (once per roll-up)."""
+    return _once(rnd, "flags", lambda: _read_flags(rnd))  # type: ignore[no-any-return]
+
+
+def _read_flags(rnd: PreviousRound) -> dict[str, list[tuple[int, dict[str, Any]]]]:
     out: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     table = rnd.tables.get("Slipping")
     for n, rec in (table.records() if table else []):
@@ -400,7 +424,6 @@ def _flagged(rnd: PreviousRound) -> dict[FlaggedItem, _Flagged]:
                 got.rules.append(str(rec.get("Rule")))
             if days is not None and (got.days is None or days > got.days):
                 got.days = days
-    _INDEXES.clear()  # keyed by object identity: good only while the roll-up is held
     return out
 
 
@@ -456,7 +479,7 @@ def _rebaselines(rnd: PreviousRound,
     ID; updated here with this roll-up's)."""
     for code, ret in _valid_returns(rnd):
         before = last_seen.get(code)
-        themes = Themes(ret)
+        themes = _themes(ret)
         now_dates: dict[str, dict[str, date]] = {}
         for key in ("actions", "milestones"):
             k = kind(key)
@@ -488,7 +511,7 @@ def _ratings(rnd: PreviousRound) -> Iterator[dict[str, Any]]:
     """Each outcome's delivery confidence, each action's RAG and each assurance answer, in
     one roll-up."""
     for code, ret in _valid_returns(rnd):
-        themes = Themes(ret)
+        themes = _themes(ret)
         for key, rating in (("outcomes", "confidence"), ("actions", "rag")):
             k = kind(key)
             for i, row in enumerate(ret.sheets[key]):
