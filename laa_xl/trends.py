@@ -30,7 +30,6 @@ from .xlsxout import (
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 3  # 0-based; every table's headers are on row 4
 CHART_SERIES = 8  # outcomes drawn in one theme's chart: more lines than this cannot be read
-_EXCEL_SHEET_NAME = 31
 
 # The long tables: sheet name, table, what the sheet is for.
 _LONG = (
