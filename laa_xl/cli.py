@@ -24,7 +24,7 @@ from .region import Region, load_region
 if TYPE_CHECKING:  # the commands import their library modules lazily, to start quickly
     from .emails import DraftResult
     from .review import ReviewsRead
-    from .rollup_reader import PreviousRound
+    from .rollup_reader import PreviousRounds
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,8 +102,10 @@ def region_option(help: str = "The region file (region.toml).",
 
 
 def previous_option(help: str) -> Callable[[F], F]:
-    return click.option("--previous", type=click.Path(exists=True, dir_okay=False),
-                        metavar="ROLLUP", help=help)
+    return click.option("--previous", multiple=True, type=click.Path(exists=True),
+                        metavar="ROLLUP",
+                        help=help + " Repeat it, or give a folder, for several rounds: each "
+                                    "partnership is taken from the latest that holds it.")
 
 
 def jobs_option(fn: F) -> F:
@@ -148,10 +150,10 @@ def _read_reviews(folder: str | None, region: Region) -> ReviewsRead | None:
     return read_reviews(folder, region) if folder else None
 
 
-def _read_previous(path: str | None, region: Region | None) -> PreviousRound | None:
-    from .rollup_reader import read_previous
+def _read_previous(paths: tuple[str, ...], region: Region | None) -> PreviousRounds | None:
+    from .rollup_reader import read_previous_rounds
 
-    return read_previous(path, region) if path else None
+    return read_previous_rounds(paths, region) if paths else None
 
 
 def _inputs(inputs: tuple[str, ...], allow_empty: bool = False) -> list[Path]:
@@ -227,14 +229,15 @@ def main() -> None:
               help="Make the workbook of this LSP (repeat for several).")
 @click.option("--all", "all_lsps", is_flag=True, help="Make one workbook per LSP in the region.")
 @click.option("--blank", is_flag=True, help="Make one blank template for no particular LSP.")
-@previous_option("Prefill from the previous round's roll-up workbook.")
+@previous_option("Prefill from the previous round's roll-up workbook (a partnership whose "
+                 "return there is missing or not valid, from its latest valid one).")
 @click.option("-o", "--output", required=True, type=click.Path(),
               help="Folder for --lsp/--all; the file for --blank.")
 @click.option("--emails", "emails_dir", type=click.Path(file_okay=False),
               help="Also write a ready-to-send email draft (.eml) per LSP into this folder.")
 @handled
 def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, blank: bool,
-             previous: str | None, output: str, emails_dir: str | None) -> None:
+             previous: tuple[str, ...], output: str, emails_dir: str | None) -> None:
     """Make the workbook each partnership fills in.
 
     \b
@@ -242,7 +245,7 @@ def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, 
     laa-xl template --region region.toml --lsp ANY -o out/
     laa-xl template --blank -o laa-return-template.xlsx
     """
-    from .rollup_reader import blank_reasons, prefill_summary, prefills
+    from .rollup_reader import blank_reasons, prefill_sources, prefill_summary, prefills
     from .template import build_template, template_name
 
     if sum([bool(lsp_codes), all_lsps, blank]) != 1:
@@ -264,17 +267,27 @@ def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, 
             writable_folder(folder)
     filled = prefills(last, region) if last else {}
     blanks = blank_reasons(last, region) if last else {}
+    sources = prefill_sources(last, region) if last else {}
     written = {}
     for lsp in lsps:
         prefill = filled.get(lsp.code)
         path = build_template(Path(output) / template_name(region, lsp), region, lsp, prefill)
         written[lsp.code] = path
-        note = f" (prefilled: {prefill_summary(prefill)})" if prefill else ""
+        note = ""
+        if prefill:
+            src = last.last_valid(lsp.code) if last else None
+            where = f" from {src.period}, {src.name}" if src else ""
+            note = f" (prefilled{where}: {prefill_summary(prefill)})"
         if lsp.code in blanks:
             note = f" (blank: {blanks[lsp.code]})"
         echo(f"Wrote {path}{note}")
     echo(f"{len(lsps)} workbook(s) for {region.region}, {region.period}, "
                f"due {region.due:%d %B %Y}.")
+    latest = last.latest if last else None
+    for code, src_text in sources.items():
+        src = last.last_valid(code) if last else None
+        if code in written and src is not latest:
+            click.echo(f"Note: {code}'s workbook is prefilled from {src_text}.", err=True)
     for code, why in blanks.items():
         if code in written:
             echo(f"Note: {code}'s workbook is blank: {why}.", err=True)
@@ -282,7 +295,8 @@ def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, 
         from .emails import template_drafts
 
         _echo_drafts(template_drafts(region, written, Path(emails_dir), _now(),
-                                     {c: w for c, w in blanks.items() if c in written}),
+                                     {c: w for c, w in blanks.items() if c in written},
+                                     {c: w for c, w in sources.items() if c in written}),
                      emails_dir)
 
 
@@ -296,7 +310,7 @@ def template(region: Region | None, lsp_codes: tuple[str, ...], all_lsps: bool, 
 @jobs_option
 @handled
 def validate(inputs: tuple[str, ...], region: Region | None, fmt: str,
-             feedback_dir: str | None, previous: str | None, jobs: int | None) -> None:
+             feedback_dir: str | None, previous: tuple[str, ...], jobs: int | None) -> None:
     """Check returned workbooks and report every problem at its cell.
 
     Exit code 0 when every file is valid (warnings allowed), 1 when any file has an error or
@@ -397,7 +411,7 @@ def export(file: str, fmt: str, output: str | None) -> None:
               metavar="ROLLUP.xlsx", help="The roll-up workbook to write.")
 @reviews_option
 @handled
-def consolidate(inputs: tuple[str, ...], region: Region, previous: str | None,
+def consolidate(inputs: tuple[str, ...], region: Region, previous: tuple[str, ...],
                 as_of: date | None, include_invalid: bool, use: tuple[str, ...],
                 received_log: str | None, jobs: int | None, output: str,
                 reviews_dir: str | None) -> None:
@@ -424,9 +438,10 @@ def consolidate(inputs: tuple[str, ...], region: Region, previous: str | None,
                          received_log=Path(received_log) if received_log else None,
                          use=[Path(u) for u in use], slippage_as_of=when, received_by=as_of)
     reviews = _read_reviews(reviews_dir, region)
-    rollup = build(result, when, prev, include_invalid, previous or "", reviews=reviews)
+    rollup = build(result, when, prev, include_invalid, last.source if last else "",
+                   reviews=reviews, earlier_flags=last.flagged_items() if last else None)
     review_files = [Path(r.file) for r in reviews.reports] if reviews else []
-    out = write_rollup(rollup, output, inputs=[*paths, *([previous] if previous else []),
+    out = write_rollup(rollup, output, inputs=[*paths, *(last.paths if last else []),
                                                *review_files])
     echo(rollup_summary(rollup, out))
     for line in result.warnings + (reviews.notes if reviews else []):
@@ -450,7 +465,7 @@ def consolidate(inputs: tuple[str, ...], region: Region, previous: str | None,
 @jobs_option
 @reviews_option
 @handled
-def slipping(inputs: tuple[str, ...], region: Region | None, previous: str | None,
+def slipping(inputs: tuple[str, ...], region: Region | None, previous: tuple[str, ...],
              as_of: date | None, include_invalid: bool, use: tuple[str, ...], fmt: str,
              jobs: int | None, reviews_dir: str | None) -> None:
     """List slipping milestones and actions and off-track outcomes, worst first.
@@ -469,7 +484,8 @@ def slipping(inputs: tuple[str, ...], region: Region | None, previous: str | Non
     reviews = _read_reviews(reviews_dir, region) if region else None
     found = round_slipping(paths, region, last.returns if last else {}, as_of,
                            include_invalid, jobs, use=[Path(u) for u in use],
-                           reviews=reviews)
+                           reviews=reviews,
+                           earlier_flags=last.flagged_items() if last else None)
     for line in render.left_out_text(found.invalid, found.unreadable, include_invalid):
         echo(line, err=True)
     for line in reviews.notes if reviews else []:
@@ -618,14 +634,48 @@ def brief(rollup: str, lsp_codes: tuple[str, ...], all_lsps: bool, theme: str | 
 
 
 @main.command()
+@click.argument("rollups", nargs=-1, required=True, type=click.Path(exists=True),
+                metavar="ROLLUP_OR_DIR...")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              metavar="TRENDS.xlsx", help="The trends workbook to write.")
+@handled
+def history(rollups: tuple[str, ...], output: str) -> None:
+    """Trends across quarters, from a region's roll-ups (files, or folders of them).
+
+    The roll-ups are read in period order, whatever the order given; roll-ups of different
+    regions, or two of one period, are a usage error (exit code 2) naming both files.
+    """
+    from .history import read_history
+    from .trends import write_trends
+
+    if Path(output).suffix.casefold() != ".xlsx":
+        raise UsageProblem(f"-o {output}: the trends workbook is an Excel workbook, so its "
+                           "name must end in .xlsx.")
+    found = read_history(rollups, skip=[output])
+    out = write_trends(found, output, inputs=[r.path for r in found.rounds])
+    tables = found.tables
+    late = [code for code, _ in found.partnerships()
+            if sum(1 for r in tables["partnerships"]
+                   if r["lsp"] == code and r["on_time"] is False) >= 2]
+    click.echo(f"{found.region}: {len(found.rounds)} roll-up(s), {', '.join(found.periods)}.")
+    shown = ", ".join(late[:10]) + (f" and {len(late) - 10} more" if len(late) > 10 else "")
+    click.echo(f"  {len(tables['outcomes'])} outcome values, "
+               f"{len(tables['persistent'])} persistent slips, "
+               f"{len(tables['rebaselines'])} re-baselined dates; late in two quarters or "
+               f"more: {shown or 'none'}.")
+    click.echo(f"Wrote {out}")
+
+
+@main.command()
 @click.argument("folder", required=False, default="laa-demo", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Write into FOLDER even if it is not empty.")
 @handled
 def demo(folder: str, force: bool) -> None:
-    """Run a whole round, two quarters, on a fictional region, into FOLDER (./laa-demo).
+    """Run a whole round, three quarters, on a fictional region, into FOLDER (./laa-demo).
 
-    Samples, templates, validation with feedback workbooks, both roll-ups (the second against
-    the first), the slippage list and email drafts: a tour of every command.
+    Samples, templates, validation with feedback workbooks, the three roll-ups (each against
+    those before it), the slippage list, email drafts and the trends workbook: a tour of
+    every command.
     """
     from .demo import run_demo, summary
 

@@ -207,7 +207,8 @@ def _table(rows: list[_Row]) -> list[str]:
 # -- sending the templates out --------------------------------------------------------------
 
 
-def _template_body(region: Region, lsp: Lsp, filename: str, blank_why: str = "") -> list[str]:
+def _template_body(region: Region, lsp: Lsp, filename: str, blank_why: str = "",
+                   prefilled_from: str = "") -> list[str]:
     period = region.period
     body = [
         _greeting(lsp),
@@ -219,6 +220,9 @@ def _template_body(region: Region, lsp: Lsp, filename: str, blank_why: str = "")
     if blank_why:
         body += [f"The workbook is blank, not filled in from last quarter: {blank_why}. "
                  "Please enter your outcomes, actions, milestones and risks in full.", ""]
+    elif prefilled_from:
+        body += [f"The workbook is filled in from {prefilled_from.replace('its ', 'your ')}. "
+                 "Please bring every row up to date.", ""]
     body += [
         f"Please return it by {_weekday_date(region.due)}.",
         "",
@@ -241,11 +245,13 @@ def _template_body(region: Region, lsp: Lsp, filename: str, blank_why: str = "")
 
 
 def template_drafts(region: Region, workbooks: Mapping[str, Path], out_dir: Path,
-                    when: datetime, blanks: Mapping[str, str] | None = None) -> DraftResult:
+                    when: datetime, blanks: Mapping[str, str] | None = None,
+                    prefilled_from: Mapping[str, str] | None = None) -> DraftResult:
     """One draft per LSP in `workbooks` (LSP code → its workbook), the workbook attached.
 
     `blanks` (LSP code → why) names the workbooks left blank though a previous round was
-    given; their drafts say so and why.
+    given; their drafts say so and why.  `prefilled_from` (LSP code → "its 2009/10 Q1 return
+    , its last valid one: ...") says which round each prefilled workbook comes from.
 
     Drafts go to ``out_dir/<code>-template.eml``; LSPs are taken in region order.
     """
@@ -273,7 +279,8 @@ def template_drafts(region: Region, workbooks: Mapping[str, Path], out_dir: Path
             rows.append(_Row(lsp.code, TEMPLATE, to.addr_spec, "no draft written"))
             continue
         subject = f"{_subject_base(region, lsp)}: due {long_date(region.due)}"
-        body = _template_body(region, lsp, path.name, (blanks or {}).get(lsp.code, ""))
+        body = _template_body(region, lsp, path.name, (blanks or {}).get(lsp.code, ""),
+                              (prefilled_from or {}).get(lsp.code, ""))
         msg = _message(region, lsp, to, subject, body, when, TEMPLATE, (path.name, data))
         result.written.append(_write(out_dir, lsp, TEMPLATE, msg))
         rows.append(_Row(lsp.code, TEMPLATE, to.addr_spec, f"{path.name} attached"))

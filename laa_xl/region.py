@@ -137,6 +137,8 @@ class Tolerances:
     medium_days: int = field(default=90, metadata={"label": "Medium severity up to (days late)"})
     over_budget_ratio: float = field(default=0.1, metadata={
         "label": "Over budget above (share of cost)"})
+    persistent_quarters: int = field(default=2, metadata={
+        "label": "Persistent slip: also flagged in each of the last (quarters)"})
 
     def labelled(self) -> list[tuple[str, int | float]]:
         """Each tolerance with its label, in declaration order."""

@@ -12,7 +12,7 @@ schemas, so the same rule serves actions and milestones.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -254,7 +254,9 @@ class Rule:
     `description` may name the tolerances it uses (``{forecast_slip_days}``), filled in with
     the region's by `describe`.  `floor` raises a sheet's flags to at least a severity.
     `open_only` rules skip items achieved or complete; `needs_previous` ones need last
-    round's row; `per_item` is False for a rule that looks at last round's rows instead.
+    round's row; `per_item` is False for a rule that looks at last round's rows instead;
+    `needs_history` rules look at this round's flags against earlier rounds' (`history_flags`),
+    not at a return.
     """
 
     code: str
@@ -267,6 +269,7 @@ class Rule:
     open_only: bool = True
     needs_previous: bool = False
     per_item: bool = True
+    needs_history: bool = False
 
     def describe(self, tolerances: Tolerances | None = None) -> str:
         tol = tolerances or Tolerances()
@@ -634,6 +637,60 @@ def _advice_overdue(it: Item) -> Iterator[Flag]:
                   f"{_days(it.overdue)} overdue.", it.kind.due)
 
 
+# An item as the rounds' flags name it: (LSP, sheet key, ID as `id_key` has it).
+FlaggedItem = tuple[str, str, str]
+
+
+@rule("persistent-slip", "Flagged this quarter and in each of the {persistent_quarters} "
+      "quarters before it (those quarters' roll-ups given as --previous).",
+      "the item's worst this quarter, at least medium", ("outcomes", *_ITEMS),
+      tolerances=("persistent_quarters",), open_only=False, per_item=False,
+      needs_history=True)
+def _persistent_slip(found: Sequence[Flag], earlier: Mapping[str, set[FlaggedItem]],
+                     period: Period, tol: Tolerances) -> Iterator[Flag]:
+    quarters = []
+    p = period
+    for _ in range(tol.persistent_quarters):
+        p = p.previous()
+        quarters.append(str(p))
+    if not all(q in earlier for q in quarters):
+        return  # a quarter without its roll-up: nothing can be said to persist
+    by_item: dict[FlaggedItem, list[Flag]] = {}
+    for f in found:
+        if f.rule != "persistent-slip":
+            by_item.setdefault((f.lsp, f.sheet, id_key(f.item_id)), []).append(f)
+    since = quarters[-1]
+    for item, mine in by_item.items():
+        if not all(item in earlier[q] for q in quarters):
+            continue
+        worst = min(mine, key=lambda f: _SEVERITY_RANK.get(f.severity, len(SEVERITIES)))
+        first = mine[0]
+        days = [f.days for f in mine if f.days is not None]
+        rules = ", ".join(dict.fromkeys(f.rule for f in mine))
+        noun = kind(first.sheet).noun
+        name = _label(noun, first.item_id, None)
+        what = f" ({first.description})" if first.description else ""
+        yield replace(first, rule="persistent-slip", severity=_at_least(worst.severity, MEDIUM),
+                      days=max(days) if days else None,
+                      message=f"{name}{what} has been flagged every quarter since {since}, "
+                              f"{tol.persistent_quarters + 1} quarters in a row; this quarter: "
+                              f"{rules}.")
+
+
+def history_flags(found: Sequence[Flag], earlier: Mapping[str, set[FlaggedItem]],
+                  period: Period | None, tolerances: Tolerances | None = None) -> list[Flag]:
+    """The flags of the rules that need earlier rounds (`needs_history`): this round's flags
+    `found` against the items flagged in earlier rounds (period text -> items)."""
+    if period is None or not earlier:
+        return []
+    tol = tolerances or Tolerances()
+    out: list[Flag] = []
+    for r in RULES.values():
+        if r.needs_history:
+            out.extend(r.check(found, earlier, period, tol))
+    return out
+
+
 _RULE_RANK = {r: i for i, r in enumerate(RULES)}
 
 
@@ -710,7 +767,7 @@ def flags(current: Return, previous: Return | None, as_of: date,
                 out.extend(r.check(it))
         if previous is not None:
             for r in rules:
-                if not r.per_item:
+                if not r.per_item and not r.needs_history:
                     out.extend(r.check(current, k, previous, present))
     now, then = Themes(current), Themes(previous)
     return sort_flags([replace(f, theme=now.of(f.sheet, f.item_id, f.parent)
@@ -793,3 +850,9 @@ def summarise(items: Iterable[Flag]) -> dict[str, Any]:
         "by_rule": {r: sum(f.rule == r for f in items) for r in RULES},
         "by_lsp": dict(sorted(by_lsp.items())),
     }
+
+
+def trajectory(row: Row, period: Period) -> tuple[float, str] | None:
+    """What an outcome's latest value should have reached in `period` (its target for the
+    year, or the straight line towards it), and how to say so; None without a target."""
+    return _trajectory(row, period)

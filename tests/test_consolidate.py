@@ -465,7 +465,7 @@ def test_about_lists_every_source_file_with_its_checksum(book: Any, files: dict[
 
 def test_about_states_the_rounds_settings(book: Any, region_file: Path):
     ws = book["About"]
-    settings = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(4, 19)}
+    settings = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(4, 20)}
     assert settings == {
         "Region": "Testshire", "Government Office": "Government Office for Testshire",
         "Period": "2009/10 Q2", "Quarter ends": d(2009, 9, 30),
@@ -473,8 +473,9 @@ def test_about_states_the_rounds_settings(book: Any, region_file: Path):
         "Forecast slip tolerance (days)": 14, "Behind plan below (share of time elapsed)": 0.7,
         "Low severity up to (days late)": 30, "Medium severity up to (days late)": 90,
         "Over budget above (share of cost)": 0.1,
+        "Persistent slip: also flagged in each of the last (quarters)": 2,
         "Returns with errors": "left out", "Previous round": "none given",
-        "Region file": str(region_file), "laa-xl version": ws["B18"].value}
+        "Region file": str(region_file), "laa-xl version": ws["B19"].value}
 
 
 def test_the_hidden_identity_sheet(book: Any):
@@ -824,7 +825,7 @@ def test_include_invalid_rows_are_marked(with_invalid: tuple[Any, Path], files: 
                                1, 0, 0, 1, 1, 1, 0, 1, None)
         about = {ws_row[0]: ws_row for ws_row in table(wb["About"])}
         assert about[str(files["EWD"])][-1] == "Yes"
-        assert wb["About"]["B15"].value == "included, marked"
+        assert wb["About"]["B16"].value == "included, marked"
         assert [r[0] for r in table(wb["Assurance"])] == ["ANY", "NBR", "EWD", "SMR"]
     finally:
         wb.close()
@@ -870,16 +871,16 @@ def test_a_rollup_too_long_for_a_sheet_is_refused_not_cut(monkeypatch: pytest.Mo
     from laa_xl.errors import WriteError
 
     rollup = consolidate(collect([files["ANY"], files["SMR"]], region))
-    # Slipping is the longest sheet: 4 rows above its 8 flags, then 20 rows of legend (a line per rule)
-    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 32)
+    # Slipping is the longest sheet: 4 rows above its 8 flags, then 21 rows of legend (a line per rule)
+    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 33)
     write_rollup(rollup, tmp_path / "fits.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "fits.xlsx")
-    assert (wb["Slipping"].max_row, wb["Slipping"]["A32"].value) == (32, "low")
+    assert (wb["Slipping"].max_row, wb["Slipping"]["A33"].value) == (33, "low")
     wb.close()
-    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 31)
+    monkeypatch.setattr(rollup_module, "EXCEL_MAX_ROWS", 32)
     with pytest.raises(WriteError) as err:
         write_rollup(rollup, tmp_path / "r.xlsx")
-    assert str(err.value) == ("The roll-up's Slipping sheet would need 32 rows, more than the 31 "
+    assert str(err.value) == ("The roll-up's Slipping sheet would need 33 rows, more than the 32 "
                               "a worksheet can hold. Consolidate the region's returns in smaller "
                               "groups.")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fits.xlsx"]

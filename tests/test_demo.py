@@ -1,4 +1,4 @@
-"""`laa-xl demo` runs both quarters of the fictional region and its outputs hold the figures
+"""`laa-xl demo` runs three quarters of the fictional region and its outputs hold the figures
 the samples were made to show."""
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from click.testing import CliRunner
 
 from laa_xl.cli import main
 from laa_xl.rollup_reader import read_rollup
+
+# openpyxl reads the trends workbook's values but not its sparklines, and says so
+pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension:UserWarning")
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +43,61 @@ def test_summary_names_the_round(demo: tuple[Path, str]) -> None:
     assert "2009/10 Q1: 8 of 8 returns received, 8 valid." in out
     assert ("2009/10 Q2: 7 of 8 returns received (1 late: RVF), 6 valid; not valid: SMR; "
             "missing: LDL.") in out
-    assert f"Open {root / 'rollup-2009-10-Q2.xlsx'} and start with the Dashboard." in out
+    assert "2009/10 Q3: 8 of 8 returns received (1 late: RVF), 8 valid." in out
+    assert f"Open {root / 'rollup-2009-10-Q3.xlsx'} and start with the Dashboard; then " \
+           f"{root / 'trends-2009-10.xlsx'} for what is moving and what is stuck." in out
+    assert "1 re-baselined dates; late twice: RVF." in out
+
+
+def _body(path: Path) -> str:
+    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    body = msg.get_body(preferencelist=("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def test_q3_workbooks_come_from_each_partnerships_last_valid_return(
+        demo: tuple[Path, str]) -> None:
+    """Southmoor's Q2 return had errors and Lowdale sent none: theirs come from Q1."""
+    root, _ = demo
+    drafts = root / "emails" / "2009-10-Q3-templates"
+    assert ("filled in from your 2009/10 Q1 return, your last valid one: your 2009/10 Q2 "
+            "return was not valid.") in _body(drafts / "SMR-template.eml")
+    assert ("filled in from your 2009/10 Q1 return, your last valid one: your 2009/10 Q2 "
+            "return was missing.") in _body(drafts / "LDL-template.eml")
+    assert "filled in from your 2009/10 Q2 return." in _body(drafts / "ANY-template.eml")
+    q1 = read_rollup(root / "rollup-2009-10-Q1.xlsx")
+    for code in ("SMR", "LDL"):
+        wb = openpyxl.load_workbook(root / "templates" / "2009-10-Q3" /
+                                    f"LAA-return-2009-10-Q3-{code}.xlsx", read_only=True)
+        try:
+            ids = [r[0] for r in wb["Actions"].iter_rows(min_row=5, values_only=True) if r[0]]
+        finally:
+            wb.close()
+        open_q1 = [a.get("action_id") for a in q1.returns[code].sheets["actions"]
+                   if a.get("status") not in ("Complete", "Cancelled")]
+        assert set(open_q1) <= set(ids), code
+
+
+def test_the_trends_workbook(demo: tuple[Path, str]) -> None:
+    root, _ = demo
+    wb = openpyxl.load_workbook(root / "trends-2009-10.xlsx", read_only=True)
+    try:
+        def rows(name: str) -> list[dict[str, object]]:
+            got = list(wb[name].iter_rows(min_row=4, values_only=True))
+            return [dict(zip(got[0], r, strict=False)) for r in got[1:] if r[0] is not None]
+
+        persistent = rows("Persistent slippage")
+        rebased = rows("Re-baselining")
+        timeliness = {r["LSP"]: r for r in rows("Timeliness")}
+    finally:
+        wb.close()
+    assert persistent and all(int(str(r["Quarters in a row"])) >= 2 for r in persistent)
+    assert [(r["LSP"], r["Item"], r["Period"]) for r in rebased] == [
+        ("HCB", "M-017", "2009/10 Q2")]
+    assert [c for c, r in timeliness.items() if int(str(r["Late"])) >= 2] == ["RVF"]
+    assert (timeliness["SMR"]["2009/10 Q2"], timeliness["LDL"]["2009/10 Q2"]) == (
+        "Not valid", "Missing")
 
 
 def test_q2_dashboard(demo: tuple[Path, str]) -> None:
@@ -141,5 +198,5 @@ def test_briefing_packs_written(demo: tuple[Path, str]) -> None:
                            + [f"brief-2009-10-Q2-theme-{t}.pdf" for t in themes]
                            + ["brief-2009-10-Q2-region.pdf"])
     assert all((root / "briefs" / n).read_bytes().startswith(b"%PDF-") for n in names)
-    assert ("briefs/                    14 PDF briefing packs: each partnership, each theme, "
-            "the region") in out
+    assert ("briefs/                    14 PDF briefing packs for 2009/10 Q2: each partnership, "
+            "each theme, the region") in out

@@ -65,8 +65,8 @@ def read_source(path: str | Path) -> RollupSource:
     from ..rollup_reader import read_rollup
 
     try:
-        got = read_rollup(path, SUMMARY_SHEETS, role="a roll-up", what_it_takes=_WHAT_BRIEF_TAKES,
-                          data_sheets=DATA_SHEETS)
+        got = read_rollup(path, (), grids=SUMMARY_SHEETS, role="a roll-up",
+                          what_it_takes=_WHAT_BRIEF_TAKES, data_sheets=DATA_SHEETS)
     except ReadError as err:
         raise InputError(str(err)) from err
     try:
@@ -75,7 +75,7 @@ def read_source(path: str | Path) -> RollupSource:
         raise InputError(f"{path} names no period a roll-up would (it says "
                          f"{got.meta.get('period')!r}): {_WHAT_BRIEF_TAKES}") from err
     as_of = _as_date(got.meta.get("as_of")) or period.end
-    t = got.tables
+    t = got.grids
     about = {str(r[0]): r[1] for r in t.get("About", []) if len(r) > 1 and r[0]}
     src = RollupSource(str(path), got.meta.get("region", ""), period, as_of,
                        go_name=str(about.get("Government Office") or ""),

@@ -150,6 +150,7 @@ class WorkbookReader:
                 ret.sheets = {s.key: [] for s in self.specs}
             for spec in self.specs:
                 self.read_sheet(book, spec, ret)
+            self.read_more(book, ret)
         if not ret.meta and not self.tables_found:
             # No identity and none of the tables: some other workbook, not a damaged return,
             # so one message says so rather than one per missing sheet.
@@ -164,6 +165,9 @@ class WorkbookReader:
     def read_sheet(self, book: WorkbookFile, spec: SheetSpec, ret: Return) -> None:
         """Read the data sheet `spec` into `ret`."""
         raise NotImplementedError
+
+    def read_more(self, book: WorkbookFile, ret: Return) -> None:
+        """Read any sheet besides the data sheets, while the workbook is open (none here)."""
 
     def grid(self, book: WorkbookFile, info: SheetInfo, quiet: bool = False) -> Grid | None:
         """The sheet's cells as a grid, or None (said as an issue unless `quiet`) when it is

@@ -18,7 +18,7 @@ from ..model import Return
 from ..region import Region
 from ..round import LspStatus, RoundResult
 from ..schemas import sheet
-from ..slippage import Flag, Schedule, flags, kind, sort_flags
+from ..slippage import Flag, FlaggedItem, Schedule, flags, history_flags, kind, sort_flags
 from ..text import id_key
 from ..themes import Themes
 
@@ -170,11 +170,14 @@ class Rollup:
 def consolidate(result: RoundResult, as_of: date | None = None,
                 previous: dict[str, Return] | None = None,
                 include_invalid: bool = False, previous_source: str = "",
-                reviews: ReviewsRead | None = None) -> Rollup:
+                reviews: ReviewsRead | None = None,
+                earlier_flags: Mapping[str, set[FlaggedItem]] | None = None) -> Rollup:
     """Choose the returns whose data goes in, find every slippage flag among them, count.
 
     With `reviews`, the GO's reviews used are folded in: their advice-overdue flags among the
-    flags, and each partnership's GO assessment in `review_figures`."""
+    flags, and each partnership's GO assessment in `review_figures`.  `earlier_flags` (period
+    -> the items flagged then, from earlier roll-ups) lets the rules that look across several
+    rounds (persistent-slip) judge this round's flags."""
     region = result.region
     as_of = as_of or region.period.end
     included = [s for s in result.statuses
@@ -191,6 +194,7 @@ def consolidate(result: RoundResult, as_of: date | None = None,
         else:
             found.extend(flags(s.report.data, (previous or {}).get(s.lsp.code), as_of,
                                region.tolerances, region.period))
+    found.extend(history_flags(found, earlier_flags or {}, region.period, region.tolerances))
     advice: dict[str, list[Flag]] = {}
     for code, rep in (reviews.used.items() if reviews else ()):
         advice[code] = flags(rep.data, None, as_of, region.tolerances, region.period)
@@ -239,7 +243,8 @@ def round_slipping(paths: Sequence[Path], region: Region | None,
                    previous: Mapping[str, Return] | None, as_of: date | None,
                    include_invalid: bool = False, jobs: int | None = 1,
                    use: Sequence[Path] = (),
-                   reviews: ReviewsRead | None = None) -> Slipping:
+                   reviews: ReviewsRead | None = None,
+                   earlier_flags: Mapping[str, set[FlaggedItem]] | None = None) -> Slipping:
     """The slippage flags of the returns `consolidate` would roll up, worst first.
 
     With a region, the returns are paired with its partnerships exactly as `consolidate`
@@ -254,7 +259,7 @@ def round_slipping(paths: Sequence[Path], region: Region | None,
         result = collect(list(paths), region, previous, jobs=jobs, use=use,
                          slippage_as_of=as_of or region.period.end)
         rollup = consolidate(result, as_of, dict(previous or {}), include_invalid,
-                             reviews=reviews)
+                             reviews=reviews, earlier_flags=earlier_flags)
         invalid = [s.report for s in result.statuses if s.report is not None
                    and s.report.readable and not s.report.valid]
         unreadable = [s.report for s in result.statuses if s.report is not None

@@ -2,6 +2,8 @@
 
 from ..layout import ROLLUP_PRODUCT as ROLLUP_PRODUCT
 
+TRENDS_PRODUCT = "laa-xl trends"  # the workbook `laa-xl history` writes
+
 META_SHEET = "_laa_xl"
 DATA_SHEETS = ("outcomes", "actions", "milestones", "risks", "recovery")
 PROVENANCE = ("Source file", "Source sheet", "Source row")
