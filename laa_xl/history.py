@@ -525,14 +525,18 @@ def _ratings(rnd: PreviousRound) -> Iterator[dict[str, Any]]:
     table = rnd.tables.get("Assurance")
     if table is None:
         return
-    questions = [(c, h_) for c, h_ in enumerate(table.headers)
-                 if h_ and h_ not in ("LSP", "Partnership", "Weak", "Adequate", "Strong")]
+    # A question's column is headed by its Ref; in a roll-up made with the GO's reviews, the
+    # GO's rating of it follows, headed "Ref GO".
+    questions = [(c, h_.removesuffix(" GO"), "GO" if h_.endswith(" GO") else "Partnership")
+                 for c, h_ in enumerate(table.headers)
+                 if h_ and h_ not in ("LSP", "Partnership", "Weak", "Adequate", "Strong",
+                                      "Disagreements")]
     for n, line in table.rows:
         code = str(line[0])
-        for c, ref in questions:
+        for c, ref, by in questions:
             value = line[c] if c < len(line) else None
             if value in ("", None):
                 continue
             yield {"period": rnd.period, "lsp": code, "sheet": "Assurance", "item_id": ref,
-                   "theme": None, "rating": value, "by": "Partnership",
+                   "theme": None, "rating": value, "by": by,
                    "source_file": rnd.path, "source_cell": f"Assurance!{col_letter(c)}{n}"}
