@@ -17,17 +17,22 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from .errors import ReadError, WriteError
 from .issues import ERROR, FileReport, Issue
 from .layout import FEEDBACK_FOR, META_SHEET
 from .reader import open_for_copy
-from .xlsxout import MAX_CELL_TEXT, atomic_output, cut_to_cell, fit_name
+from .xlsxout import MAX_CELL_TEXT, atomic_output, cut_to_cell, fit_name, fitting_height
 
 ERROR_FILL = PatternFill("solid", fgColor="FFFF9999")
 WARNING_FILL = PatternFill("solid", fgColor="FFFFE699")
 ISSUES_SHEET = "Issues"
+# The Issues sheet's columns (Severity, Sheet, Cell, Field, Value found, Message, Code): their
+# widths, and which wrap.
+_WIDTHS = (8, 11, 7, 16, 18, 46, 18)
+_WRAPPED = (4, 5, 6)
 TITLE = "Feedback on your LAA delivery return"
 AUTHOR = "laa-xl"
 _TOO_LARGE = ("too-many-rows", "too-large")
@@ -208,7 +213,11 @@ def _issues_sheet(wb: Any, report: FileReport, copied: bool = True) -> Any:
                   issue.message, issue.code)
         for c, v in enumerate(values, start=1):
             cell = text_cell(ws, r, c, v)
-            cell.alignment = Alignment(wrap_text=c in (5, 6), vertical="top")
+            cell.alignment = Alignment(wrap_text=c in _WRAPPED, vertical="top")
+        # As tall as its wrapped text: a spreadsheet prints a row at the height it is given.
+        height = fitting_height((v, _WIDTHS[c]) for c, v in enumerate(values) if c + 1 in _WRAPPED)
+        if height is not None:
+            ws.row_dimensions[r].height = height
         if issue.cell and issue.sheet in wb.sheetnames:
             link = ws.cell(row=r, column=3)
             # A link within the workbook (a location), not a "#…" address opened as a URL.
@@ -216,8 +225,19 @@ def _issues_sheet(wb: Any, report: FileReport, copied: bool = True) -> Any:
                                        location=_sheet_ref(issue.sheet, issue.cell))
             link.font = Font(color="0563C1", underline="single")
         ws.cell(row=r, column=1).fill = ERROR_FILL if issue.severity == ERROR else WARNING_FILL
-    for col, width in zip("ABCDEFG", (10, 14, 8, 24, 28, 80, 20), strict=True):
+    for col, width in zip("ABCDEFG", _WIDTHS, strict=True):
         ws.column_dimensions[col].width = width
+    # A4 landscape, one page wide (these widths keep its text at 8 pt or more), the header row
+    # on every page, and a footer saying whose feedback each page is.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = f"{first}:{first}"
+    ws.print_area = f"A1:G{first + max(len(rows), 1)}"
+    ws.oddFooter.left.text = printable(who).replace("&", "&&")
+    ws.oddFooter.center.text = "&A"
+    ws.oddFooter.right.text = "Page &P of &N"
     if rows:
         taken = {t for sheet in wb.worksheets for t in sheet.tables}
         table = Table(displayName=_unique("tblIssues", taken),

@@ -30,7 +30,7 @@ from .model import col_letter
 from .region import Lsp, Region
 from .schemas import Field, SheetSpec, schema_version, sheets
 from .text import id_key
-from .xlsxout import RAG_COLOURS, atomic_output, new_workbook, put
+from .xlsxout import RAG_COLOURS, atomic_output, fitting_height, new_workbook, put
 
 _TYPE_HINTS = {"date": "date", "integer": "whole number", "number": "number"}
 
@@ -337,6 +337,11 @@ class TemplateBuilder:
             r = FIRST_DATA_ROW + i
             values = rows[i] if i < len(rows) else {}
             prefilled = i < len(rows)
+            if prefilled:  # as tall as its wrapped text, so that it prints whole
+                height = fitting_height((values.get(f.name), f.width) for f in spec.fields
+                                        if not f.number_format)
+                if height is not None:
+                    ws.set_row(r, height)
             for c, f in enumerate(spec.fields):
                 locked = f.locked or f.formula is not None or (prefilled and f.baseline
                                                                 and values.get(f.name) is not None)
@@ -358,10 +363,17 @@ class TemplateBuilder:
                     ws.conditional_format(FIRST_DATA_ROW, c, last, c, {
                         "type": "cell", "criteria": "==", "value": f'"{rag}"', "format": cf})
         ws.freeze_panes(FIRST_DATA_ROW, 1)
+        # A4 landscape at 80 % (10 pt text prints at 8 pt): the columns run across pages with
+        # the ID column and header row repeated, and the rows filled in and a few empty ones
+        # print, not every empty row of the table.
         ws.set_landscape()
         ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
+        ws.set_print_scale(80)
         ws.repeat_rows(HEADER_ROW)
+        ws.repeat_columns(0, 0)
+        ws.print_area(0, 0, min(last, FIRST_DATA_ROW + max(len(rows) + 5, 15) - 1),
+                      len(spec.fields) - 1)
+        ws.set_footer(f"&L{self._footer_who()}&C&A&RPage &P of &N")
         ws.protect("", {"autofilter": True, "sort": True, "format_columns": True,
                         "format_rows": True, "insert_rows": True, "delete_rows": True})
 
@@ -386,6 +398,13 @@ class TemplateBuilder:
         checks = ",".join(f"ISNUMBER({x})" for x in refs)
         return f'=IF(AND({checks}),{"*".join(refs)},"")'
 
+    def _footer_who(self) -> str:
+        """Whose return and which period a printed page is, for its footer (`&` doubled: it
+        starts a footer code)."""
+        who = self.lsp.name if self.lsp else "LAA delivery return"
+        period = f", {self.region.period}" if getattr(self.region, "period", None) else ""
+        return f"{who}{period}".replace("&", "&&")
+
     # -- guidance -------------------------------------------------------------------------
 
     def _guidance(self, ws: Any) -> None:
@@ -397,6 +416,7 @@ class TemplateBuilder:
         ws.set_tab_color("#404040")
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
+        ws.set_footer(f"&L{self._footer_who()}&C&A&RPage &P of &N")
         r = 0
 
         def line(a: str, b: str = "", fa: Any = None, fb: Any = None) -> None:
