@@ -109,8 +109,8 @@ def test_q2_dashboard(demo: tuple[Path, str]) -> None:
     assert dash["SMR"]["Return"] == "Not valid: 4 errors"
     assert dash["SMR"]["Outcomes Red"] is None  # its data is left out
     assert all(dash[c]["Return"] == "Valid" for c in ("ANY", "NBR", "EWD", "WHV", "HCB"))
-    # 177 flags (the Slipping sheet and slipping-2009-10-Q2.csv list each) on 109 items:
-    # 96 actions and milestones, 13 outcomes.
+    # 178 flags (the Slipping sheet and slipping-2009-10-Q2.csv list each) on 110 items:
+    # 96 actions and milestones, 13 outcomes, one piece of advice.
     assert sum(dash[c]["Slipping items"] or 0 for c in dash) == 96
 
 
