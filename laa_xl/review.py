@@ -29,12 +29,12 @@ from .layout import (
     REVIEW_SUMMARY_SHEET,
     TITLE_ROW,
 )
-from .model import col_letter
 from .region import Lsp, Period, Region
 from .schemas import SheetSpec, review_product, review_schema_version, review_sheets, sheet
 from .template import (
     GUIDE_WIDTHS,
     LINE_HEIGHT,
+    DropdownLists,
     _Formats,
     _input_message,
     _validation,
@@ -421,21 +421,7 @@ class ReviewBuilder:
         """Every dropdown list on the hidden sheet, each a defined name: (sheet key, field)
         → name."""
         out: dict[tuple[str, str], str] = {}
-        columns: dict[tuple[str, ...], str] = {}
-        col = 0
-
-        def add(name: str, values: tuple[str, ...]) -> str:
-            nonlocal col
-            if values in columns:
-                return columns[values]
-            ws.write_string(0, col, name)
-            for i, v in enumerate(values, start=1):
-                ws.write_string(i, col, v)
-            letter = col_letter(col)
-            wb.define_name(name, f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}")
-            columns[values] = name
-            col += 1
-            return name
+        add = DropdownLists(wb, ws).add
 
         for spec in self.specs:
             for f in spec.fields:

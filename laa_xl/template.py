@@ -52,6 +52,34 @@ class Prefill:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
+class DropdownLists:
+    """The hidden sheet of dropdown lists: each list in a column of its own, under a defined
+    name the data validations refer to; the same list is written once."""
+
+    def __init__(self, wb: Any, ws: Any) -> None:
+        self.wb, self.ws = wb, ws
+        self.columns: dict[tuple[str, ...], str] = {}
+        self.used = 0  # columns taken so far
+
+    def next_column(self) -> int:
+        """A column of its own, for a list written some other way."""
+        self.used += 1
+        return self.used - 1
+
+    def add(self, name: str, values: tuple[str, ...]) -> str:
+        """The defined name of the list `values` (written as `name` if it is new)."""
+        if values in self.columns:
+            return self.columns[values]
+        col = self.next_column()
+        self.ws.write_string(0, col, name)
+        for i, v in enumerate(values, start=1):
+            self.ws.write_string(i, col, v)
+        letter = col_letter(col)
+        self.wb.define_name(name, f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}")
+        self.columns[values] = name
+        return name
+
+
 def generated_at() -> datetime:
     """Now, or SOURCE_DATE_EPOCH when set, so builds can be reproduced exactly."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -245,21 +273,8 @@ class TemplateBuilder:
         Returns sheet key → field name → defined name of its list.
         """
         by_sheet: dict[str, dict[str, str]] = {}
-        columns: dict[tuple[str, ...], str] = {}  # the same list is written once
-        col = 0
-
-        def add(name: str, values: tuple[str, ...]) -> str:
-            nonlocal col
-            if values in columns:
-                return columns[values]
-            ws.write_string(0, col, name)
-            for i, v in enumerate(values, start=1):
-                ws.write_string(i, col, v)
-            letter = col_letter(col)
-            wb.define_name(name, f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}")
-            columns[values] = name
-            col += 1
-            return name
+        lists = DropdownLists(wb, ws)
+        add = lists.add
 
         spec_by_key = {s.key: s for s in self.specs}
         for spec in self.specs:
@@ -277,8 +292,8 @@ class TemplateBuilder:
                 elif len(f.refs) > 1:
                     name = "ids_" + "_".join(r.split(".")[0] for r in f.refs)
                     if name not in self._defined:
-                        self._union_list(wb, ws, name, f.refs, spec_by_key, col)
-                        col += 1
+                        self._union_list(wb, ws, name, f.refs, spec_by_key,
+                                         lists.next_column())
                     names[f.name] = name
             by_sheet[spec.key] = names
         return by_sheet
