@@ -849,3 +849,22 @@ def test_a_negative_date_serial_is_quoted_as_typed(typed: float, quoted: str, tm
     found = [(i.code, i.sheet, i.cell, i.message) for i in check_file(typed_in, sample_region).issues]
     assert found == [("not-a-date", "Milestones", "E5",
                       f"{quoted} is not a date. Enter it as dd/mm/yyyy, such as 31/03/2010.")]
+
+
+def test_a_sheet_without_cell_references_is_measured_as_a_spreadsheet_lays_it_out(
+        tmp_path: Path, sample_region: Any) -> None:
+    """Cells without an r attribute (as some exporters write them) fall in the column after
+    the one before: a row of 250 reaches column IP, and the message says so."""
+    plain = HERE.parent / "samples" / "returns" / "2009-10-Q2" / "LAA-return-2009-10-Q2-ANY.xlsx"
+    part = sheet_part(plain, "Actions")
+
+    def no_references(xml: bytes) -> bytes:
+        xml = re.sub(rb' r="[A-Z]+[0-9]+"', b"", xml)
+        xml = re.sub(rb'<row r="[0-9]+"', b"<row", xml)
+        wide = b'<c t="inlineStr"><is><t>x</t></is></c>' * 250
+        return xml.replace(b"</sheetData>", b"<row>" + wide + b"</row></sheetData>")
+
+    bare = rewrite_parts(plain, {part: no_references}, out=tmp_path / plain.name)
+    (issue,) = [i for i in check_file(bare, sample_region).issues if i.code == "too-large"]
+    assert "the Actions sheet has data out to column IP; laa-xl reads at most 200 columns" \
+        in issue.message
