@@ -217,8 +217,9 @@ def main() -> None:
     """Run a regional LAA delivery-assurance round on spreadsheets.
 
     The round: `template` makes each partnership's workbook, `validate` checks the returns,
-    `consolidate` rolls them up for the region, `slipping` lists what is slipping, `brief`
-    writes printable briefing packs from the roll-up.
+    `consolidate` rolls them up for the region, `slipping` lists what is slipping. Then the
+    GO's own part: `review` makes its review workbook of each partnership, `brief` writes
+    printable briefing packs from the roll-up, `history` the trends across quarters.
     `laa-xl demo` runs a whole round on a fictional region.
     """
 
