@@ -197,11 +197,14 @@ class SheetSpec:
         return [f.header for f in self.fields]
 
     def role(self, keyword: str) -> Field | None:
-        """The field marked with `keyword` (``x-due``, ``x-closed``, …), if the sheet has one."""
-        for f in self.fields:
-            if f.means(keyword):
-                return f
-        return None
+        """The field marked with `keyword` (``x-due``, ``x-closed``, …), if the sheet has one.
+
+        Rules ask this for every row, so each answer is kept (a spec never changes)."""
+        known = self.__dict__.setdefault("_roles", {})
+        if keyword not in known:
+            known[keyword] = next((f for f in self.fields if f.means(keyword)), None)
+        found: Field | None = known[keyword]
+        return found
 
     @property
     def noun(self) -> str:

@@ -170,7 +170,10 @@ def totals_rows(z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], sheet_p
     rels_name = f"{folder}/_rels/{PurePosixPath(sheet_part).name}.rels"
     if rels_name not in members:
         return frozenset()
-    rels = parse_xml(read_part(z, members[rels_name], limits), rels_name)
+    data = read_part(z, members[rels_name], limits)
+    if b"/table" not in data:  # most sheets' relationships name no table
+        return frozenset()
+    rels = parse_xml(data, rels_name)
     rows: set[int] = set()
     for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship"):
         if not rel.get("Type", "").endswith("/table"):
@@ -179,7 +182,10 @@ def totals_rows(z: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], sheet_p
         name = _normpath(target.lstrip("/") if target.startswith("/") else f"{folder}/{target}")
         if name not in members:
             continue
-        table = parse_xml(read_part(z, members[name], limits), name)
+        part = read_part(z, members[name], limits)
+        if b"totalsRowCount" not in part:  # a table without a Total Row, as most are
+            continue
+        table = parse_xml(part, name)
         count = int(table.get("totalsRowCount") or 0) if \
             (table.get("totalsRowCount") or "0").isdigit() else 0
         last = re.search(r"(\d+)$", table.get("ref", ""))

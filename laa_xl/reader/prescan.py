@@ -83,12 +83,12 @@ def _merges(xml: bytes) -> tuple[tuple[int, int, int, int], ...]:
 
 _CELL_TAG = re.compile(rb'<(?:[^\s<>/:!?="\']+:)?c(\s[^<>]*)>')
 _NEGATIVE_CELL = re.compile(rb'<(?:[^\s<>/:!?="\']+:)?c(\s[^<>]*)>\s*<(?:[^\s<>/:!?="\']+:)?v>'
-                            rb'\s*(-[0-9.Ee+-]{1,30})\s*<')
+                            rb'(-[0-9.Ee+-]{1,30})<')
 
 
 def _negatives(xml: bytes) -> dict[tuple[int, int], float]:
     """The cells holding a negative number; most sheets have none."""
-    if b">-" not in xml:
+    if b"<v>-" not in xml and b":v>-" not in xml:  # most sheets hold no negative number
         return {}
     found = {}
     for m in _NEGATIVE_CELL.finditer(xml):
