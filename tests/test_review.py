@@ -803,3 +803,10 @@ def test_a_briefing_pack_shows_the_gos_judgement_from_the_reviews(
                                    text=True, check=True).stdout.split())
     assert "GO: fit for purpose? Yes, with improvements" in text
     assert "GO: likelihood of delivery Amber-Green" in text
+    # The advice left open past its due date is a question worth asking, at its review cell.
+    assert "Advice ADV-01 (about O-02) was due 15/09/2009 and is still Open: 15 days overdue." \
+        in text
+    assert "Advice!F5" in text
+    # and the GO's open advice has a section of its own, with how overdue it is
+    assert "The GO's open advice (1) ID About Advice Owner Due Status Overdue ADV-01 O-02 " \
+        "Re-tender the contract Partnership 15/09/2009 Open 15 days" in text

@@ -148,6 +148,20 @@ class Question:
 
 
 @dataclass
+class AdviceLine:
+    """A piece of the GO's advice still open (not Done or Dropped), from the roll-up's Advice
+    sheet: what it is about, who owns it, when it is due, and how many days overdue."""
+
+    advice_id: str
+    about: str
+    advice: str
+    owner: str
+    due: str
+    status: str
+    overdue: int | None
+
+
+@dataclass
 class RiskLine:
     lsp: str
     risk_id: str
@@ -169,6 +183,7 @@ class PartnershipPack:
     recovery: list[RecoveryPlan]
     questions: list[Question]
     review: Review | None = None
+    advice: list[AdviceLine] = field(default_factory=list)  # the GO's, still open
     # With history (earlier roll-ups): the periods, oldest first, and each outcome's latest
     # value in each.  Plain values, so that a pack is small to hand to another process.
     trend_periods: list[str] = field(default_factory=list)
@@ -434,7 +449,24 @@ def questions(src: RollupSource, lsp: str, file: str) -> list[Question]:
             out.append(Question(
                 "baseline-moved", item, where,
                 f"{f.get('What is wrong')} Who agreed the new date, and why?", file))
+        elif f.get("Rule") == "advice-overdue":  # from the GO's own review, not the return
+            out.append(Question(
+                "advice-overdue", item, where,
+                f"{f.get('What is wrong')} What stands in the way, and is the advice still "
+                "the right one?", Path(str(f.get("Source file") or "")).name or file))
     return out
+
+
+def open_advice(src: RollupSource, lsp: str) -> list[AdviceLine]:
+    """The partnership's advice not Done or Dropped, overdue first, from the roll-up."""
+    closed = sheet("review-advice").closed
+    out = [AdviceLine(str(a.get("Advice ID") or ""), str(a.get("About") or ""),
+                      str(a.get("Advice") or ""), str(a.get("Owner") or ""),
+                      _dmy(a.get("Due date")), str(a.get("Status") or ""),
+                      int(a["Overdue (days)"]) if isinstance(a.get("Overdue (days)"),
+                                                             (int, float)) else None)
+           for a in src.advice if str(a.get("LSP")) == lsp and a.get("Status") not in closed]
+    return sorted(out, key=lambda a: -(a.overdue or 0))
 
 
 def assurance_lines(src: RollupSource, lsp: str, review: Review | None = None
@@ -455,7 +487,7 @@ def partnership_pack(src: RollupSource, code: str, review: Review | None = None,
     pack = PartnershipPack(
         header(src), st, outcome_lines(src, code, review=review), slip_items(src, code),
         assurance_lines(src, code, review), recovery_plans(src, code),
-        questions(src, code, st.file), review)
+        questions(src, code, st.file), review, open_advice(src, code))
     if history and pack.outcomes:
         rounds = [*history, src]
         pack.trend_periods = [str(r.period) for r in rounds]

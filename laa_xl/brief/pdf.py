@@ -383,9 +383,21 @@ def partnership_story(p: PartnershipPack) -> list[Any]:
                        [6, 16, 56, 12] + ([12] if with_go else []), _rag_fill({3, 4})))
     story += _h2(f"Recovery plans of Red items ({len(p.recovery)})")
     story += recovery_section(p.recovery) or [para("No Red item has a recovery plan.", "body")]
+    if p.advice or p.review is not None:
+        story += _h2(f"The GO's open advice ({len(p.advice)})")
+        story += [table(["ID", "About", "Advice", "Owner", "Due", "Status", "Overdue"],
+                        [[a.advice_id, a.about, a.advice, a.owner, a.due, a.status,
+                          f"{a.overdue} days" if a.overdue else ""] for a in p.advice],
+                        [8, 9, 45, 11, 10, 8, 9], _overdue_fill)] if p.advice else \
+            [para("No advice is still open.", "body")]
     story += _h2(f"Questions worth asking ({len(p.questions)})")
     story += questions_section(p.questions)
     return story
+
+
+def _overdue_fill(row: int, col: int, value: Any) -> str | None:
+    """Overdue advice's days in red."""
+    return style.RAG_COLOURS["Red"] if col == 6 and value else None
 
 
 def theme_story(t: ThemePack) -> list[Any]:

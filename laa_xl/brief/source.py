@@ -15,7 +15,7 @@ from ..model import Return
 from ..region import Period
 from ..rollup import HEADER_ROW
 
-SUMMARY_SHEETS = ("About", "Dashboard", "Completeness", "Slipping", "Assurance")
+SUMMARY_SHEETS = ("About", "Dashboard", "Completeness", "Slipping", "Assurance", "Advice")
 # The data sheets a pack draws on.  Milestones are not among them: the Slipping sheet names
 # the milestones that slip, with their theme.
 DATA_SHEETS = ("outcomes", "actions", "risks", "recovery")
@@ -39,6 +39,7 @@ class RollupSource:
     slipping: list[dict[str, Any]] = field(default_factory=list)  # one per flag, worst first
     assurance: dict[str, dict[str, str]] = field(default_factory=dict)  # LSP -> ref -> rating
     questions: list[tuple[str, str, str]] = field(default_factory=list)  # ref, area, question
+    advice: list[dict[str, Any]] = field(default_factory=list)  # the Advice sheet's rows
     _by_lsp: dict[str, list[dict[str, Any]]] | None = field(default=None, repr=False)
 
     def flags_of(self, lsp: str) -> list[dict[str, Any]]:
@@ -85,6 +86,7 @@ def read_source(path: str | Path) -> RollupSource:
     src.dashboard = [r for r in records(t.get("Dashboard", []))
                      if str(r.get("LSP")) in src.completeness]
     src.slipping = records(t.get("Slipping", []))
+    src.advice = records(t.get("Advice", []))  # a roll-up made with the GO's reviews
     matrix = t.get("Assurance", [])
     header = [str(h) for h in matrix[HEADER_ROW]] if len(matrix) > HEADER_ROW else []
     refs = [h for h in header[2:] if h not in ("Weak", "Adequate", "Strong")]
