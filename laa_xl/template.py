@@ -30,7 +30,7 @@ from .model import col_letter
 from .region import Lsp, Region
 from .schemas import Field, SheetSpec, schema_version, sheets
 from .text import id_key
-from .xlsxout import RAG_COLOURS, atomic_output, fitting_height, new_workbook, put
+from .xlsxout import RAG_COLOURS, atomic_output, fit_row, new_workbook, put
 
 _TYPE_HINTS = {"date": "date", "integer": "whole number", "number": "number"}
 
@@ -353,10 +353,8 @@ class TemplateBuilder:
             values = rows[i] if i < len(rows) else {}
             prefilled = i < len(rows)
             if prefilled:  # as tall as its wrapped text, so that it prints whole
-                height = fitting_height((values.get(f.name), f.width) for f in spec.fields
-                                        if not f.number_format)
-                if height is not None:
-                    ws.set_row(r, height)
+                fit_row(ws, r, ((values.get(f.name), f.width) for f in spec.fields
+                                if not f.number_format))
             for c, f in enumerate(spec.fields):
                 locked = f.locked or f.formula is not None or (prefilled and f.baseline
                                                                 and values.get(f.name) is not None)

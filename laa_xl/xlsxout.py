@@ -74,6 +74,15 @@ def fitting_height(texts: Iterable[tuple[Any, float]]) -> float | None:
     return None if lines == 1 else row_height(lines)
 
 
+def fit_row(ws: Any, row: int, texts: Iterable[tuple[Any, float]]) -> None:
+    """Make an xlsxwriter row tall enough to show each (text, column width) wrapped; call it
+    before the row's cells are written (constant-memory mode writes a row when the next one
+    starts)."""
+    height = fitting_height(texts)
+    if height is not None:
+        ws.set_row(row, height)
+
+
 def is_one_of(target: str | Path, inputs: Iterable[str | Path]) -> bool:
     """Whether `target` is the same path as one of `inputs`: an output must never replace one."""
     resolved = Path(target).resolve()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +12,7 @@ from ..issues import FileReport
 from ..round import LspStatus
 from ..schemas import schema_version, sheet
 from ..text import id_key
-from ..xlsxout import RAG_COLOURS, fitting_height, put
+from ..xlsxout import RAG_COLOURS, fit_row, put
 from .layout import HEADER_ROW, META_SHEET, ROLLUP_PRODUCT
 from .sheets import RollupSheet
 
@@ -89,7 +88,7 @@ class About(RollupSheet):
             values = [rep.file, lsp, rep.sha256 or "", st.received if (st and primary) else None,
                       _yes(on_time), "Yes" if rep.valid else "No", rep.errors, rep.warnings,
                       "Yes" if id(rep) in included else "No"]
-            _fit_row(ws, row, [(values[0], 34), (values[2], 33)])
+            fit_row(ws, row, [(values[0], 34), (values[2], 33)])
             for c, v in enumerate(values):
                 put(ws, row, c, v, w.f_wrap if c in (0, 2) else w.f_text, w.f_date)
             row += 1
@@ -135,7 +134,7 @@ class Dashboard(RollupSheet):
                 values += _counts(fig)
             else:
                 values += [None] * (len(DASH_HEADERS) - len(values))
-            _fit_row(ws, row, zip(values, WIDTHS, strict=True))
+            fit_row(ws, row, zip(values, WIDTHS, strict=True))
             for c, v in enumerate(values):
                 fmt = w.f_date if isinstance(v, date) else w.f_wrap
                 if c == 2 and tone:
@@ -169,7 +168,7 @@ class Dashboard(RollupSheet):
                              *_counts(t.figures)[:-1],
                              f"{t.weak_partnerships} partnership(s)" if t.weak_partnerships
                              else None]
-        _fit_row(ws, row, zip(values, WIDTHS, strict=True))
+        fit_row(ws, row, zip(values, WIDTHS, strict=True))
         for c, v in enumerate(values):
             put(ws, row, c, v, w.f_total)
 
@@ -191,7 +190,7 @@ class Dashboard(RollupSheet):
         for s in r.result.statuses:
             go = r.review_figures.get(s.lsp.code)
             conclusion = go.conclusion if go else "not reviewed"
-            _fit_row(ws, row, [(s.lsp.name, WIDTHS[1]), (conclusion, room)])
+            fit_row(ws, row, [(s.lsp.name, WIDTHS[1]), (conclusion, room)])
             put(ws, row, 0, s.lsp.code, w.f_wrap)
             put(ws, row, 1, s.lsp.name, w.f_wrap)
             ws.merge_range(row, 2, row, 6, "", w.f_wrap)
@@ -216,7 +215,7 @@ class Dashboard(RollupSheet):
         why_width = sum(WIDTHS[6:])
         ws.merge_range(row - 1, 6, row - 1, len(WIDTHS) - 1, "Why it is listed", w.f_head_line)
         for o in listed:
-            _fit_row(ws, row, [(f"{o.outcome_id} {o.title}", WIDTHS[1]), (o.theme, WIDTHS[2]),
+            fit_row(ws, row, [(f"{o.outcome_id} {o.title}", WIDTHS[1]), (o.theme, WIDTHS[2]),
                                (o.note, why_width)])
             put(ws, row, 0, o.lsp, w.f_wrap)
             put(ws, row, 1, f"{o.outcome_id} {o.title}", w.f_wrap)
@@ -250,7 +249,7 @@ class Dashboard(RollupSheet):
             why = it.worst.message
             if len(it.rules) > 1:
                 why += f" Also flagged: {', '.join(it.rules[1:])}."
-            _fit_row(ws, row, [(item, WIDTHS[1]), (it.theme, WIDTHS[2]), (why, wide)])
+            fit_row(ws, row, [(item, WIDTHS[1]), (it.theme, WIDTHS[2]), (why, wide)])
             put(ws, row, 0, it.lsp, w.f_wrap)
             put(ws, row, 1, item, w.f_wrap)
             put(ws, row, 2, it.theme, w.f_wrap)
@@ -300,10 +299,10 @@ class Dashboard(RollupSheet):
         included = {s.lsp.code for s in r.included}
         for s in r.result.statuses:
             if s.lsp.code in included:
-                _fit_row(ws, row, [(s.lsp.name, WIDTHS[1])])
+                fit_row(ws, row, [(s.lsp.name, WIDTHS[1])])
                 line(s.lsp.name, r.figures[s.lsp.code].budget, w.f_wrap, s.lsp.code)
         for theme, b in r.budget_by_theme:
-            _fit_row(ws, row, [(theme, WIDTHS[0] + WIDTHS[1])])
+            fit_row(ws, row, [(theme, WIDTHS[0] + WIDTHS[1])])
             line(theme, b, w.f_wrap)
         line("All themes", r.budget_total, w.f_total)
         return row
@@ -322,7 +321,7 @@ class Dashboard(RollupSheet):
             at.append(row + 2)
             row += 2
             for k, v in pairs:
-                _fit_row(ws, row, [(k, WIDTHS[1])])
+                fit_row(ws, row, [(k, WIDTHS[1])])
                 put(ws, row, 1, k, w.f_wrap)
                 put(ws, row, 2, v, w.f_int_left)
                 row += 1
@@ -346,7 +345,8 @@ class Dashboard(RollupSheet):
                               "fill": {"color": RAG_COLOURS[rag]}})
         chart.set_title({"name": "Outcomes by delivery confidence (RAG)"})
         chart.set_y_axis({"reverse": True})
-        chart.set_size({"width": 300, "height": min(80 + 24 * max(n, 4), 620)})
+        rag_height = min(80 + 24 * max(n, 4), 620)  # pixels: a bar per partnership
+        chart.set_size({"width": 300, "height": rag_height})
         ws.insert_chart(row, 3, chart, {"x_offset": 10})
         themes = w.r.slipping_by_theme
         factors = w.r.factors
@@ -370,7 +370,7 @@ class Dashboard(RollupSheet):
             c3.set_title({"name": "Which external factors hold delivery back"})
             c3.set_legend({"none": True})
             c3.set_size({"width": 300, "height": 300})
-            ws.insert_chart(row + 1 + max(16, round(min(80 + 24 * max(n, 4), 620) / 20)), 3,
+            ws.insert_chart(row + 1 + max(16, round(rag_height / 20)), 3,
                             c3, {"x_offset": 10})
 
 
@@ -405,12 +405,6 @@ def print_only(ws: Any, last_row: int, columns: int) -> None:
     ws.print_area(0, 0, last_row, columns - 1)
 
 
-def _fit_row(ws: Any, row: int, texts: Iterable[tuple[Any, float]]) -> None:
-    """Make the row tall enough to show each (text, column width) wrapped; call before the
-    row's cells are written (constant-memory mode writes a row when the next one starts)."""
-    height = fitting_height(texts)
-    if height is not None:
-        ws.set_row(row, height)
 
 
 
@@ -446,7 +440,7 @@ class Completeness(RollupSheet):
                       Path(s.report.file).name if s.report else None, s.received,
                       _yes(s.on_time(deadline)), s.report.errors if s.report else None,
                       s.report.warnings if s.report else None, s.lsp.contact, s.lsp.email]
-            _fit_row(ws, row, zip(values, COMPLETENESS_WIDTHS, strict=True))
+            fit_row(ws, row, zip(values, COMPLETENESS_WIDTHS, strict=True))
             for c, v in enumerate(values):
                 fmt = w.f_date if isinstance(v, date) else w.f_wrap
                 if c == 2:
@@ -479,7 +473,7 @@ class Completeness(RollupSheet):
                 not_a_return = [i for i in rep.issues if i.code == "review-not-return"]
                 if not_a_return:  # a GO review among the returns: say so, not whose it is
                     why = not_a_return[0].message
-                _fit_row(ws, row, [(Path(rep.file).name, COMPLETENESS_WIDTHS[1]),
+                fit_row(ws, row, [(Path(rep.file).name, COMPLETENESS_WIDTHS[1]),
                                    (why, sum(COMPLETENESS_WIDTHS[2:]))])  # C:J merged
                 put(ws, row, 1, Path(rep.file).name, w.f_wrap)
                 ws.merge_range(row, 2, row, 9, "", w.f_wrap)
@@ -518,7 +512,7 @@ class Assurance(RollupSheet):
             assert s.report is not None and s.report.data is not None
             answers = {a.get("question_id"): a.get("rating")
                        for a in s.report.data.sheets["assurance"]}
-            _fit_row(ws, row, [(s.lsp.name, 17)])
+            fit_row(ws, row, [(s.lsp.name, 17)])
             ws.write_string(row, 0, s.lsp.code, w.f_text)
             ws.write_string(row, 1, s.lsp.name, w.f_wrap)
             counts: Counter = Counter()
@@ -548,7 +542,7 @@ class Assurance(RollupSheet):
         room = 8 * len(questions) + 21  # the question's columns, merged
         for q in questions:
             row += 1
-            _fit_row(ws, row, [(q.area, 17), (q.question, room)])
+            fit_row(ws, row, [(q.area, 17), (q.question, room)])
             ws.write_string(row, 0, q.id, w.f_text)
             ws.write_string(row, 1, q.area, w.f_wrap)
             if last > 2:

@@ -16,7 +16,7 @@ from ..sheetrows import RowWriter
 from ..slippage import RULES, SEVERITIES, kind
 from ..text import id_key
 from ..themes import Themes
-from ..xlsxout import fitting_height, style_index
+from ..xlsxout import fit_row, style_index
 from .layout import DATA_SHEETS, HEADER_ROW, PROVENANCE
 from .sheets import RollupSheet
 
@@ -70,9 +70,7 @@ class Slipping(RollupSheet):
             text = f"{rule.describe(tol)} Severity: {rule.severity}."
             # The rule's name over the first three columns, what it means wrapped over the
             # rest of the first page's width.
-            height = fitting_height([(rule.code, 28), (text, 107)])
-            if height is not None:
-                ws.set_row(row, height)
+            fit_row(ws, row, [(rule.code, 28), (text, 107)])
             ws.merge_range(row, 0, row, 2, "", w.f_wrap)
             ws.write_string(row, 0, rule.code, w.f_wrap)
             ws.merge_range(row, 3, row, 9, "", w.f_wrap)
