@@ -43,7 +43,7 @@ class Slipping(RollupSheet):
                  if s.report is not None and s.report.data is not None}
         plain, wrap = style_index(w.f_text), style_index(w.f_wrap)
         severity = {k: style_index(f) for k, f in w.f_sev.items()}
-        # Long text wraps (rows grow to show it when the workbook is opened).
+        # Long text wraps, each row as tall as it needs (`big_table`'s `wrap`).
         styles = [wrap if h in ("Theme", "Description", "Rule", "What is wrong", "Source file")
                   else plain for h in headers]
 
@@ -58,10 +58,11 @@ class Slipping(RollupSheet):
 
         # What a reader needs (Severity to What is wrong) fits one A4 page wide, printed at
         # 80 % (8 pt); where it came from prints on the page after, beside the LSP and theme.
-        w.big_table(ws, "tblSlipping", headers, len(r.flags), rows,
-                    widths=[8, 6, 14, 9, 7, 7, 22, 14, 6, 32, 28, 11, 8, 7],
+        widths = [8, 6, 14, 9, 7, 7, 22, 14, 6, 32, 28, 11, 8, 7]
+        w.big_table(ws, "tblSlipping", headers, len(r.flags), rows, widths=widths,
                     wrap=[c for c, st in enumerate(styles) if st == wrap])
-        ws.set_v_pagebreaks([headers.index("What is wrong") + 1])
+        first_page = headers.index("What is wrong") + 1
+        ws.set_v_pagebreaks([first_page])
         row = HEADER_ROW + max(len(r.flags), 1) + 2
         ws.write_string(row, 0, "Rules", w.f_bold)
         tol = w.region.tolerances
@@ -70,10 +71,10 @@ class Slipping(RollupSheet):
             text = f"{rule.describe(tol)} Severity: {rule.severity}."
             # The rule's name over the first three columns, what it means wrapped over the
             # rest of the first page's width.
-            fit_row(ws, row, [(rule.code, 28), (text, 107)])
+            fit_row(ws, row, [(rule.code, sum(widths[:3])), (text, sum(widths[3:first_page]))])
             ws.merge_range(row, 0, row, 2, "", w.f_wrap)
             ws.write_string(row, 0, rule.code, w.f_wrap)
-            ws.merge_range(row, 3, row, 9, "", w.f_wrap)
+            ws.merge_range(row, 3, row, first_page - 1, "", w.f_wrap)
             ws.write_string(row, 3, text, w.f_wrap)
         row += 2
         ws.write_string(row, 0, "Severity", w.f_bold)
