@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from .model import Return, Row, col_letter
 from .region import Period
+from .rollup.layout import MISSING, VALID
 from .rollup_reader import (
     PreviousRound,
     order_rounds,
     read_rollup,
+    return_state,
     rollup_identity,
     rollup_paths,
 )
@@ -331,7 +333,7 @@ def _partnerships(rnd: PreviousRound) -> Iterator[dict[str, Any]]:
         if not code:
             continue
         state = str(rec.get("Status") or "")
-        returned = state != "Missing"
+        returned = return_state(state) != MISSING
         mine = [r for _, r in flags.get(code, [])]
         items = {(r.get("Sheet"), id_key(r.get("Item") or "")) for r in mine}
         has_data = code in rnd.returns and code not in rnd.invalid
@@ -340,7 +342,7 @@ def _partnerships(rnd: PreviousRound) -> Iterator[dict[str, Any]]:
             "period": rnd.period, "lsp": code, "partnership": rec.get("Partnership"),
             "status": state, "returned": returned, "received": _as_date(rec.get("Received")),
             "on_time": _yes(rec.get("On time")),
-            "valid": (state.startswith("Valid") if returned else None),
+            "valid": (return_state(state) == VALID if returned else None),
             "flags": len(mine) if has_data else None,
             "slipping_items": len(items) if has_data else None,
             "overdue": len({(r.get("Sheet"), id_key(r.get("Item") or "")) for r in mine

@@ -30,6 +30,8 @@ from .layout import (
     TITLE_ROW,
 )
 from .region import Lsp, Period, Region
+from .rollup.layout import MISSING, VALID
+from .rollup_reader import return_state
 from .schemas import SheetSpec, review_product, review_schema_version, review_sheets, sheet
 from .template import (
     GUIDE_WIDTHS,
@@ -180,13 +182,13 @@ def review_data(source: RollupSource, region: Region, lsp: Lsp,
     dash = source.dashboard.get(lsp.code, {})
     # Whether it came, when, and whether it is valid: the Completeness sheet's row.
     comp = source.completeness.get(lsp.code, {})
-    state = str(comp.get("Status") or "Missing")
-    returned = state != "Missing"
+    state = return_state(str(comp.get("Status") or MISSING))
+    returned = state != MISSING
     ret = source.returns.get(lsp.code)
     facts = ReturnFacts(
         returned=returned, received=_date(comp.get("Received")),
         on_time=comp.get("On time"),
-        valid=("Yes" if state.startswith("Valid") else "No") if returned else None,
+        valid=("Yes" if state == VALID else "No") if returned else None,
         errors=_int(comp.get("Errors")) if comp.get("Errors") is not None else None,
         warnings=_int(comp.get("Warnings")) if comp.get("Warnings") is not None else None,
         in_rollup=ret is not None)

@@ -20,7 +20,7 @@ from .model import Return, Row
 from .reader import DEFAULT_LIMITS, WorkbookFile, WorkbookReader, identity_values, norm_header
 from .region import Region
 from .rollup import DATA_SHEETS, PROVENANCE, ROLLUP_PRODUCT
-from .rollup.layout import TRENDS_PRODUCT
+from .rollup.layout import MISSING, NOT_VALID, TRENDS_PRODUCT, UNREADABLE, VALID
 from .rules.cells import Bad, normalise
 from .schemas import SheetSpec, sheet
 from .template import Prefill
@@ -60,6 +60,15 @@ class RollupTable:
             out.append((n, {h: (line[c] if c < len(line) and line[c] != "" else None)
                             for c, h in enumerate(self.headers) if h}))
         return out
+
+
+def return_state(status: str) -> str:
+    """What a Completeness Status says of a return ("Valid, late", "Not valid" ...): one of
+    MISSING, VALID, NOT_VALID or UNREADABLE, or "" for words the roll-up never writes."""
+    for state in (UNREADABLE, NOT_VALID, VALID, MISSING):  # "Not valid" before "Valid"
+        if status.strip().casefold().startswith(state.casefold()):
+            return state
+    return ""
 
 
 @dataclass
@@ -109,13 +118,12 @@ class PreviousRound:
 
     def why_not(self, code: str) -> str:
         """Why this roll-up holds no valid return for `code`, in a few words."""
-        state = self.statuses.get(code, "")
-        first = state.split(",")[0].strip().casefold()
-        if first == "missing":
+        state = return_state(self.statuses.get(code, ""))
+        if state == MISSING:
             return "missing"
-        if first == "cannot be read":
+        if state == UNREADABLE:
             return "could not be read"
-        if first == "not valid" or code in self.invalid:
+        if state == NOT_VALID or code in self.invalid:
             return "not valid"
         return "missing or not valid"
 

@@ -219,3 +219,17 @@ def test_an_outcome_whose_actions_are_all_closed_keeps_them(work: Path):
     filled = prefills(read_rollup(out), load_region(region_file(work, "Q2")))["ANY"]
     assert [a["action_id"] for a in filled.rows["actions"]] == ["A-01", "A-02", "A-03"]
     assert [m["milestone_id"] for m in filled.rows["milestones"]] == ["M-001", "M-002"]
+
+
+@pytest.mark.parametrize(("status", "state", "why"), [
+    ("Missing", "Missing", "missing"),
+    ("Valid, late", "Valid", "missing or not valid"),
+    ("Not valid, late", "Not valid", "not valid"),
+    ("Received, cannot be read, late", "Received, cannot be read", "could not be read"),
+])
+def test_a_completeness_status_is_read_back_as_the_rollup_wrote_it(status: str, state: str,
+                                                                  why: str) -> None:
+    from laa_xl.rollup_reader import PreviousRound, return_state
+
+    assert return_state(status) == state
+    assert PreviousRound("r.xlsx", {}, statuses={"SMR": status}).why_not("SMR") == why

@@ -16,6 +16,8 @@ from typing import Any
 from ..errors import InputError
 from ..model import Return, Row
 from ..reader.headers import suggest
+from ..rollup.layout import MISSING, VALID
+from ..rollup_reader import return_state
 from ..schemas import sheet, target_years
 from ..text import id_key
 from ..themes import Themes
@@ -259,8 +261,8 @@ def _status(src: RollupSource, d: dict[str, Any]) -> Status:
     has = d.get("Outcomes Red") is not None
     # Whether it came, when, and whether it is valid: the Completeness sheet's row.
     comp = src.completeness.get(str(d["LSP"]), {})
-    state = str(comp.get("Status") or "Missing")
-    returned = state != "Missing"
+    state = return_state(str(comp.get("Status") or MISSING))
+    returned = state != MISSING
     ret = src.returns.get(str(d["LSP"]))
     actions = Counter(str(a.values.get("rag") or "") for a in
                       (ret.sheets.get("actions", []) if ret is not None else []))
@@ -268,7 +270,7 @@ def _status(src: RollupSource, d: dict[str, Any]) -> Status:
         code=str(d["LSP"]), name=str(d.get("Partnership") or d["LSP"]),
         returned=returned, received=_dmy(comp.get("Received")),
         on_time=str(comp.get("On time") or ""),
-        valid=("Yes" if state.startswith("Valid") else "No") if returned else "",
+        valid=("Yes" if state == VALID else "No") if returned else "",
         errors=comp.get("Errors"), warnings=comp.get("Warnings"),
         outcomes={r: int(d.get(f"Outcomes {r}") or 0) for r in RAGS} if has else {},
         actions={r: actions[r] for r in RAGS} if has else {},

@@ -13,7 +13,7 @@ from ..round import LspStatus
 from ..schemas import schema_version, sheet
 from ..text import id_key
 from ..xlsxout import RAG_COLOURS, fit_row, put
-from .layout import HEADER_ROW, META_SHEET, ROLLUP_PRODUCT
+from .layout import HEADER_ROW, META_SHEET, MISSING, NOT_VALID, ROLLUP_PRODUCT, UNREADABLE, VALID
 from .sheets import RollupSheet
 
 if TYPE_CHECKING:
@@ -576,9 +576,8 @@ def _yes(v: bool | None) -> str | None:
 
 def _state(s: LspStatus, deadline: date) -> str:
     if s.report is None:
-        return "Missing"
-    parts = ["Valid" if s.valid else ("Not valid" if s.report.readable
-                                      else "Received, cannot be read")]
+        return MISSING
+    parts = [VALID if s.valid else (NOT_VALID if s.report.readable else UNREADABLE)]
     if s.on_time(deadline) is False:
         parts.append("late")
     return ", ".join(parts)
