@@ -22,7 +22,6 @@ import re
 import statistics
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -71,19 +70,6 @@ def retitle(src: Path, dst: Path, period: str, was: str) -> None:
                 out.writestr(info, data)
 
 
-def work_floor(paths: list[Path]) -> dict[str, float]:
-    import python_calamine as pc
-
-    t0 = time.perf_counter()
-    cells = 0
-    for p in paths:
-        book = pc.CalamineWorkbook.from_path(str(p))
-        for name in book.sheet_names:
-            grid = book.get_sheet_by_name(name).to_python()
-            cells += len(grid) * (len(grid[0]) if grid else 0)
-    return {"seconds": time.perf_counter() - t0, "cells": cells}
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--out", default=str(HERE / "data"))
@@ -93,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--floor", nargs="*", help=argparse.SUPPRESS)  # the worker
     a = p.parse_args(argv)
     if a.floor is not None:
-        print(json.dumps(work_floor([Path(x) for x in a.floor])))
+        print(json.dumps(national.read_floor([Path(x) for x in a.floor])))
         return 0
     sizes = synthetic.CASES["realistic"]
     if a.returns:

@@ -83,11 +83,10 @@ def _maxrss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
 
-def work_read_floor(folder: Path, **_: Any) -> dict[str, Any]:
+def read_floor(paths: list[Path]) -> dict[str, Any]:
     """python-calamine reading every sheet of every file: the floor any reader stands on."""
     import python_calamine as pc
 
-    paths = _returns(folder)
     t0 = time.perf_counter()
     cells = 0
     for p in paths:
@@ -96,6 +95,11 @@ def work_read_floor(folder: Path, **_: Any) -> dict[str, Any]:
             grid = book.get_sheet_by_name(name).to_python()
             cells += len(grid) * (len(grid[0]) if grid else 0)
     return {"seconds": time.perf_counter() - t0, "files": len(paths), "cells": cells}
+
+
+def work_read_floor(folder: Path, **_: Any) -> dict[str, Any]:
+    """The read floor of the round's returns."""
+    return read_floor(_returns(folder))
 
 
 def _report_counts(reports: Sequence[Any]) -> dict[str, Any]:
