@@ -156,6 +156,13 @@ def _read_previous(paths: tuple[str, ...], region: Region | None) -> PreviousRou
     return read_previous_rounds(paths, region) if paths else None
 
 
+def _say_failed_feedback(failed: list[tuple[Any, LaaXlError]]) -> bool:
+    """Say which feedback workbooks could not be written; whether any could not."""
+    for report, err in failed:
+        echo(f"{report.file}: no feedback workbook: {err}", err=True)
+    return bool(failed)
+
+
 def _inputs(inputs: tuple[str, ...], allow_empty: bool = False) -> list[Path]:
     from .round import expand_inputs
 
@@ -318,7 +325,7 @@ def validate(inputs: tuple[str, ...], region: Region | None, fmt: str,
     cannot be read, 2 for a usage error.
     """
     from . import render
-    from .feedback import feedback_names, write_feedback
+    from .feedback import write_feedbacks
     from .issues import Report
     from .round import check_files, feedback_copies
 
@@ -333,19 +340,12 @@ def validate(inputs: tuple[str, ...], region: Region | None, fmt: str,
                    "left out.", err=True)
     files = [f for f in files if all(f is not rep for rep, _ in copies)]
     report = Report(files)
-    written = []
+    written: list[Path] = []
     failed_feedback = False
-    if feedback_dir:
-        names = feedback_names([f.file for f in files])
-        for f in files:
-            try:
-                out = write_feedback(f, feedback_dir, inputs=paths, name=names[f.file])
-            except LaaXlError as err:  # the folder cannot be written: say so, report anyway
-                echo(f"{f.file}: no feedback workbook: {err}", err=True)
-                failed_feedback = True
-                continue
-            if out:
-                written.append(out)
+    if feedback_dir:  # a workbook that cannot be written is said, and the report goes on
+        made, failed = write_feedbacks(files, feedback_dir, paths)
+        written = list(made.values())
+        failed_feedback = _say_failed_feedback(failed)
     if fmt == "json":
         echo(render.report_json(report))
     elif fmt == "csv":
@@ -521,7 +521,7 @@ def chase(returns_dir: str, region: Region, emails_dir: str, feedback_dir: str |
     errors, thanks for each valid one.  Nothing is sent: open the drafts in your mail program.
     """
     from .emails import chase_drafts
-    from .feedback import feedback_names, write_feedback
+    from .feedback import write_feedbacks
     from .round import collect
 
     paths = _inputs((returns_dir,), allow_empty=True)
@@ -534,16 +534,14 @@ def chase(returns_dir: str, region: Region, emails_dir: str, feedback_dir: str |
     result = collect(paths, region, received_log=Path(received_log) if received_log else None,
                      received_by=when, use=[Path(u) for u in use])
     failed_feedback = False
-    if feedback_dir:
-        names = feedback_names([r.file for r in result.reports])
+    if feedback_dir:  # a workbook that cannot be written leaves its draft without it
+        wanted = [st.report for st in result.statuses if st.report is not None
+                  and not st.report.valid and st.report.readable]
+        made, failed = write_feedbacks(wanted, feedback_dir, paths, among=result.reports)
         for st in result.statuses:
-            if st.report is not None and not st.report.valid and st.report.readable:
-                try:
-                    st.feedback = write_feedback(st.report, feedback_dir, inputs=paths,
-                                                 name=names[st.report.file])
-                except LaaXlError as err:  # that one's draft goes without it; the others go on
-                    echo(f"{st.report.file}: no feedback workbook: {err}", err=True)
-                    failed_feedback = True
+            if st.report is not None:
+                st.feedback = made.get(st.report.file, st.feedback)
+        failed_feedback = _say_failed_feedback(failed)
     _echo_drafts(chase_drafts(region, result.statuses, Path(emails_dir), when, _now()),
                  emails_dir)
     for line in result.warnings:

@@ -20,7 +20,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from .errors import ReadError, WriteError
+from .errors import LaaXlError, ReadError, WriteError
 from .issues import ERROR, FileReport, Issue
 from .layout import FEEDBACK_FOR, META_SHEET
 from .reader import open_for_copy
@@ -81,6 +81,27 @@ def feedback_names(sources: Sequence[str | Path]) -> dict[str, str]:
         taken.add(name)
         out[source] = name
     return out
+
+
+def write_feedbacks(reports: Sequence[FileReport], out_dir: str | Path,
+                    inputs: Sequence[str | Path] = (), among: Sequence[FileReport] = ()
+                    ) -> tuple[dict[str, Path], list[tuple[FileReport, LaaXlError]]]:
+    """Write the feedback workbook of each report that needs one, named so that no two of
+    `among` (the reports themselves by default) would share a name (`feedback_names`): those
+    written, by report file, and those that could not be (each with why).  One that cannot be
+    written stops none of the others."""
+    names = feedback_names([r.file for r in (among or reports)])
+    written: dict[str, Path] = {}
+    failed: list[tuple[FileReport, LaaXlError]] = []
+    for report in reports:
+        try:
+            out = write_feedback(report, out_dir, inputs=inputs, name=names[report.file])
+        except LaaXlError as err:  # the folder cannot be written, or the name is taken
+            failed.append((report, err))
+            continue
+        if out is not None:
+            written[report.file] = out
+    return written, failed
 
 
 def write_feedback(report: FileReport, out_dir: str | Path,
