@@ -378,19 +378,19 @@ def return_status(s: LspStatus, deadline: date, include_invalid: bool = False
                   ) -> tuple[str, str]:
     """Where a partnership's return stands, in words, and its colour (a RAG key, or "")."""
     if s.report is None:
-        return "Missing", "Red"
+        return MISSING, "Red"
     late = ""
     if s.on_time(deadline) is False and s.received is not None:
         days = (s.received - deadline).days
         late = f"{days} day{'s' if days != 1 else ''} late"
     if not s.report.readable:
-        return ("Received, cannot be read" + (f"; {late}" if late else "")), "Red"
+        return (UNREADABLE + (f"; {late}" if late else "")), "Red"
     if not s.valid:
         errors = s.report.errors
-        text = f"Not valid: {errors} error{'s' if errors != 1 else ''}"
+        text = f"{NOT_VALID}: {errors} error{'s' if errors != 1 else ''}"
         text += " (included)" if include_invalid else ""
         return (f"{text}; {late}" if late else text), "Red"
-    return (f"Valid, {late}", "Amber") if late else ("Valid", "")
+    return (f"{VALID}, {late}", "Amber") if late else (VALID, "")
 
 
 def _counts(fig: Any) -> list[Any]:
